@@ -1,0 +1,184 @@
+import {
+  BuildAlreadyExistsError,
+  BuildNotFoundError,
+  IllegalTransitionError,
+  ValidationError,
+  buildIdOf,
+  completionEffect,
+  parseBuildKey,
+  parseCompletion,
+  pendingBuild,
+  startEffect,
+  toWholeSecond,
+  type Build,
+  type BuildKey,
+  type BuildStatus,
+  type Completion,
+  type NewBuild,
+} from '../../domain/index.js';
+import type {
+  BuildPage,
+  BuildRepository,
+  CompletionRecord,
+  ListBuildsOptions,
+  StartRecord,
+} from '../../ports/index.js';
+import { compareUtf8, decodeCursor, encodeCursor, pageLimit } from './paging.js';
+
+/** One status change the repository applied. */
+export interface BuildChange {
+  readonly buildId: string;
+  readonly from?: BuildStatus;
+  readonly to: BuildStatus;
+  readonly executionArn?: string;
+  readonly at: Date;
+}
+
+interface LatestPointer {
+  readonly sk: string;
+  readonly status: BuildStatus;
+  readonly updatedAt: Date;
+}
+
+export interface InMemoryBuildRepositoryOptions {
+  /** Delay before each operation, so concurrent callers really interleave. */
+  readonly latencyMs?: number;
+}
+
+/**
+ * A {@link BuildRepository} in memory with the port's exact semantics (it
+ * passes the same contract suite as the DynamoDB adapter). Each operation
+ * checks and writes in one synchronous step, so any number of concurrent
+ * async callers see the same atomicity as DynamoDB's conditional writes.
+ *
+ * @example
+ * ```ts
+ * const buildRepository = new InMemoryBuildRepository();
+ * await buildRepository.create({ repo: 'myapp', env: 'prd', sk: '2HFj3kLmNoPqRsTuVwXy',
+ *   branch: 'main', version: '1.2.3', commitHash: 'abc123' });
+ * buildRepository.history; // [{ buildId: 'myapp/prd:2HFj3kLmNoPqRsTuVwXy', to: 'PENDING', ... }]
+ * ```
+ */
+export class InMemoryBuildRepository implements BuildRepository {
+  private readonly builds = new Map<string, Build>();
+  private readonly latest = new Map<string, Map<string, LatestPointer>>();
+  private readonly changes: BuildChange[] = [];
+  private readonly latencyMs: number;
+
+  constructor(options: InMemoryBuildRepositoryOptions = {}) {
+    this.latencyMs = options.latencyMs ?? 0;
+  }
+
+  /** Every status change applied so far, in order (creation included). */
+  get history(): readonly BuildChange[] {
+    return this.changes;
+  }
+
+  async create(value: NewBuild, at: Date = new Date()): Promise<Build> {
+    const build = pendingBuild(value, at);
+    await this.pause();
+    const existing = this.builds.get(buildIdOf(build));
+    if (existing) throw new BuildAlreadyExistsError(existing);
+    this.apply(undefined, build);
+    return build;
+  }
+
+  async get(key: BuildKey): Promise<Build | undefined> {
+    const valid = parseBuildKey(key);
+    await this.pause();
+    return this.builds.get(buildIdOf(valid));
+  }
+
+  async recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord> {
+    const valid = parseBuildKey(key);
+    if (typeof executionArn !== 'string' || executionArn.length === 0) {
+      throw new ValidationError('executionArn', 'must not be empty');
+    }
+    await this.pause();
+    const build = this.existing(valid);
+    const effect = startEffect(build, executionArn);
+    const updatedAt = toWholeSecond(at);
+    switch (effect.kind) {
+      case 'transition':
+        this.apply(build, { ...build, status: 'IN_PROGRESS', executionArn, updatedAt });
+        return { outcome: 'started', status: 'IN_PROGRESS', executionArn };
+      case 'attach-arn':
+        this.builds.set(buildIdOf(build), { ...build, executionArn, updatedAt });
+        return { outcome: 'arn-attached', status: build.status, executionArn };
+      case 'unchanged':
+        return { outcome: 'already-started', status: build.status, executionArn };
+      case 'illegal':
+        throw new IllegalTransitionError(build, 'IN_PROGRESS', effect.reason);
+    }
+  }
+
+  async recordCompletion(key: BuildKey, value: Completion, at: Date): Promise<CompletionRecord> {
+    const valid = parseBuildKey(key);
+    const completion = parseCompletion(value);
+    await this.pause();
+    const build = this.existing(valid);
+    const effect = completionEffect(build, completion.status);
+    switch (effect.kind) {
+      case 'transition': {
+        const finishedAt = toWholeSecond(at);
+        const { errorMsg: _previous, ...rest } = build;
+        this.apply(build, { ...rest, ...completion, updatedAt: finishedAt, finishedAt });
+        return { outcome: 'completed', status: completion.status };
+      }
+      case 'unchanged':
+        return { outcome: 'already-completed', status: completion.status };
+      case 'illegal':
+        throw new IllegalTransitionError(build, completion.status, effect.reason);
+    }
+  }
+
+  async listBuilds(repo: string, env: string, options: ListBuildsOptions = {}): Promise<BuildPage> {
+    const limit = pageLimit(options.limit);
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    await this.pause();
+    const newestFirst = [...this.builds.values()]
+      .filter((build) => build.repo === repo && build.env === env)
+      .filter((build) => after === undefined || compareUtf8(build.sk, after) < 0)
+      .sort((a, b) => compareUtf8(b.sk, a.sk));
+    const builds = newestFirst.slice(0, limit);
+    const last = builds.at(-1);
+    return newestFirst.length > limit && last ? { builds, nextCursor: encodeCursor(last.sk) } : { builds };
+  }
+
+  async latestBuilds(env: string): Promise<Build[]> {
+    await this.pause();
+    const pointers = this.latest.get(env) ?? new Map<string, LatestPointer>();
+    return [...pointers.entries()]
+      .sort(([a], [b]) => compareUtf8(a, b))
+      .map(([repo, pointer]) => this.builds.get(buildIdOf({ repo, env, sk: pointer.sk })))
+      .filter((build): build is Build => build !== undefined);
+  }
+
+  private existing(key: BuildKey): Build {
+    const build = this.builds.get(buildIdOf(key));
+    if (!build) throw new BuildNotFoundError(key);
+    return build;
+  }
+
+  /** Stores a status change and moves the latest pointer, unless a newer build holds it. */
+  private apply(before: Build | undefined, after: Build): void {
+    this.builds.set(buildIdOf(after), after);
+    this.changes.push({
+      buildId: buildIdOf(after),
+      ...(before ? { from: before.status } : {}),
+      to: after.status,
+      ...(after.executionArn === undefined ? {} : { executionArn: after.executionArn }),
+      at: after.updatedAt,
+    });
+    const pointers = this.latest.get(after.env) ?? new Map<string, LatestPointer>();
+    this.latest.set(after.env, pointers);
+    const pointer = pointers.get(after.repo);
+    if (pointer === undefined || compareUtf8(pointer.sk, after.sk) <= 0) {
+      pointers.set(after.repo, { sk: after.sk, status: after.status, updatedAt: after.updatedAt });
+    }
+  }
+
+  private async pause(): Promise<void> {
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+  }
+}

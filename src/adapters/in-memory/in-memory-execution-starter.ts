@@ -1,0 +1,125 @@
+import {
+  MAX_EXECUTION_INPUT_BYTES,
+  executionArnFor,
+  executionStartError,
+  isValidExecutionName,
+  parseStateMachineArn,
+  type StateMachineArn,
+} from '../../domain/index.js';
+import type { ExecutionStarter, StartExecutionRequest, StartedExecution } from '../../ports/index.js';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/** An execution the in-memory starter started. */
+export interface RecordedExecution {
+  readonly name: string;
+  readonly input: string;
+  readonly executionArn: string;
+  readonly traceHeader?: string;
+  readonly startDate: Date;
+  readonly status: ExecutionStatus;
+}
+
+export interface InMemoryExecutionStarterOptions {
+  readonly stateMachineArn: string;
+  /** Delay before each start answers. */
+  readonly latencyMs?: number;
+  /**
+   * Runs after a new execution is created and before `start` resolves: the
+   * place to simulate an execution that finishes faster than its start is
+   * recorded.
+   */
+  readonly onExecutionStarted?: (execution: RecordedExecution) => Promise<void> | void;
+}
+
+/**
+ * An {@link ExecutionStarter} with STANDARD-workflow semantics in memory:
+ * the same name and input while running give the same ARN; the same name
+ * otherwise is "already started". It records every execution and can be told
+ * to fail or to be slow. It passes the same contract suite as the Step
+ * Functions adapter.
+ *
+ * @example
+ * ```ts
+ * const executionStarter = new InMemoryExecutionStarter({
+ *   stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:deployment',
+ * });
+ * executionStarter.failNext('ExecutionLimitExceeded'); // the next start throws a TransientExecutionStartError
+ * executionStarter.executions; // every execution started
+ * ```
+ */
+export class InMemoryExecutionStarter implements ExecutionStarter {
+  private readonly stateMachine: StateMachineArn;
+  private readonly byName = new Map<string, RecordedExecution>();
+  private readonly failures: string[] = [];
+  private readonly onExecutionStarted: InMemoryExecutionStarterOptions['onExecutionStarted'];
+  private latencyMs: number;
+
+  constructor(options: InMemoryExecutionStarterOptions) {
+    this.stateMachine = parseStateMachineArn(options.stateMachineArn);
+    this.latencyMs = options.latencyMs ?? 0;
+    this.onExecutionStarted = options.onExecutionStarted;
+  }
+
+  /** Every execution started, oldest first. */
+  get executions(): readonly RecordedExecution[] {
+    return [...this.byName.values()];
+  }
+
+  /** The next `times` starts fail with this Step Functions error code, classified as the SFN adapter does. */
+  failNext(awsErrorCode: string, times = 1): void {
+    this.failures.push(...Array.from({ length: times }, () => awsErrorCode));
+  }
+
+  setLatency(milliseconds: number): void {
+    this.latencyMs = milliseconds;
+  }
+
+  /** Ends a running execution, which keeps its name reserved. */
+  complete(executionArn: string, status: Exclude<ExecutionStatus, 'RUNNING'>): void {
+    const execution = [...this.byName.values()].find((candidate) => candidate.executionArn === executionArn);
+    if (!execution) throw new Error(`No execution ${executionArn}`);
+    if (execution.status !== 'RUNNING') throw new Error(`Execution ${executionArn} is already ${execution.status}`);
+    this.byName.set(execution.name, { ...execution, status });
+  }
+
+  async start(request: StartExecutionRequest): Promise<StartedExecution> {
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw executionStartError(failure, 'injected by InMemoryExecutionStarter');
+    rejectInvalid(request);
+
+    const existing = this.byName.get(request.name);
+    if (existing) {
+      const runningWithSameInput = existing.status === 'RUNNING' && existing.input === request.input;
+      return { executionArn: existing.executionArn, alreadyStarted: !runningWithSameInput };
+    }
+
+    const execution: RecordedExecution = {
+      name: request.name,
+      input: request.input,
+      executionArn: executionArnFor(this.stateMachine, request.name),
+      ...(request.traceHeader === undefined ? {} : { traceHeader: request.traceHeader }),
+      startDate: new Date(),
+      status: 'RUNNING',
+    };
+    this.byName.set(request.name, execution);
+    await this.onExecutionStarted?.(execution);
+    return { executionArn: execution.executionArn, alreadyStarted: false };
+  }
+}
+
+/** The checks Step Functions makes before it starts anything. */
+function rejectInvalid(request: StartExecutionRequest): void {
+  if (!isValidExecutionName(request.name)) {
+    throw executionStartError('InvalidName', `Invalid Name: '${request.name}'`);
+  }
+  if (new TextEncoder().encode(request.input).length > MAX_EXECUTION_INPUT_BYTES) {
+    throw executionStartError('InvalidExecutionInput', 'The input exceeds the maximum size');
+  }
+  try {
+    JSON.parse(request.input);
+  } catch {
+    throw executionStartError('InvalidExecutionInput', 'The input is not valid JSON');
+  }
+}

@@ -1,0 +1,39 @@
+import { Container } from 'inversify';
+import { SystemClock } from '../adapters/clock/system-clock.js';
+import { PowertoolsLogger } from '../adapters/logging/powertools-logger.js';
+import type { BuildRepository, Clock, ExecutionStarter, Logger } from '../ports/index.js';
+import { TOKENS } from './di-tokens.js';
+import { Orchestrator } from './orchestrator.service.js';
+
+export interface ContainerOptions {
+  readonly buildRepository: BuildRepository;
+  readonly executionStarter: ExecutionStarter;
+  /** Defaults to the system clock. */
+  readonly clock?: Clock;
+  /** Defaults to a Powertools JSON logger (level from `POWERTOOLS_LOG_LEVEL`, else INFO). */
+  readonly logger?: Logger;
+}
+
+/**
+ * Builds the module's container: the one place that names adapter classes.
+ * Build it once per process (for a Lambda, outside the handler) and get
+ * services from it; every binding is a singleton.
+ *
+ * @example
+ * ```ts
+ * const container = createContainer({
+ *   buildRepository: new InMemoryBuildRepository(),
+ *   executionStarter: new InMemoryExecutionStarter({ stateMachineArn }),
+ * });
+ * const orchestrator = container.get(Orchestrator);
+ * ```
+ */
+export function createContainer(options: ContainerOptions): Container {
+  const container = new Container({ defaultScope: 'Singleton' });
+  container.bind<BuildRepository>(TOKENS.BuildRepository).toConstantValue(options.buildRepository);
+  container.bind<ExecutionStarter>(TOKENS.ExecutionStarter).toConstantValue(options.executionStarter);
+  container.bind<Clock>(TOKENS.Clock).toConstantValue(options.clock ?? new SystemClock());
+  container.bind<Logger>(TOKENS.Logger).toConstantValue(options.logger ?? new PowertoolsLogger());
+  container.bind(Orchestrator).toSelf();
+  return container;
+}

@@ -1,0 +1,55 @@
+import * as z from 'zod';
+import { ValidationError } from './orchestrator.errors.js';
+import { parseWith } from './validation.js';
+
+/** Identity of a build: `pk = "{repo}/{env}"`, `sk` a KSUID. */
+export interface BuildKey {
+  readonly repo: string;
+  readonly env: string;
+  readonly sk: string;
+}
+
+// `/` and `:` separate the parts of `pk` and of the build id, so they may not
+// appear inside a part; whitespace and control characters never belong in one.
+const SEPARATOR_OR_BLANK = /[/:\s\p{Cc}]/u;
+
+const identityPart = z
+  .string({ error: 'must be a string' })
+  .min(1, { error: 'must not be empty' })
+  .max(256, { error: 'must be at most 256 characters' })
+  .refine((value) => !SEPARATOR_OR_BLANK.test(value), {
+    error: 'must not contain "/", ":", whitespace or control characters',
+  });
+
+/**
+ * A KSUID is 27 base62 characters; letters and digits only are accepted so the
+ * execution name can always carry `sk` whole and lexical order stays time order.
+ */
+const sortKey = z
+  .string({ error: 'must be a string' })
+  .regex(/^[0-9A-Za-z]{1,64}$/, { error: 'must be 1 to 64 letters or digits (a KSUID)' });
+
+export const buildKeySchema = z.object({ repo: identityPart, env: identityPart, sk: sortKey });
+
+/** Validates a build key, throwing a {@link ValidationError} that names the field. */
+export function parseBuildKey(value: unknown): BuildKey {
+  return parseWith(buildKeySchema, value);
+}
+
+/** The partition key of a build: `"{repo}/{env}"`. */
+export function partitionKeyOf(key: Pick<BuildKey, 'repo' | 'env'>): string {
+  return `${key.repo}/${key.env}`;
+}
+
+/** The build id: `"{repo}/{env}:{sk}"`. */
+export function buildIdOf(key: BuildKey): string {
+  return `${partitionKeyOf(key)}:${key.sk}`;
+}
+
+/** Reads a build id back into its key, validating every part. */
+export function parseBuildId(id: string): BuildKey {
+  const match = /^([^/]*)\/([^:]*):(.*)$/s.exec(id);
+  if (!match) throw new ValidationError('id', 'must look like "{repo}/{env}:{sk}"');
+  const [, repo, env, sk] = match;
+  return parseBuildKey({ repo, env, sk });
+}

@@ -1,0 +1,106 @@
+import * as z from 'zod';
+import { buildKeySchema, type BuildKey } from './build-key.js';
+import { canTransition, isTerminal, type BuildStatus, type TerminalStatus } from './build-status.js';
+import { toWholeSecond } from './timestamps.js';
+import { parseWith } from './validation.js';
+
+/** A build record, as the builds table holds it. */
+export interface Build extends BuildKey {
+  readonly buildNumber?: number;
+  readonly branch: string;
+  readonly version: string;
+  readonly commitHash: string;
+  readonly status: BuildStatus;
+  readonly stackName?: string;
+  readonly executionArn?: string;
+  readonly errorMsg?: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly finishedAt?: Date;
+}
+
+const text = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });
+
+export const newBuildSchema = buildKeySchema.extend({
+  branch: text,
+  version: text,
+  commitHash: text,
+  buildNumber: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).nonnegative().optional(),
+  stackName: text.optional(),
+});
+
+/** What it takes to record a new, `PENDING` build. */
+export type NewBuild = z.input<typeof newBuildSchema>;
+
+/** Validates a new build and gives it its `PENDING` state at `at` (whole seconds). */
+export function pendingBuild(value: NewBuild, at: Date): Build {
+  const fields = parseWith(newBuildSchema, value);
+  const createdAt = toWholeSecond(at);
+  return { ...fields, status: 'PENDING', createdAt, updatedAt: createdAt };
+}
+
+/** Error messages are cut to this many characters so one item never outgrows DynamoDB's 400 KB. */
+export const MAX_ERROR_MESSAGE_LENGTH = 2048;
+
+const TRUNCATION_MARK = ' [truncated]';
+
+export function boundErrorMessage(message: string): string {
+  if (message.length <= MAX_ERROR_MESSAGE_LENGTH) return message;
+  return message.slice(0, MAX_ERROR_MESSAGE_LENGTH - TRUNCATION_MARK.length) + TRUNCATION_MARK;
+}
+
+/** The end of a build as reported by its execution (or by a failed start). */
+export interface Completion {
+  readonly status: TerminalStatus;
+  readonly errorMsg?: string;
+}
+
+export const completionSchema = z.object({
+  status: z.enum(['SUCCESS', 'FAILED'], { error: 'must be "SUCCESS" or "FAILED"' }),
+  errorMsg: z.string({ error: 'must be a string' }).optional(),
+});
+
+/**
+ * Validates a completion; a failure always carries a reason, so an operator
+ * never finds a `FAILED` build without one.
+ */
+export function parseCompletion(value: unknown): Completion {
+  const completion = parseWith(completionSchema, value);
+  if (completion.status === 'SUCCESS') return { status: 'SUCCESS' };
+  const reason = completion.errorMsg?.trim() ? completion.errorMsg : 'no reason was reported';
+  return { status: 'FAILED', errorMsg: boundErrorMessage(reason) };
+}
+
+/** What recording an execution's start does to a build in a given state. */
+export type StartEffect =
+  | { readonly kind: 'transition' }
+  | { readonly kind: 'attach-arn' }
+  | { readonly kind: 'unchanged' }
+  | { readonly kind: 'illegal'; readonly reason: string };
+
+/**
+ * Decides the start write for a build. A terminal build without an ARN
+ * finished before its start was recorded: it keeps its status and only gains
+ * the ARN, so a late start never moves it backwards.
+ */
+export function startEffect(build: Pick<Build, 'status' | 'executionArn'>, executionArn: string): StartEffect {
+  if (build.executionArn === executionArn) return { kind: 'unchanged' };
+  if (build.executionArn !== undefined) {
+    return { kind: 'illegal', reason: `it already records execution ${build.executionArn}` };
+  }
+  if (canTransition(build.status, 'IN_PROGRESS')) return { kind: 'transition' };
+  if (isTerminal(build.status)) return { kind: 'attach-arn' };
+  return { kind: 'illegal', reason: `it is ${build.status} without an execution` };
+}
+
+/** What to do with a completion for a build in a given state. */
+export type CompletionEffect =
+  | { readonly kind: 'transition' }
+  | { readonly kind: 'unchanged' }
+  | { readonly kind: 'illegal'; readonly reason: string };
+
+export function completionEffect(build: Pick<Build, 'status'>, status: TerminalStatus): CompletionEffect {
+  if (build.status === status) return { kind: 'unchanged' };
+  if (canTransition(build.status, status)) return { kind: 'transition' };
+  return { kind: 'illegal', reason: `it is already ${build.status}` };
+}

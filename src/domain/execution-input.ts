@@ -1,0 +1,73 @@
+import * as z from 'zod';
+import { buildKeySchema, type BuildKey } from './build-key.js';
+import { ValidationError } from './orchestrator.errors.js';
+import { parseWith } from './validation.js';
+
+/** Step Functions' limit on an execution's input, in UTF-8 bytes. */
+export const MAX_EXECUTION_INPUT_BYTES = 262_144;
+
+const text = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });
+
+export const stepFunctionInputSchema = buildKeySchema.extend({
+  branch: text,
+  version: text,
+  commitHash: text,
+  s3Bucket: text,
+  s3Key: text,
+});
+
+/** The input of a deployment execution, in the module's camelCase. */
+export type StepFunctionInput = z.output<typeof stepFunctionInputSchema>;
+
+/**
+ * The wire form: snake_case keys in exactly this order, every key present.
+ * Order matters because Step Functions compares the input byte for byte when
+ * an execution name is reused.
+ */
+const WIRE_KEYS = [
+  ['repo', 'repo'],
+  ['env', 'env'],
+  ['branch', 'branch'],
+  ['version', 'version'],
+  ['sk', 'sk'],
+  ['commit_hash', 'commitHash'],
+  ['s3_bucket', 's3Bucket'],
+  ['s3_key', 's3Key'],
+] as const satisfies ReadonlyArray<readonly [string, keyof StepFunctionInput]>;
+
+/** Validates an execution input, throwing a {@link ValidationError} naming the field. */
+export function parseStepFunctionInput(value: unknown): StepFunctionInput {
+  return parseWith(stepFunctionInputSchema, value);
+}
+
+/** Serialises an input deterministically and checks Step Functions' size limit. */
+export function serializeStepFunctionInput(input: StepFunctionInput): string {
+  const wire = Object.fromEntries(WIRE_KEYS.map(([wireKey, key]) => [wireKey, input[key]]));
+  const json = JSON.stringify(wire);
+  const bytes = new TextEncoder().encode(json).length;
+  if (bytes > MAX_EXECUTION_INPUT_BYTES) {
+    throw new ValidationError('input', `is ${bytes} bytes of JSON, over the ${MAX_EXECUTION_INPUT_BYTES}-byte limit`);
+  }
+  return json;
+}
+
+const wireInputSchema = z.object(
+  Object.fromEntries(WIRE_KEYS.map(([wireKey]) => [wireKey, z.string({ error: 'must be a string' })])),
+);
+
+/** Reads an execution's input (as Step Functions returns it) back into a validated input. */
+export function deserializeStepFunctionInput(json: string): StepFunctionInput {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new ValidationError('input', 'is not JSON');
+  }
+  const wire = parseWith(wireInputSchema, parsed) as Record<string, string>;
+  return parseStepFunctionInput(Object.fromEntries(WIRE_KEYS.map(([wireKey, key]) => [key, wire[wireKey]])));
+}
+
+/** The build an execution input belongs to. */
+export function buildKeyOf(input: Pick<StepFunctionInput, 'repo' | 'env' | 'sk'>): BuildKey {
+  return { repo: input.repo, env: input.env, sk: input.sk };
+}

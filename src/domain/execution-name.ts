@@ -1,0 +1,52 @@
+import { partitionKeyOf, type BuildKey } from './build-key.js';
+
+export const MAX_EXECUTION_NAME_LENGTH = 80;
+
+// Step Functions rejects whitespace, these characters and control characters
+// (U+0000-001F, U+007F-009F) in execution names.
+const FORBIDDEN_IN_NAME = /[\s<>{}[\]?*"#%\\^|~$&,;:/`\u0000-\u001f\u007f-\u009f]/u;
+const FORBIDDEN_IN_NAME_GLOBAL = new RegExp(FORBIDDEN_IN_NAME.source, 'gu');
+
+/** Whether Step Functions accepts `name` as an execution name. */
+export function isValidExecutionName(name: string): boolean {
+  return name.length >= 1 && name.length <= MAX_EXECUTION_NAME_LENGTH && !FORBIDDEN_IN_NAME.test(name);
+}
+
+/**
+ * The execution name of a build: `{repo}-{env}-{sk}` exactly when Step
+ * Functions accepts it (the Go implementation's names, so both can share a
+ * state machine). Otherwise `{readable prefix}-{hash}-{sk}`: `sk` stays whole,
+ * and the hash of `{repo}/{env}` (where `/` cannot occur inside a part) keeps
+ * two builds apart even when their cleaned-up prefixes look alike.
+ *
+ * @example
+ * ```ts
+ * executionName({ repo: 'myapp', env: 'prd', sk: '2HFj3kLmNoPqRsTuVwXy' }); // 'myapp-prd-2HFj3kLmNoPqRsTuVwXy'
+ * ```
+ */
+export function executionName(key: BuildKey): string {
+  const plain = `${key.repo}-${key.env}-${key.sk}`;
+  if (isValidExecutionName(plain)) return plain;
+
+  const hash = fnv1a64(partitionKeyOf(key));
+  const room = MAX_EXECUTION_NAME_LENGTH - key.sk.length - hash.length - 2;
+  const prefix = `${key.repo}-${key.env}`.replace(FORBIDDEN_IN_NAME_GLOBAL, '_').slice(0, Math.max(room, 0));
+  return [prefix, hash, key.sk].filter((part) => part.length > 0).join('-');
+}
+
+const FNV_OFFSET_BASIS = 0xcbf29ce484222325n;
+const FNV_PRIME = 0x100000001b3n;
+const UINT64 = (1n << 64n) - 1n;
+
+/**
+ * 64-bit FNV-1a over UTF-8, as 13 base-36 digits. Not cryptographic: it only
+ * has to keep distinct repo/env pairs apart, and the domain may not import
+ * `node:crypto`.
+ */
+function fnv1a64(value: string): string {
+  let hash = FNV_OFFSET_BASIS;
+  for (const byte of new TextEncoder().encode(value)) {
+    hash = ((hash ^ BigInt(byte)) * FNV_PRIME) & UINT64;
+  }
+  return hash.toString(36).padStart(13, '0');
+}

@@ -1,0 +1,11 @@
+export * from './build-key.js';
+export * from './build-status.js';
+export * from './build.js';
+export * from './build.errors.js';
+export * from './execution-input.js';
+export * from './execution-name.js';
+export * from './execution-start.errors.js';
+export * from './orchestrator.errors.js';
+export * from './timestamps.js';
+export { parseWith } from './validation.js';
+export * from './state-machine-arn.js';

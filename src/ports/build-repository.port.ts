@@ -1,0 +1,67 @@
+import type { Build, BuildKey, BuildStatus, Completion, NewBuild, TerminalStatus } from '../domain/index.js';
+
+/** How recording a start ended, when it did not throw. */
+export interface StartRecord {
+  /**
+   * - `started`: `PENDING -> IN_PROGRESS`, the ARN recorded.
+   * - `already-started`: the build already records this ARN; nothing was written.
+   * - `arn-attached`: the build had finished before its start was recorded; it
+   *   keeps its terminal status and gained the ARN.
+   */
+  readonly outcome: 'started' | 'already-started' | 'arn-attached';
+  /** The build's status after the call. */
+  readonly status: BuildStatus;
+  readonly executionArn: string;
+}
+
+/** How recording a completion ended, when it did not throw. */
+export interface CompletionRecord {
+  /** `already-completed`: the build already had this status; nothing was written. */
+  readonly outcome: 'completed' | 'already-completed';
+  readonly status: TerminalStatus;
+}
+
+export interface BuildPage {
+  readonly builds: readonly Build[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  readonly nextCursor?: string;
+}
+
+export interface ListBuildsOptions {
+  /** At most this many builds (default 25). */
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+/**
+ * Where builds live. Every status change is conditional and atomic: the
+ * implementation applies it only if the domain's transition table allows it
+ * from the state the build is in at that instant, in one step (never
+ * read-then-write), so concurrent writers can never move a build backwards.
+ *
+ * Each status change also moves the environment's "latest" pointer to the
+ * build, unless a newer build (by `sk`) already holds it.
+ *
+ * Errors: {@link BuildNotFoundError} when the build does not exist,
+ * {@link IllegalTransitionError} (carrying the record found) when the table
+ * forbids the change, {@link BuildAlreadyExistsError} from `create`.
+ */
+export interface BuildRepository {
+  /** Records a new `PENDING` build. */
+  create(build: NewBuild, at?: Date): Promise<Build>;
+
+  /** A strongly consistent read; `undefined` when the build does not exist. */
+  get(key: BuildKey): Promise<Build | undefined>;
+
+  /** Records that `executionArn` runs this build (`PENDING -> IN_PROGRESS`). */
+  recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord>;
+
+  /** Records the end of a build (`PENDING | IN_PROGRESS -> SUCCESS | FAILED`). */
+  recordCompletion(key: BuildKey, completion: Completion, at: Date): Promise<CompletionRecord>;
+
+  /** A repo/env's builds, newest first. */
+  listBuilds(repo: string, env: string, options?: ListBuildsOptions): Promise<BuildPage>;
+
+  /** The latest build of every repo in `env`, ordered by repo. */
+  latestBuilds(env: string): Promise<Build[]>;
+}

@@ -1,0 +1,4 @@
+export type * from './build-repository.port.js';
+export type * from './clock.port.js';
+export type * from './execution-starter.port.js';
+export type * from './logger.port.js';

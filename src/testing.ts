@@ -1,0 +1,17 @@
+/**
+ * `@aws-deployer/orchestrator/testing`: in-memory adapters and test clocks
+ * for your own tests. They pass the same contract suites as the AWS adapters.
+ */
+export {
+  InMemoryBuildRepository,
+  type BuildChange,
+  type InMemoryBuildRepositoryOptions,
+} from './adapters/in-memory/in-memory-build-repository.js';
+export {
+  InMemoryExecutionStarter,
+  type ExecutionStatus,
+  type InMemoryExecutionStarterOptions,
+  type RecordedExecution,
+} from './adapters/in-memory/in-memory-execution-starter.js';
+export { ManualClock } from './adapters/clock/manual-clock.js';
+export { RecordingLogger, type LogEntry } from './adapters/logging/recording-logger.js';
