@@ -4,7 +4,7 @@ export const MAX_EXECUTION_NAME_LENGTH = 80;
 
 // Step Functions rejects whitespace, these characters and control characters
 // (U+0000-001F, U+007F-009F) in execution names.
-const FORBIDDEN_IN_NAME = /[\s<>{}[\]?*"#%\\^|~$&,;:/`\u0000-\u001f\u007f-\u009f]/u;
+const FORBIDDEN_IN_NAME = /[\s<>{}[\]?*"#%\\^|~$&,;:/`\p{Cc}]/u;
 const FORBIDDEN_IN_NAME_GLOBAL = new RegExp(FORBIDDEN_IN_NAME.source, 'gu');
 
 /** Whether Step Functions accepts `name` as an execution name. */

@@ -79,7 +79,7 @@ export class InMemoryBuildRepository implements BuildRepository {
     await this.pause();
     const existing = this.builds.get(buildIdOf(build));
     if (existing) throw new BuildAlreadyExistsError(existing);
-    this.apply(undefined, build);
+    this.writeStatusChange(undefined, build);
     return build;
   }
 
@@ -100,7 +100,7 @@ export class InMemoryBuildRepository implements BuildRepository {
     const updatedAt = toWholeSecond(at);
     switch (effect.kind) {
       case 'transition':
-        this.apply(build, { ...build, status: 'IN_PROGRESS', executionArn, updatedAt });
+        this.writeStatusChange(build, { ...build, status: 'IN_PROGRESS', executionArn, updatedAt });
         return { outcome: 'started', status: 'IN_PROGRESS', executionArn };
       case 'attach-arn':
         this.builds.set(buildIdOf(build), { ...build, executionArn, updatedAt });
@@ -122,7 +122,7 @@ export class InMemoryBuildRepository implements BuildRepository {
       case 'transition': {
         const finishedAt = toWholeSecond(at);
         const { errorMsg: _previous, ...rest } = build;
-        this.apply(build, { ...rest, ...completion, updatedAt: finishedAt, finishedAt });
+        this.writeStatusChange(build, { ...rest, ...completion, updatedAt: finishedAt, finishedAt });
         return { outcome: 'completed', status: completion.status };
       }
       case 'unchanged':
@@ -161,7 +161,7 @@ export class InMemoryBuildRepository implements BuildRepository {
   }
 
   /** Stores a status change and moves the latest pointer, unless a newer build holds it. */
-  private apply(before: Build | undefined, after: Build): void {
+  private writeStatusChange(before: Build | undefined, after: Build): void {
     this.builds.set(buildIdOf(after), after);
     this.changes.push({
       buildId: buildIdOf(after),

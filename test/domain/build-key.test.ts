@@ -1,0 +1,63 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ValidationError, buildIdOf, parseBuildId, parseBuildKey, partitionKeyOf } from '../../src/index.js';
+import { identityPart, sortKey } from '../support/arbitraries.js';
+
+describe('parseBuildKey', () => {
+  it.each([
+    ['repo', { repo: '', env: 'prd', sk: 'a1' }, 'must not be empty'],
+    ['repo', { repo: 'my/app', env: 'prd', sk: 'a1' }, '"/"'],
+    ['env', { repo: 'app', env: 'prd:eu', sk: 'a1' }, '":"'],
+    ['env', { repo: 'app', env: 'pr d', sk: 'a1' }, 'whitespace'],
+    ['repo', { repo: 'app\u0007', env: 'prd', sk: 'a1' }, 'control'],
+    ['repo', { repo: 'app\u00a0x', env: 'prd', sk: 'a1' }, 'whitespace'],
+    ['sk', { repo: 'app', env: 'prd', sk: '' }, 'KSUID'],
+    ['sk', { repo: 'app', env: 'prd', sk: '2HFj-3kLm' }, 'KSUID'],
+    ['sk', { repo: 'app', env: 'prd' }, 'string'],
+    ['env', { repo: 'app', env: 5, sk: 'a1' }, 'string'],
+  ])('rejects a bad %s with a ValidationError naming it', (field, key, reason) => {
+    const error = (() => {
+      try {
+        parseBuildKey(key);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ field });
+    expect((error as ValidationError).message).toContain(reason);
+  });
+
+  it('names the whole value when it is not an object', () => {
+    expect(() => parseBuildKey('myapp/prd:1')).toThrow(expect.objectContaining({ field: 'value' }));
+  });
+
+  it('accepts what the Go implementation writes', () => {
+    expect(parseBuildKey({ repo: 'myapp', env: 'prd', sk: '2HFj3kLmNoPqRsTuVwXy' })).toEqual({
+      repo: 'myapp',
+      env: 'prd',
+      sk: '2HFj3kLmNoPqRsTuVwXy',
+    });
+  });
+});
+
+describe('build ids', () => {
+  it('are "{repo}/{env}:{sk}" with pk "{repo}/{env}"', () => {
+    const key = { repo: 'myapp', env: 'prd', sk: '2HFj3kLmNoPqRsTuVwXy' };
+    expect(partitionKeyOf(key)).toBe('myapp/prd');
+    expect(buildIdOf(key)).toBe('myapp/prd:2HFj3kLmNoPqRsTuVwXy');
+  });
+
+  it('read back into the same key for every valid key', () => {
+    fc.assert(
+      fc.property(identityPart, identityPart, sortKey, (repo, env, sk) => {
+        expect(parseBuildId(buildIdOf({ repo, env, sk }))).toEqual({ repo, env, sk });
+      }),
+    );
+  });
+
+  it('reject a string without the separators, naming the id', () => {
+    expect(() => parseBuildId('myapp-prd-1')).toThrow(expect.objectContaining({ field: 'id' }));
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_EXECUTION_INPUT_BYTES,
+  ValidationError,
+  deserializeStepFunctionInput,
+  parseStepFunctionInput,
+  serializeStepFunctionInput,
+  type StepFunctionInput,
+} from '../../src/index.js';
+
+const input: StepFunctionInput = {
+  repo: 'myapp',
+  env: 'prd',
+  branch: 'main',
+  version: '1.2.3',
+  sk: '2HFj3kLmNoPqRsTuVwXy',
+  commitHash: 'abc123',
+  s3Bucket: 'my-artifacts-bucket',
+  s3Key: 'myapp/main/1.2.3',
+};
+
+describe('the execution input', () => {
+  it('serialises to the Go wire format: snake_case, fixed key order, every key', () => {
+    expect(serializeStepFunctionInput(input)).toBe(
+      '{"repo":"myapp","env":"prd","branch":"main","version":"1.2.3","sk":"2HFj3kLmNoPqRsTuVwXy",' +
+        '"commit_hash":"abc123","s3_bucket":"my-artifacts-bucket","s3_key":"myapp/main/1.2.3"}',
+    );
+  });
+
+  it('serialises the same whatever order the caller built the object in', () => {
+    const reordered = Object.fromEntries(Object.entries(input).reverse()) as StepFunctionInput;
+    expect(serializeStepFunctionInput(reordered)).toBe(serializeStepFunctionInput(input));
+  });
+
+  it('reads its own wire form back', () => {
+    expect(deserializeStepFunctionInput(serializeStepFunctionInput(input))).toEqual(input);
+  });
+
+  it.each([
+    ['repo', { repo: 'a/b' }],
+    ['sk', { sk: '' }],
+    ['branch', { branch: '' }],
+    ['commitHash', { commitHash: undefined }],
+    ['s3Bucket', { s3Bucket: 3 }],
+    ['s3Key', { s3Key: '' }],
+  ])('names %s when it is bad', (field, override) => {
+    expect(() => parseStepFunctionInput({ ...input, ...override })).toThrow(expect.objectContaining({ field }));
+  });
+
+  it('refuses an input over 256 KiB of UTF-8, naming the input', () => {
+    const base = serializeStepFunctionInput({ ...input, s3Key: '' .padEnd(1, 'k') });
+    const room = MAX_EXECUTION_INPUT_BYTES - Buffer.byteLength(base) + 1;
+    const atLimit = { ...input, s3Key: 'é'.repeat(Math.floor(room / 2)) + 'k'.repeat(room % 2) };
+    expect(Buffer.byteLength(serializeStepFunctionInput(atLimit))).toBe(MAX_EXECUTION_INPUT_BYTES);
+    const error = (() => {
+      try {
+        serializeStepFunctionInput({ ...atLimit, s3Key: `${atLimit.s3Key}k` });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ field: 'input' });
+  });
+
+  it('names the wire key when an execution input from Step Functions is bad', () => {
+    expect(() => deserializeStepFunctionInput('not json')).toThrow(expect.objectContaining({ field: 'input' }));
+    const missing = JSON.stringify({ ...JSON.parse(serializeStepFunctionInput(input)), commit_hash: undefined });
+    expect(() => deserializeStepFunctionInput(missing)).toThrow(expect.objectContaining({ field: 'commit_hash' }));
+  });
+});

@@ -1,0 +1,290 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BuildAlreadyExistsError,
+  BuildNotFoundError,
+  IllegalTransitionError,
+  MAX_ERROR_MESSAGE_LENGTH,
+  ValidationError,
+  type BuildRepository,
+} from '../../src/index.js';
+import { aBuildKey, aNewBuild, aSortKey, aUniqueScope } from '../support/mothers/build.mother.js';
+
+const T0 = new Date('2026-03-01T10:00:00.000Z');
+const T1 = new Date('2026-03-01T10:00:05.750Z');
+const T2 = new Date('2026-03-01T10:07:30.250Z');
+const ARN = 'arn:aws:states:us-east-1:123456789012:execution:deployment:one';
+const OTHER_ARN = 'arn:aws:states:us-east-1:123456789012:execution:deployment:two';
+
+/**
+ * The behaviour every {@link BuildRepository} must have. Run against each
+ * implementation, so the in-memory one can never drift from DynamoDB.
+ */
+export function describeBuildRepositoryContract(name: string, makeRepository: () => BuildRepository): void {
+  describe(`BuildRepository contract: ${name}`, () => {
+    const repository = (): BuildRepository => makeRepository();
+
+    describe('create', () => {
+      it('records a PENDING build with whole-second timestamps', async () => {
+        const repo = repository();
+        const build = aNewBuild({ buildNumber: 42, stackName: 'myapp-prd' });
+        const created = await repo.create(build, T1);
+        const stored = await repo.get(build);
+        expect(stored).toEqual(created);
+        expect(stored).toEqual({
+          ...build,
+          status: 'PENDING',
+          createdAt: new Date('2026-03-01T10:00:05.000Z'),
+          updatedAt: new Date('2026-03-01T10:00:05.000Z'),
+        });
+      });
+
+      it('refuses a second build with the same key and carries the existing record', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        const error = await repo.create({ ...build, version: '9.9.9' }, T1).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(BuildAlreadyExistsError);
+        expect((error as BuildAlreadyExistsError).existing).toMatchObject({ version: '1.2.3', status: 'PENDING' });
+        expect((await repo.get(build))?.version).toBe('1.2.3');
+      });
+
+      it.each([
+        ['repo', { repo: 'my/app' }],
+        ['env', { env: 'prd:1' }],
+        ['sk', { sk: 'not a ksuid' }],
+        ['commitHash', { commitHash: '' }],
+      ])('rejects a bad %s with a ValidationError naming it, writing nothing', async (field, override) => {
+        const repo = repository();
+        const build = aNewBuild(override);
+        const error = await repo.create(build, T0).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).field).toBe(field);
+      });
+    });
+
+    describe('get', () => {
+      it('answers undefined for a build that does not exist', async () => {
+        expect(await repository().get(aBuildKey())).toBeUndefined();
+      });
+    });
+
+    describe('recordStart', () => {
+      it('moves PENDING to IN_PROGRESS with the ARN', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        expect(await repo.recordStart(build, ARN, T1)).toEqual({ outcome: 'started', status: 'IN_PROGRESS', executionArn: ARN });
+        expect(await repo.get(build)).toMatchObject({
+          status: 'IN_PROGRESS',
+          executionArn: ARN,
+          createdAt: new Date('2026-03-01T10:00:00.000Z'),
+          updatedAt: new Date('2026-03-01T10:00:05.000Z'),
+        });
+      });
+
+      it('is a no-op success when the build already records the same ARN', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordStart(build, ARN, T1);
+        expect(await repo.recordStart(build, ARN, T2)).toEqual({
+          outcome: 'already-started',
+          status: 'IN_PROGRESS',
+          executionArn: ARN,
+        });
+        expect((await repo.get(build))?.updatedAt).toEqual(new Date('2026-03-01T10:00:05.000Z'));
+      });
+
+      it('refuses another execution for a build already IN_PROGRESS', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordStart(build, ARN, T1);
+        const error = await repo.recordStart(build, OTHER_ARN, T2).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(IllegalTransitionError);
+        expect((error as IllegalTransitionError).existing).toMatchObject({ status: 'IN_PROGRESS', executionArn: ARN });
+        expect((await repo.get(build))?.executionArn).toBe(ARN);
+      });
+
+      it('never moves a finished build back to IN_PROGRESS', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordStart(build, ARN, T1);
+        await repo.recordCompletion(build, { status: 'SUCCESS' }, T2);
+        expect(await repo.recordStart(build, ARN, T2)).toEqual({ outcome: 'already-started', status: 'SUCCESS', executionArn: ARN });
+        expect(await repo.get(build)).toMatchObject({ status: 'SUCCESS', executionArn: ARN });
+      });
+
+      it('only attaches the ARN to a build that finished before its start was recorded', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordCompletion(build, { status: 'FAILED', errorMsg: 'stack rolled back' }, T1);
+        expect(await repo.recordStart(build, ARN, T2)).toEqual({ outcome: 'arn-attached', status: 'FAILED', executionArn: ARN });
+        expect(await repo.get(build)).toMatchObject({ status: 'FAILED', executionArn: ARN, errorMsg: 'stack rolled back' });
+        expect(await repo.recordStart(build, ARN, T2)).toEqual({ outcome: 'already-started', status: 'FAILED', executionArn: ARN });
+        await expect(repo.recordStart(build, OTHER_ARN, T2)).rejects.toBeInstanceOf(IllegalTransitionError);
+      });
+
+      it('throws BuildNotFoundError for a build that does not exist, creating nothing', async () => {
+        const repo = repository();
+        const key = aBuildKey();
+        await expect(repo.recordStart(key, ARN, T1)).rejects.toBeInstanceOf(BuildNotFoundError);
+        expect(await repo.get(key)).toBeUndefined();
+      });
+
+      it('lets exactly one of many concurrent identical starts make the transition', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        const records = await Promise.all(Array.from({ length: 25 }, () => repo.recordStart(build, ARN, T1)));
+        expect(records.filter((record) => record.outcome === 'started')).toHaveLength(1);
+        expect(records.every((record) => record.executionArn === ARN && record.status === 'IN_PROGRESS')).toBe(true);
+      });
+    });
+
+    describe('recordCompletion', () => {
+      it.each(['SUCCESS', 'FAILED'] as const)('moves IN_PROGRESS to %s with finishedAt', async (status) => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordStart(build, ARN, T1);
+        const completion = status === 'FAILED' ? { status, errorMsg: 'stack rolled back' } : { status };
+        expect(await repo.recordCompletion(build, completion, T2)).toEqual({ outcome: 'completed', status });
+        const stored = await repo.get(build);
+        expect(stored).toMatchObject({
+          status,
+          executionArn: ARN,
+          updatedAt: new Date('2026-03-01T10:07:30.000Z'),
+          finishedAt: new Date('2026-03-01T10:07:30.000Z'),
+        });
+        expect(stored?.errorMsg).toBe(status === 'FAILED' ? 'stack rolled back' : undefined);
+      });
+
+      it('records PENDING -> FAILED, with a reason even when none was given', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordCompletion(build, { status: 'FAILED' }, T1);
+        expect(await repo.get(build)).toMatchObject({ status: 'FAILED', errorMsg: 'no reason was reported' });
+      });
+
+      it('bounds the error message', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordCompletion(build, { status: 'FAILED', errorMsg: 'x'.repeat(100_000) }, T1);
+        expect((await repo.get(build))?.errorMsg).toHaveLength(MAX_ERROR_MESSAGE_LENGTH);
+      });
+
+      it('is a no-op success when repeated, and refuses the other terminal status', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordStart(build, ARN, T1);
+        await repo.recordCompletion(build, { status: 'SUCCESS' }, T1);
+        expect(await repo.recordCompletion(build, { status: 'SUCCESS' }, T2)).toEqual({ outcome: 'already-completed', status: 'SUCCESS' });
+        const error = await repo.recordCompletion(build, { status: 'FAILED', errorMsg: 'late' }, T2).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(IllegalTransitionError);
+        expect((error as IllegalTransitionError).existing.status).toBe('SUCCESS');
+        expect(await repo.get(build)).toMatchObject({ status: 'SUCCESS', finishedAt: new Date('2026-03-01T10:00:05.000Z') });
+      });
+
+      it('rejects a status that is not terminal, naming the field', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        const error = await repo
+          .recordCompletion(build, { status: 'IN_PROGRESS' } as never, T1)
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).field).toBe('status');
+        expect((await repo.get(build))?.status).toBe('PENDING');
+      });
+
+      it('throws BuildNotFoundError for a build that does not exist', async () => {
+        await expect(repository().recordCompletion(aBuildKey(), { status: 'SUCCESS' }, T1)).rejects.toBeInstanceOf(
+          BuildNotFoundError,
+        );
+      });
+
+      it('lets one of many racing completions win and keeps it', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordStart(build, ARN, T1);
+        const settled = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) =>
+            repo.recordCompletion(build, i % 2 === 0 ? { status: 'SUCCESS' } : { status: 'FAILED', errorMsg: 'x' }, T2),
+          ),
+        );
+        const completed = settled.filter((result) => result.status === 'fulfilled' && result.value.outcome === 'completed');
+        expect(completed).toHaveLength(1);
+        const winner = (completed[0] as PromiseFulfilledResult<{ status: string }>).value.status;
+        for (const result of settled) {
+          if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(IllegalTransitionError);
+          else expect(result.value.status).toBe(winner);
+        }
+        expect((await repo.get(build))?.status).toBe(winner);
+      });
+    });
+
+    describe('listBuilds', () => {
+      it('pages through a repo/env newest first, and only that repo/env', async () => {
+        const repo = repository();
+        const scope = aUniqueScope();
+        const sks = Array.from({ length: 5 }, () => aSortKey());
+        for (const sk of sks) await repo.create(aNewBuild({ ...scope, sk }), T0);
+        await repo.create(aNewBuild({ repo: scope.repo }), T0);
+        await repo.create(aNewBuild({ env: scope.env }), T0);
+
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await repo.listBuilds(scope.repo, scope.env, { limit: 2, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.builds.map((build) => build.sk));
+          cursor = page.nextCursor;
+          pages += 1;
+        } while (cursor !== undefined && pages < 10);
+
+        expect(seen).toEqual([...sks].reverse());
+      });
+
+      it('rejects a cursor it did not make, and a bad limit', async () => {
+        const repo = repository();
+        const { repo: name, env } = aUniqueScope();
+        await expect(repo.listBuilds(name, env, { cursor: 'garbage' })).rejects.toMatchObject({ field: 'cursor' });
+        await expect(repo.listBuilds(name, env, { limit: 0 })).rejects.toMatchObject({ field: 'limit' });
+      });
+    });
+
+    describe('latestBuilds', () => {
+      it('points at the newest build of each repo, whatever order they change in', async () => {
+        const repo = repository();
+        const { env } = aUniqueScope();
+        const older = aNewBuild({ repo: 'b-service', env, sk: aSortKey() });
+        const newer = aNewBuild({ repo: 'b-service', env, sk: aSortKey() });
+        const other = aNewBuild({ repo: 'a-service', env, sk: aSortKey() });
+        await repo.create(newer, T0);
+        await repo.create(older, T0);
+        await repo.create(other, T0);
+        await repo.recordStart(newer, ARN, T1);
+        await repo.recordStart(older, OTHER_ARN, T1);
+        await repo.recordCompletion(older, { status: 'SUCCESS' }, T2);
+
+        const latest = await repo.latestBuilds(env);
+        expect(latest.map((build) => [build.repo, build.sk, build.status])).toEqual([
+          ['a-service', other.sk, 'PENDING'],
+          ['b-service', newer.sk, 'IN_PROGRESS'],
+        ]);
+        expect((await repo.get(older))?.status).toBe('SUCCESS');
+      });
+
+      it('is empty for an environment without builds', async () => {
+        expect(await repository().latestBuilds(aUniqueScope().env)).toEqual([]);
+      });
+    });
+  });
+}
