@@ -29,7 +29,16 @@ const sortKey = z
   .string({ error: 'must be a string' })
   .regex(/^[0-9A-Za-z]{1,64}$/, { error: 'must be 1 to 64 letters or digits (a KSUID)' });
 
-export const buildKeySchema = z.object({ repo: identityPart, env: identityPart, sk: sortKey });
+/** The partition prefix of the "latest" pointers (`latest/{env}`): a repo of that name would share their partition. */
+export const LATEST_POINTER_REPO = 'latest';
+
+export const buildKeySchema = z.object({
+  repo: identityPart.refine((repo) => repo !== LATEST_POINTER_REPO, {
+    error: `"${LATEST_POINTER_REPO}" is reserved for the latest-build pointers`,
+  }),
+  env: identityPart,
+  sk: sortKey,
+});
 
 /** Validates a build key, throwing a {@link ValidationError} that names the field. */
 export function parseBuildKey(value: unknown): BuildKey {

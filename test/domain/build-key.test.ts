@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError, buildIdOf, parseBuildId, parseBuildKey, partitionKeyOf } from '../../src/index.js';
-import { identityPart, sortKey } from '../support/arbitraries.js';
+import { identityPart, repoName, sortKey } from '../support/arbitraries.js';
 
 describe('parseBuildKey', () => {
   it.each([
@@ -11,6 +11,7 @@ describe('parseBuildKey', () => {
     ['env', { repo: 'app', env: 'pr d', sk: 'a1' }, 'whitespace'],
     ['repo', { repo: 'app\u0007', env: 'prd', sk: 'a1' }, 'control'],
     ['repo', { repo: 'app\u00a0x', env: 'prd', sk: 'a1' }, 'whitespace'],
+    ['repo', { repo: 'latest', env: 'prd', sk: 'a1' }, 'reserved'],
     ['sk', { repo: 'app', env: 'prd', sk: '' }, 'KSUID'],
     ['sk', { repo: 'app', env: 'prd', sk: '2HFj-3kLm' }, 'KSUID'],
     ['sk', { repo: 'app', env: 'prd' }, 'string'],
@@ -51,7 +52,7 @@ describe('build ids', () => {
 
   it('read back into the same key for every valid key', () => {
     fc.assert(
-      fc.property(identityPart, identityPart, sortKey, (repo, env, sk) => {
+      fc.property(repoName, identityPart, sortKey, (repo, env, sk) => {
         expect(parseBuildId(buildIdOf({ repo, env, sk }))).toEqual({ repo, env, sk });
       }),
     );

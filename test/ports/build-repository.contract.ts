@@ -266,7 +266,7 @@ export function describeBuildRepositoryContract(name: string, makeRepository: ()
         const { env } = aUniqueScope();
         const older = aNewBuild({ repo: 'b-service', env, sk: aSortKey() });
         const newer = aNewBuild({ repo: 'b-service', env, sk: aSortKey() });
-        const other = aNewBuild({ repo: 'a-service', env, sk: aSortKey() });
+        const other = aNewBuild({ repo: 'b-service-api', env, sk: aSortKey() });
         await repo.create(newer, T0);
         await repo.create(older, T0);
         await repo.create(other, T0);
@@ -275,8 +275,9 @@ export function describeBuildRepositoryContract(name: string, makeRepository: ()
         await repo.recordCompletion(older, { status: 'SUCCESS' }, T2);
 
         const latest = await repo.latestBuilds(env);
+        // Ordered as DynamoDB orders the pointers' sort keys: 'b-service-api/...' < 'b-service/...'.
         expect(latest.map((build) => [build.repo, build.sk, build.status])).toEqual([
-          ['a-service', other.sk, 'PENDING'],
+          ['b-service-api', other.sk, 'PENDING'],
           ['b-service', newer.sk, 'IN_PROGRESS'],
         ]);
         expect((await repo.get(older))?.status).toBe('SUCCESS');

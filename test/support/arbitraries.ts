@@ -21,4 +21,7 @@ export const sortKey = fc
   })
   .map((chars) => chars.join(''));
 
-export const buildKey = fc.record({ repo: identityPart, env: identityPart, sk: sortKey });
+/** A valid repo name: `latest` is reserved for the pointer partition. */
+export const repoName = identityPart.filter((value) => value !== 'latest');
+
+export const buildKey = fc.record({ repo: repoName, env: identityPart, sk: sortKey });

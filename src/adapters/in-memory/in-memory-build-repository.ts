@@ -7,6 +7,7 @@ import {
   completionEffect,
   parseBuildKey,
   parseCompletion,
+  partitionKeyOf,
   pendingBuild,
   startEffect,
   toWholeSecond,
@@ -23,7 +24,7 @@ import type {
   ListBuildsOptions,
   StartRecord,
 } from '../../ports/index.js';
-import { compareUtf8, decodeCursor, encodeCursor, pageLimit } from './paging.js';
+import { compareUtf8, decodeCursor, encodeCursor, pageLimit } from '../paging.js';
 
 /** One status change the repository applied. */
 export interface BuildChange {
@@ -148,8 +149,9 @@ export class InMemoryBuildRepository implements BuildRepository {
   async latestBuilds(env: string): Promise<Build[]> {
     await this.pause();
     const pointers = this.latest.get(env) ?? new Map<string, LatestPointer>();
+    // DynamoDB returns pointers ordered by their sort key, `{repo}/{env}`.
     return [...pointers.entries()]
-      .sort(([a], [b]) => compareUtf8(a, b))
+      .sort(([a], [b]) => compareUtf8(partitionKeyOf({ repo: a, env }), partitionKeyOf({ repo: b, env })))
       .map(([repo, pointer]) => this.builds.get(buildIdOf({ repo, env, sk: pointer.sk })))
       .filter((build): build is Build => build !== undefined);
   }

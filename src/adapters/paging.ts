@@ -1,4 +1,4 @@
-import { ValidationError } from '../../domain/index.js';
+import { ValidationError } from '../domain/index.js';
 
 const DEFAULT_PAGE_SIZE = 25;
 const MAX_PAGE_SIZE = 1000;

@@ -1,0 +1,374 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BuildAlreadyExistsError,
+  BuildNotFoundError,
+  IllegalTransitionError,
+  TERMINAL_STATUSES,
+  ValidationError,
+  buildIdOf,
+  completionEffect,
+  parseBuildId,
+  parseBuildKey,
+  parseCompletion,
+  pendingBuild,
+  startEffect,
+  statusesThatMayBecome,
+  toEpochSeconds,
+  type Build,
+  type BuildKey,
+  type BuildStatus,
+  type Completion,
+  type NewBuild,
+} from '../../domain/index.js';
+import type {
+  BuildPage,
+  BuildRepository,
+  CompletionRecord,
+  ListBuildsOptions,
+  StartRecord,
+} from '../../ports/index.js';
+import { decodeCursor, encodeCursor, pageLimit } from '../paging.js';
+import {
+  buildItemKey,
+  fromBuildItem,
+  latestPointerItem,
+  latestPointerKey,
+  toBuildItem,
+  type LatestPointerItem,
+} from './build-item.mapper.js';
+import { itemFrom } from './item-from.js';
+
+export interface DynamoDbBuildRepositoryOptions {
+  /** A document client you own and configure (region, retries, tracing); default (un)marshall options. */
+  readonly client: DynamoDBDocumentClient;
+  /** The builds table (the Go deployment names it `{env}-aws-deployer--builds`). */
+  readonly tableName: string;
+}
+
+type BuildWrite = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type WriteResult = { readonly written: true } | { readonly written: false; readonly existing?: Record<string, unknown> };
+
+// Another transaction on the same item cancels ours with TransactionConflict;
+// the SDK does not retry that, so we do, briefly.
+const MAX_TRANSACTION_ATTEMPTS = 5;
+// States only move forward, so a refused write needs at most one more round per status.
+const MAX_RESOLUTION_ROUNDS = 4;
+const MAX_BATCH_GET_KEYS = 100;
+
+/**
+ * {@link BuildRepository} on a DynamoDB table shared with the Go
+ * implementation (same item layout, same "latest" pointers).
+ *
+ * Every status change is one conditional write whose condition comes from the
+ * domain's transition table, written in one `TransactWriteItems` with the
+ * environment's latest pointer. When a condition fails, the record the
+ * transaction saw (its cancellation reason) or one consistent read decides
+ * the typed outcome.
+ *
+ * IAM: `dynamodb:GetItem`, `PutItem`, `UpdateItem`, `Query`, `BatchGetItem`
+ * on the table (`TransactWriteItems` is authorised through `PutItem` and
+ * `UpdateItem`).
+ *
+ * @example
+ * ```ts
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+ * import { DynamoDbBuildRepository } from '@aws-deployer/orchestrator/dynamodb';
+ *
+ * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+ * const buildRepository = new DynamoDbBuildRepository({ client, tableName: 'prd-aws-deployer--builds' });
+ * ```
+ */
+export class DynamoDbBuildRepository implements BuildRepository {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(options: DynamoDbBuildRepositoryOptions) {
+    if (typeof options.tableName !== 'string' || !/^[A-Za-z0-9_.-]{3,255}$/.test(options.tableName)) {
+      throw new ValidationError('tableName', 'must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
+    }
+    this.client = options.client;
+    this.tableName = options.tableName;
+  }
+
+  async create(value: NewBuild, at: Date = new Date()): Promise<Build> {
+    const build = pendingBuild(value, at);
+    const result = await this.writeWithPointer(
+      build,
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: toBuildItem(build),
+          // Guards: no build with this key exists yet.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      latestPointerItem(build, build.status, build.updatedAt),
+    );
+    if (result.written) return build;
+    if (!result.existing) throw new Error(`Creating ${buildIdOf(build)} was refused, yet no build exists`);
+    throw new BuildAlreadyExistsError(fromBuildItem(result.existing));
+  }
+
+  async get(key: BuildKey): Promise<Build | undefined> {
+    const item = await this.readItem(parseBuildKey(key));
+    return item && fromBuildItem(item);
+  }
+
+  async recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord> {
+    const valid = parseBuildKey(key);
+    if (typeof executionArn !== 'string' || executionArn.length === 0) {
+      throw new ValidationError('executionArn', 'must not be empty');
+    }
+    let result = await this.writeWithPointer(valid, this.startWrite(valid, executionArn, at), latestPointerItem(valid, 'IN_PROGRESS', at));
+    for (let round = 0; round < MAX_RESOLUTION_ROUNDS; round += 1) {
+      if (result.written) return { outcome: 'started', status: 'IN_PROGRESS', executionArn };
+      const build = this.existingBuild(valid, result.existing);
+      const effect = startEffect(build, executionArn);
+      switch (effect.kind) {
+        case 'unchanged':
+          return { outcome: 'already-started', status: build.status, executionArn };
+        case 'illegal':
+          throw new IllegalTransitionError(build, 'IN_PROGRESS', effect.reason);
+        case 'attach-arn':
+          result = await this.writeAlone(valid, this.attachArnWrite(valid, executionArn, at));
+          if (result.written) return { outcome: 'arn-attached', status: build.status, executionArn };
+          break;
+        case 'transition':
+          result = await this.writeWithPointer(valid, this.startWrite(valid, executionArn, at), latestPointerItem(valid, 'IN_PROGRESS', at));
+          break;
+      }
+    }
+    throw new Error(`Build ${buildIdOf(valid)} kept changing while its start was recorded`);
+  }
+
+  async recordCompletion(key: BuildKey, value: Completion, at: Date): Promise<CompletionRecord> {
+    const valid = parseBuildKey(key);
+    const completion = parseCompletion(value);
+    for (let round = 0; round < MAX_RESOLUTION_ROUNDS; round += 1) {
+      const result = await this.writeWithPointer(
+        valid,
+        this.completionWrite(valid, completion, at),
+        latestPointerItem(valid, completion.status, at),
+      );
+      if (result.written) return { outcome: 'completed', status: completion.status };
+      const build = this.existingBuild(valid, result.existing);
+      const effect = completionEffect(build, completion.status);
+      if (effect.kind === 'unchanged') return { outcome: 'already-completed', status: completion.status };
+      if (effect.kind === 'illegal') throw new IllegalTransitionError(build, completion.status, effect.reason);
+    }
+    throw new Error(`Build ${buildIdOf(valid)} kept changing while its completion was recorded`);
+  }
+
+  async listBuilds(repo: string, env: string, options: ListBuildsOptions = {}): Promise<BuildPage> {
+    const limit = pageLimit(options.limit);
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const pk = buildItemKey({ repo, env, sk: '' }).pk;
+    // One more than asked tells whether another page exists without a second query.
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ScanIndexForward: false,
+        Limit: limit + 1,
+        ConsistentRead: true,
+        ...(after === undefined ? {} : { ExclusiveStartKey: { pk, sk: after } }),
+      }),
+    );
+    const builds = Items.slice(0, limit).map((item) => fromBuildItem(item));
+    const last = builds.at(-1);
+    return Items.length > limit && last ? { builds, nextCursor: encodeCursor(last.sk) } : { builds };
+  }
+
+  async latestBuilds(env: string): Promise<Build[]> {
+    const pointers = await this.latestPointers(env);
+    const keys = pointers.map((pointer) => parseBuildId(pointer.id));
+    const byId = new Map<string, Build>();
+    for (let start = 0; start < keys.length; start += MAX_BATCH_GET_KEYS) {
+      for (const build of await this.batchGet(keys.slice(start, start + MAX_BATCH_GET_KEYS))) {
+        byId.set(buildIdOf(build), build);
+      }
+    }
+    return pointers.map((pointer) => byId.get(pointer.id)).filter((build): build is Build => build !== undefined);
+  }
+
+  private startWrite(key: BuildKey, executionArn: string, at: Date): BuildWrite {
+    const from = statusCondition(statusesThatMayBecome('IN_PROGRESS'));
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: buildItemKey(key),
+        UpdateExpression: 'SET #status = :to, execution_arn = :arn, updated_at = :at',
+        // Guards: the table allows IN_PROGRESS from the build's current status (PENDING).
+        ConditionExpression: from.expression,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...from.values, ':to': 'IN_PROGRESS', ':arn': executionArn, ':at': toEpochSeconds(at) },
+      },
+    };
+  }
+
+  private attachArnWrite(key: BuildKey, executionArn: string, at: Date): BuildWrite {
+    const terminal = statusCondition(TERMINAL_STATUSES);
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: buildItemKey(key),
+        UpdateExpression: 'SET execution_arn = :arn, updated_at = :at',
+        // Guards: the build finished before its start was recorded and records no execution yet
+        // (a writer may leave an empty string; `size` avoids an empty-string value, which
+        // DynamoDB Local 1.x refuses).
+        ConditionExpression: `${terminal.expression} AND (attribute_not_exists(execution_arn) OR size(execution_arn) = :empty)`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...terminal.values, ':arn': executionArn, ':at': toEpochSeconds(at), ':empty': 0 },
+      },
+    };
+  }
+
+  private completionWrite(key: BuildKey, completion: Completion, at: Date): BuildWrite {
+    const from = statusCondition(statusesThatMayBecome(completion.status));
+    const set = ['#status = :to', 'updated_at = :at', 'finished_at = :at'];
+    const values: Record<string, unknown> = { ...from.values, ':to': completion.status, ':at': toEpochSeconds(at) };
+    if (completion.errorMsg !== undefined) {
+      set.push('error_msg = :error');
+      values[':error'] = completion.errorMsg;
+    }
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: buildItemKey(key),
+        UpdateExpression: `SET ${set.join(', ')}${completion.errorMsg === undefined ? ' REMOVE error_msg' : ''}`,
+        // Guards: the table allows the terminal status from the build's current one.
+        ConditionExpression: from.expression,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /**
+   * Writes a status change and the latest pointer in one transaction. When
+   * only the pointer's condition fails (a newer build holds it), the status
+   * change is written alone: it must land either way.
+   */
+  private async writeWithPointer(key: BuildKey, write: BuildWrite, pointer: LatestPointerItem): Promise<WriteResult> {
+    const pointerWrite: BuildWrite = {
+      Put: {
+        TableName: this.tableName,
+        Item: pointer,
+        // Guards: the pointer never moves back to an older build. Ids of one pointer share
+        // the prefix "{repo}/{env}:", so string order is KSUID order.
+        ConditionExpression: 'attribute_not_exists(id) OR id <= :id',
+        ExpressionAttributeValues: { ':id': pointer.id },
+      },
+    };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.client.send(
+          new TransactWriteCommand({ TransactItems: [withOldItemOnFailure(write), pointerWrite] }),
+        );
+        return { written: true };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [buildReason, pointerReason] = error.CancellationReasons ?? [];
+        if (buildReason?.Code === 'ConditionalCheckFailed') {
+          return { written: false, ...existingFrom(buildReason.Item) };
+        }
+        if (pointerReason?.Code === 'ConditionalCheckFailed' && buildReason?.Code === 'None') {
+          return this.writeAlone(key, write);
+        }
+        const conflicted = (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
+        if (!conflicted || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+        await sleep(Math.random() * 25 * 2 ** attempt);
+      }
+    }
+  }
+
+  /** The same conditional write without the pointer. */
+  private async writeAlone(key: BuildKey, write: BuildWrite): Promise<WriteResult> {
+    try {
+      if (write.Update) await this.client.send(new UpdateCommand(withOldItemOnFailure(write).Update!));
+      else if (write.Put) await this.client.send(new PutCommand(withOldItemOnFailure(write).Put!));
+      else throw new Error('Only Put and Update build writes exist');
+      return { written: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Current DynamoDB returns the item; DynamoDB Local ignores the request, so read it.
+      const existing = error.Item ? itemFrom(error.Item) : await this.readItem(key);
+      return { written: false, ...(existing ? { existing } : {}) };
+    }
+  }
+
+  private existingBuild(key: BuildKey, existing: Record<string, unknown> | undefined): Build {
+    if (!existing) throw new BuildNotFoundError(key);
+    return fromBuildItem(existing);
+  }
+
+  private async readItem(key: BuildKey): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: buildItemKey(key), ConsistentRead: true }),
+    );
+    return Item;
+  }
+
+  private async latestPointers(env: string): Promise<LatestPointerItem[]> {
+    const pointers: LatestPointerItem[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': latestPointerKey({ repo: '', env }).pk },
+          ConsistentRead: true,
+          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+        }),
+      );
+      pointers.push(...((page.Items ?? []) as LatestPointerItem[]));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return pointers;
+  }
+
+  /** One BatchGetItem of at most 100 keys, retrying what DynamoDB leaves unprocessed. */
+  private async batchGet(keys: BuildKey[]): Promise<Build[]> {
+    const builds: Build[] = [];
+    let pending: Record<string, unknown>[] = keys.map((key) => buildItemKey(key));
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      if (attempt > MAX_TRANSACTION_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} keys unprocessed`);
+      if (attempt > 1) await sleep(Math.random() * 25 * 2 ** attempt);
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      builds.push(...(Responses?.[this.tableName] ?? []).map((item) => fromBuildItem(item)));
+      pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    return builds;
+  }
+}
+
+function statusCondition(statuses: readonly BuildStatus[]): { expression: string; values: Record<string, BuildStatus> } {
+  const values = Object.fromEntries(statuses.map((status, index) => [`:from${index}`, status]));
+  return { expression: `#status IN (${Object.keys(values).join(', ')})`, values };
+}
+
+function withOldItemOnFailure(write: BuildWrite): BuildWrite {
+  if (write.Update) return { Update: { ...write.Update, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
+  if (write.Put) return { Put: { ...write.Put, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
+  return write;
+}
+
+function existingFrom(item: unknown): { existing?: Record<string, unknown> } {
+  return item ? { existing: itemFrom(item) } : {};
+}

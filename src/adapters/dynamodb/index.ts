@@ -1,0 +1,8 @@
+export { DynamoDbBuildRepository, type DynamoDbBuildRepositoryOptions } from './dynamodb-build-repository.js';
+export {
+  fromBuildItem,
+  isLatestPointerPartition,
+  toBuildItem,
+  type BuildItem,
+  type LatestPointerItem,
+} from './build-item.mapper.js';
