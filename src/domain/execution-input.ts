@@ -71,3 +71,18 @@ export function deserializeStepFunctionInput(json: string): StepFunctionInput {
 export function buildKeyOf(input: Pick<StepFunctionInput, 'repo' | 'env' | 'sk'>): BuildKey {
   return { repo: input.repo, env: input.env, sk: input.sk };
 }
+
+/**
+ * The build a serialised execution input names, or `undefined` when it names
+ * none: tells whether an existing execution of the same name is this build's.
+ */
+export function buildKeyOfSerializedInput(json: string): BuildKey | undefined {
+  let wire: unknown;
+  try {
+    wire = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  const key = buildKeySchema.safeParse(wire);
+  return key.success ? key.data : undefined;
+}

@@ -63,6 +63,17 @@ export function describeExecutionStarterContract(name: string, makeHarness: () =
       expect(await harness.executionCount()).toBe(1);
     });
 
+    it('refuses, as permanent, a name already held by another build', async () => {
+      const harness = await makeHarness();
+      const request = aStartRequest();
+      await harness.starter.start(request);
+      const intruder = serializeStepFunctionInput(anInputFor(aNewBuild()));
+      const error = await harness.starter.start({ ...request, input: intruder }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PermanentExecutionStartError);
+      expect(error).toMatchObject({ awsErrorCode: 'ExecutionAlreadyExists' });
+      expect(await harness.executionCount()).toBe(1);
+    });
+
     it('reports "already started" for the name of a closed execution', async () => {
       const harness = await makeHarness();
       const request = aStartRequest();

@@ -1,5 +1,8 @@
 import {
   MAX_EXECUTION_INPUT_BYTES,
+  PermanentExecutionStartError,
+  buildIdOf,
+  buildKeyOfSerializedInput,
   executionArnFor,
   executionStartError,
   isValidExecutionName,
@@ -91,8 +94,11 @@ export class InMemoryExecutionStarter implements ExecutionStarter {
 
     const existing = this.byName.get(request.name);
     if (existing) {
-      const runningWithSameInput = existing.status === 'RUNNING' && existing.input === request.input;
-      return { executionArn: existing.executionArn, alreadyStarted: !runningWithSameInput };
+      if (existing.status === 'RUNNING' && existing.input === request.input) {
+        return { executionArn: existing.executionArn, alreadyStarted: false };
+      }
+      rejectAnotherBuilds(existing, request);
+      return { executionArn: existing.executionArn, alreadyStarted: true };
     }
 
     const execution: RecordedExecution = {
@@ -106,6 +112,18 @@ export class InMemoryExecutionStarter implements ExecutionStarter {
     this.byName.set(request.name, execution);
     await this.onExecutionStarted?.(execution);
     return { executionArn: execution.executionArn, alreadyStarted: false };
+  }
+}
+
+/** A name held by another build's execution is a collision, never "already started". */
+function rejectAnotherBuilds(existing: RecordedExecution, request: StartExecutionRequest): void {
+  const requested = buildKeyOfSerializedInput(request.input);
+  const running = buildKeyOfSerializedInput(existing.input);
+  if (requested && (!running || buildIdOf(running) !== buildIdOf(requested))) {
+    throw new PermanentExecutionStartError(
+      'ExecutionAlreadyExists',
+      `execution ${existing.executionArn} exists but runs another build, not ${buildIdOf(requested)}`,
+    );
   }
 }
 

@@ -1,0 +1,1 @@
+export { SfnExecutionStarter, type SfnExecutionStarterOptions } from './sfn-execution-starter.js';

@@ -1,0 +1,159 @@
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  ExecutionAlreadyExists,
+  StartExecutionCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  PermanentExecutionStartError,
+  buildIdOf,
+  buildKeyOfSerializedInput,
+  executionArnFor,
+  executionStartError,
+  parseStateMachineArn,
+  type ExecutionStartError,
+  type StateMachineArn,
+} from '../../domain/index.js';
+import type { ExecutionStarter, StartExecutionRequest, StartedExecution } from '../../ports/index.js';
+
+export interface SfnExecutionStarterOptions {
+  /** An `SFNClient` you own and configure (region, retries, tracing). */
+  readonly client: SFNClient;
+  /** A STANDARD state machine. */
+  readonly stateMachineArn: string;
+  /**
+   * Attempts for `ExecutionLimitExceeded` and `KmsThrottlingException`, which
+   * the SDK does not retry (default 3; 1 disables these retries).
+   */
+  readonly limitExceededAttempts?: number;
+  /** Upper bound of the first jittered back-off, doubled each attempt (default 200 ms). */
+  readonly limitExceededBaseDelayMs?: number;
+}
+
+// The SDK retries throttling and 5xx itself; these two it hands straight back.
+const RETRIED_HERE = new Set(['ExecutionLimitExceeded', 'KmsThrottlingException']);
+
+/**
+ * {@link ExecutionStarter} on AWS Step Functions. The execution name carries
+ * the build, so a start that Step Functions answers with
+ * `ExecutionAlreadyExists` is "already started": the ARN is derived from the
+ * state machine ARN and confirmed with `DescribeExecution`, which also proves
+ * the existing execution is this build's.
+ *
+ * Only STANDARD state machines are supported (EXPRESS executions are not
+ * idempotent by name): the type is checked once, on the first start.
+ *
+ * IAM: `states:StartExecution` and `states:DescribeStateMachine` on the state
+ * machine, `states:DescribeExecution` on its executions
+ * (`arn:aws:states:{region}:{account}:execution:{stateMachineName}:*`).
+ *
+ * @example
+ * ```ts
+ * import { SFNClient } from '@aws-sdk/client-sfn';
+ * import { SfnExecutionStarter } from '@aws-deployer/orchestrator/sfn';
+ *
+ * const executionStarter = new SfnExecutionStarter({
+ *   client: new SFNClient({}),
+ *   stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:deployment',
+ * });
+ * ```
+ */
+export class SfnExecutionStarter implements ExecutionStarter {
+  private readonly client: SFNClient;
+  private readonly stateMachineArn: string;
+  private readonly stateMachine: StateMachineArn;
+  private readonly attempts: number;
+  private readonly baseDelayMs: number;
+  private standardCheck: Promise<void> | undefined;
+
+  constructor(options: SfnExecutionStarterOptions) {
+    this.client = options.client;
+    this.stateMachine = parseStateMachineArn(options.stateMachineArn);
+    this.stateMachineArn = options.stateMachineArn;
+    this.attempts = Math.max(1, options.limitExceededAttempts ?? 3);
+    this.baseDelayMs = options.limitExceededBaseDelayMs ?? 200;
+  }
+
+  async start(request: StartExecutionRequest): Promise<StartedExecution> {
+    await this.ensureStandard();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { executionArn } = await this.client.send(
+          new StartExecutionCommand({
+            stateMachineArn: this.stateMachineArn,
+            name: request.name,
+            input: request.input,
+            ...(request.traceHeader === undefined ? {} : { traceHeader: request.traceHeader }),
+          }),
+        );
+        if (!executionArn) throw new Error('StartExecution answered without an executionArn');
+        return { executionArn, alreadyStarted: false };
+      } catch (error) {
+        if (error instanceof ExecutionAlreadyExists) return this.existingExecution(request);
+        const code = awsErrorCode(error);
+        if (RETRIED_HERE.has(code) && attempt < this.attempts) {
+          await sleep(Math.random() * this.baseDelayMs * 2 ** (attempt - 1));
+          continue;
+        }
+        throw toStartError(error);
+      }
+    }
+  }
+
+  /** The execution that holds the name: confirmed to exist and to belong to the same build. */
+  private async existingExecution(request: StartExecutionRequest): Promise<StartedExecution> {
+    const executionArn = executionArnFor(this.stateMachine, request.name);
+    let existingInput: string | undefined;
+    try {
+      ({ input: existingInput } = await this.client.send(new DescribeExecutionCommand({ executionArn })));
+    } catch (error) {
+      throw toStartError(error);
+    }
+    const requested = buildKeyOfSerializedInput(request.input);
+    const existing = existingInput === undefined ? undefined : buildKeyOfSerializedInput(existingInput);
+    if (requested && (!existing || buildIdOf(existing) !== buildIdOf(requested))) {
+      throw new PermanentExecutionStartError(
+        'ExecutionAlreadyExists',
+        `execution ${executionArn} exists but runs ${existing ? `build ${buildIdOf(existing)}` : 'another input'}, not build ${buildIdOf(requested)}`,
+      );
+    }
+    return { executionArn, alreadyStarted: true };
+  }
+
+  /** Checks once per instance that the state machine is STANDARD; a transient failure is tried again next time. */
+  private ensureStandard(): Promise<void> {
+    this.standardCheck ??= this.describeType().catch((error: unknown) => {
+      if (!(error instanceof PermanentExecutionStartError)) this.standardCheck = undefined;
+      throw error;
+    });
+    return this.standardCheck;
+  }
+
+  private async describeType(): Promise<void> {
+    let type: string | undefined;
+    try {
+      ({ type } = await this.client.send(new DescribeStateMachineCommand({ stateMachineArn: this.stateMachineArn })));
+    } catch (error) {
+      throw toStartError(error);
+    }
+    if (type !== 'STANDARD') {
+      throw new PermanentExecutionStartError(
+        'ValidationException',
+        `${this.stateMachineArn} is an ${type} state machine; only STANDARD workflows give one execution per name`,
+      );
+    }
+  }
+}
+
+/** The service's error code; network failures surface as `TimeoutError` and the like. */
+function awsErrorCode(error: unknown): string {
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return typeof name === 'string' ? name : 'UnknownError';
+}
+
+function toStartError(error: unknown): ExecutionStartError {
+  const message = error instanceof Error ? error.message : String(error);
+  return executionStartError(awsErrorCode(error), message, { cause: error });
+}
