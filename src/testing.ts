@@ -9,9 +9,10 @@ export {
 } from './adapters/in-memory/in-memory-build-repository.js';
 export {
   InMemoryExecutionStarter,
-  type ExecutionStatus,
+  type ExecutionEnd,
   type InMemoryExecutionStarterOptions,
   type RecordedExecution,
 } from './adapters/in-memory/in-memory-execution-starter.js';
+export { InMemoryExecutionInspector } from './adapters/in-memory/in-memory-execution-inspector.js';
 export { ManualClock } from './adapters/clock/manual-clock.js';
 export { RecordingLogger, type LogEntry } from './adapters/logging/recording-logger.js';

@@ -1,13 +1,18 @@
 import { Container } from 'inversify';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { PowertoolsLogger } from '../adapters/logging/powertools-logger.js';
-import type { BuildRepository, Clock, ExecutionStarter, Logger } from '../ports/index.js';
+import type { BuildRepository, Clock, ExecutionInspector, ExecutionStarter, Logger } from '../ports/index.js';
 import { TOKENS } from './di-tokens.js';
 import { Orchestrator } from './orchestrator.service.js';
+import { ReconcileExecutionService } from './reconcile-execution.service.js';
+import { RecordCompletionService } from './record-completion.service.js';
+import { TriggerBuildService } from './trigger-build.service.js';
 
 export interface ContainerOptions {
   readonly buildRepository: BuildRepository;
   readonly executionStarter: ExecutionStarter;
+  /** Needed only by `ReconcileExecutionService`. */
+  readonly executionInspector?: ExecutionInspector;
   /** Defaults to the system clock. */
   readonly clock?: Clock;
   /** Defaults to a Powertools JSON logger (level from `POWERTOOLS_LOG_LEVEL`, else INFO). */
@@ -34,6 +39,12 @@ export function createContainer(options: ContainerOptions): Container {
   container.bind<ExecutionStarter>(TOKENS.ExecutionStarter).toConstantValue(options.executionStarter);
   container.bind<Clock>(TOKENS.Clock).toConstantValue(options.clock ?? new SystemClock());
   container.bind<Logger>(TOKENS.Logger).toConstantValue(options.logger ?? new PowertoolsLogger());
+  if (options.executionInspector) {
+    container.bind<ExecutionInspector>(TOKENS.ExecutionInspector).toConstantValue(options.executionInspector);
+    container.bind(ReconcileExecutionService).toSelf();
+  }
   container.bind(Orchestrator).toSelf();
+  container.bind(TriggerBuildService).toSelf();
+  container.bind(RecordCompletionService).toSelf();
   return container;
 }

@@ -6,6 +6,7 @@
 export const TOKENS = {
   BuildRepository: Symbol.for('@aws-deployer/orchestrator/BuildRepository'),
   ExecutionStarter: Symbol.for('@aws-deployer/orchestrator/ExecutionStarter'),
+  ExecutionInspector: Symbol.for('@aws-deployer/orchestrator/ExecutionInspector'),
   Clock: Symbol.for('@aws-deployer/orchestrator/Clock'),
   Logger: Symbol.for('@aws-deployer/orchestrator/Logger'),
 } as const;

@@ -1,3 +1,11 @@
 export { createContainer, type ContainerOptions } from './composition-root.js';
 export { TOKENS } from './di-tokens.js';
 export { Orchestrator, type StartExecutionOptions } from './orchestrator.service.js';
+export {
+  ReconcileExecutionService,
+  type ReconcileOutcome,
+  type SweepOptions,
+  type SweepSummary,
+} from './reconcile-execution.service.js';
+export { RecordCompletionService, type CompletionResult } from './record-completion.service.js';
+export { TriggerBuildService, type TriggerOptions, type TriggerOutcome } from './trigger-build.service.js';

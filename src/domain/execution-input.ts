@@ -67,6 +67,26 @@ export function deserializeStepFunctionInput(json: string): StepFunctionInput {
   return parseStepFunctionInput(Object.fromEntries(WIRE_KEYS.map(([wireKey, key]) => [key, wire[wireKey]])));
 }
 
+/**
+ * The execution input of a build: the artifacts are at
+ * `s3://{s3Bucket}/{repo}/{branch}/{version}`, as the Go implementation lays them out.
+ */
+export function executionInputFor(
+  build: BuildKey & { readonly branch: string; readonly version: string; readonly commitHash: string },
+  s3Bucket: string,
+): StepFunctionInput {
+  return {
+    repo: build.repo,
+    env: build.env,
+    branch: build.branch,
+    version: build.version,
+    sk: build.sk,
+    commitHash: build.commitHash,
+    s3Bucket,
+    s3Key: `${build.repo}/${build.branch}/${build.version}`,
+  };
+}
+
 /** The build an execution input belongs to. */
 export function buildKeyOf(input: Pick<StepFunctionInput, 'repo' | 'env' | 'sk'>): BuildKey {
   return { repo: input.repo, env: input.env, sk: input.sk };

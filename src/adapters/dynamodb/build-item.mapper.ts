@@ -10,6 +10,7 @@ import {
   type BuildKey,
   type BuildStatus,
 } from '../../domain/index.js';
+import { withoutUndefined } from '../without-undefined.js';
 
 /**
  * The build item exactly as the Go implementation writes it: snake_case
@@ -137,7 +138,3 @@ export function fromBuildItem(item: Record<string, unknown>): Build {
   }) as Build;
 }
 
-/** DynamoDB items (and `toEqual` comparisons) hold no `undefined` attributes. */
-function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
-}

@@ -9,9 +9,7 @@ import {
   parseStateMachineArn,
   type StateMachineArn,
 } from '../../domain/index.js';
-import type { ExecutionStarter, StartExecutionRequest, StartedExecution } from '../../ports/index.js';
-
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+import type { ExecutionStarter, ExecutionStatus, StartExecutionRequest, StartedExecution } from '../../ports/index.js';
 
 /** An execution the in-memory starter started. */
 export interface RecordedExecution {
@@ -21,6 +19,16 @@ export interface RecordedExecution {
   readonly traceHeader?: string;
   readonly startDate: Date;
   readonly status: ExecutionStatus;
+  readonly stopDate?: Date;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/** How an execution ended. */
+export interface ExecutionEnd {
+  readonly status: Exclude<ExecutionStatus, 'RUNNING' | 'PENDING_REDRIVE'>;
+  readonly error?: string;
+  readonly cause?: string;
 }
 
 export interface InMemoryExecutionStarterOptions {
@@ -79,11 +87,12 @@ export class InMemoryExecutionStarter implements ExecutionStarter {
   }
 
   /** Ends a running execution, which keeps its name reserved. */
-  complete(executionArn: string, status: Exclude<ExecutionStatus, 'RUNNING'>): void {
-    const execution = [...this.byName.values()].find((candidate) => candidate.executionArn === executionArn);
+  complete(executionArn: string, end: ExecutionEnd['status'] | ExecutionEnd): void {
+    const execution = this.executions.find((candidate) => candidate.executionArn === executionArn);
     if (!execution) throw new Error(`No execution ${executionArn}`);
     if (execution.status !== 'RUNNING') throw new Error(`Execution ${executionArn} is already ${execution.status}`);
-    this.byName.set(execution.name, { ...execution, status });
+    const details = typeof end === 'string' ? { status: end } : end;
+    this.byName.set(execution.name, { ...execution, ...details, stopDate: new Date() });
   }
 
   async start(request: StartExecutionRequest): Promise<StartedExecution> {

@@ -1,0 +1,25 @@
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/** What Step Functions knows about one execution. */
+export interface ExecutionDescription {
+  readonly executionArn: string;
+  readonly status: ExecutionStatus;
+  readonly startDate: Date;
+  readonly stopDate?: Date;
+  /** The serialised input (absent from listings). */
+  readonly input?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/**
+ * Reads executions of one state machine: the truth about how an execution
+ * ended, whatever its callback or event said.
+ */
+export interface ExecutionInspector {
+  /** `undefined` when the execution does not exist. */
+  describe(executionArn: string): Promise<ExecutionDescription | undefined>;
+
+  /** Executions started at or after `since`, newest first, at most `limit` (without input). */
+  listStartedSince(since: Date, limit: number): Promise<ExecutionDescription[]>;
+}
