@@ -22,7 +22,7 @@ module.exports = {
       name: 'app-names-no-adapter',
       comment: 'Only the composition root may name adapter classes.',
       severity: 'error',
-      from: { path: '^src/app/', pathNot: '^src/app/composition-root\\.ts$' },
+      from: { path: '^src/app/', pathNot: '^src/app/(aws-)?composition-root\\.ts$' },
       to: { path: '^src/adapters/' },
     },
     {
