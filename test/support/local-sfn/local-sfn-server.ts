@@ -15,10 +15,9 @@
  * const stateMachineArn = sfn.createStateMachine('deploy');
  * sfn.injectFault({ operation: 'StartExecution', fault: 'ThrottlingException' });
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { WireFaults, sendJson, type FaultInjection } from '../wire/wire-faults.js';
 import {
   type ExecutionOutcome,
   type ExecutionRecord,
@@ -38,54 +37,12 @@ export type {
   StateMachineType,
 } from './simulated-step-functions.js';
 export { MAX_INPUT_BYTES } from './simulated-step-functions.js';
+export type { FaultInjection, InjectedFault } from '../wire/wire-faults.js';
 
 const TARGET_PREFIX = 'AWSStepFunctions.';
 const JSON_1_0 = 'application/x-amz-json-1.0';
 const DEFAULT_ROLE_ARN = 'arn:aws:iam::123456789012:role/local-sfn';
 const PASS_THROUGH_DEFINITION = JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } });
-
-// Codes the service answers with a 5xx; every other injected code is a 400,
-// which is how Step Functions reports throttling and its modelled errors.
-const SERVER_FAULT_STATUS: Readonly<Record<string, number>> = {
-  InternalServerError: 500,
-  InternalFailure: 500,
-  ServiceUnavailable: 503,
-};
-
-/**
- * What an injected fault does. An error code is answered as that service error;
- * `ConnectionReset` destroys the connection without an answer (the SDK sees a
- * network error); `Timeout` never answers (the client's own timeout fires).
- */
-export type InjectedFault =
-  | 'ThrottlingException'
-  | 'InternalServerError'
-  | 'ServiceUnavailable'
-  | 'ExecutionLimitExceeded'
-  | 'KmsThrottlingException'
-  | 'KmsAccessDeniedException'
-  | 'KmsInvalidStateException'
-  | 'ConnectionReset'
-  | 'Timeout'
-  | (string & {});
-
-/** A fault to answer matching calls with, in place of (or after) the real operation. */
-export interface FaultInjection {
-  /** Operation to fault, e.g. `StartExecution`; every operation when omitted. */
-  operation?: string;
-  fault: InjectedFault;
-  /** How many matching calls the fault answers (default 1). SDK retries are calls too. */
-  times?: number;
-  /**
-   * When true the operation takes effect first and only its response is
-   * replaced by the fault: "the execution started but the answer was lost".
-   */
-  afterApply?: boolean;
-  /** Error message (default names the fault). */
-  message?: string;
-  /** HTTP status for an error-code fault (default 500/503 for server faults, 400 otherwise). */
-  httpStatus?: number;
-}
 
 /** The control surface of a running local endpoint. */
 export interface LocalStepFunctions {
@@ -125,15 +82,6 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
   return endpoint;
 }
 
-interface PendingFault {
-  readonly operation: string | undefined;
-  readonly fault: InjectedFault;
-  readonly afterApply: boolean;
-  readonly message: string;
-  readonly httpStatus: number;
-  remaining: number;
-}
-
 interface Reply {
   readonly status: number;
   readonly body: JsonObject;
@@ -141,9 +89,7 @@ interface Reply {
 
 class LocalStepFunctionsEndpoint implements LocalStepFunctions {
   private readonly server: Server;
-  private readonly callCounts = new Map<string, number>();
-  private readonly latencies = new Map<string | undefined, number>();
-  private faults: PendingFault[] = [];
+  private readonly faults = new WireFaults();
   private port = 0;
 
   constructor(private readonly service: SimulatedStepFunctions) {
@@ -187,10 +133,7 @@ class LocalStepFunctionsEndpoint implements LocalStepFunctions {
   }
 
   callCount(operation?: string): number {
-    if (operation !== undefined) {
-      return this.callCounts.get(operation) ?? 0;
-    }
-    return [...this.callCounts.values()].reduce((total, count) => total + count, 0);
+    return this.faults.callCount(operation);
   }
 
   completeExecution(executionArn: string, outcome: ExecutionOutcome): void {
@@ -198,62 +141,32 @@ class LocalStepFunctionsEndpoint implements LocalStepFunctions {
   }
 
   injectFault(injection: FaultInjection): void {
-    this.faults.push({
-      operation: injection.operation,
-      fault: injection.fault,
-      afterApply: injection.afterApply ?? false,
-      message: injection.message ?? `Injected fault: ${injection.fault}`,
-      httpStatus: injection.httpStatus ?? SERVER_FAULT_STATUS[injection.fault] ?? 400,
-      remaining: injection.times ?? 1,
-    });
+    this.faults.inject(injection);
   }
 
   setLatency(ms: number, operation?: string): void {
-    this.latencies.set(operation, ms);
+    this.faults.setLatency(ms, operation);
   }
 
   reset(): void {
     this.service.clear();
-    this.faults = [];
-    this.latencies.clear();
-    this.callCounts.clear();
+    this.faults.reset();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
     const operation = operationOf(request);
-    this.callCounts.set(operation, this.callCount(operation) + 1);
-    await this.delay(operation);
-    const fault = this.takeFault(operation);
+    const fault = await this.faults.arrive(operation);
     if (fault !== undefined && !fault.afterApply) {
-      deliverFault(fault, response);
+      this.faults.deliver(fault, response, JSON_1_0);
       return;
     }
     const reply = this.invoke(operation, body);
     if (fault !== undefined) {
-      deliverFault(fault, response);
+      this.faults.deliver(fault, response, JSON_1_0);
       return;
     }
-    send(response, reply);
-  }
-
-  private async delay(operation: string): Promise<void> {
-    const latency = this.latencies.get(operation) ?? this.latencies.get(undefined) ?? 0;
-    if (latency > 0) {
-      await sleep(latency);
-    }
-  }
-
-  private takeFault(operation: string): PendingFault | undefined {
-    const fault = this.faults.find((candidate) => candidate.operation === undefined || candidate.operation === operation);
-    if (fault === undefined) {
-      return undefined;
-    }
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) {
-      this.faults = this.faults.filter((candidate) => candidate !== fault);
-    }
-    return fault;
+    sendJson(response, reply.status, reply.body, JSON_1_0);
   }
 
   private invoke(operation: string, body: string): Reply {
@@ -297,28 +210,4 @@ function errorReply(error: unknown): Reply {
   }
   // A bug in the simulation: report it as the service's internal failure, with the reason.
   return { status: 500, body: { __type: 'InternalFailure', message: String(error) } };
-}
-
-function deliverFault(fault: PendingFault, response: ServerResponse): void {
-  switch (fault.fault) {
-    case 'ConnectionReset':
-      response.socket?.destroy();
-      return;
-    case 'Timeout':
-      // Never answer; the client's timeout (or close()) ends the call.
-      return;
-    default:
-      send(response, { status: fault.httpStatus, body: { __type: fault.fault, message: fault.message } });
-  }
-}
-
-function send(response: ServerResponse, reply: Reply): void {
-  const payload = JSON.stringify(reply.body);
-  response.writeHead(reply.status, {
-    'Content-Type': JSON_1_0,
-    'Content-Length': Buffer.byteLength(payload),
-    // The SDK reads this into `$metadata.requestId`.
-    'x-amzn-RequestId': randomUUID(),
-  });
-  response.end(payload);
 }
