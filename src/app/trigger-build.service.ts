@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import {
   BuildNotFoundError,
@@ -32,10 +33,12 @@ export interface TriggerOptions {
  * The trigger-build use case: start the deployment of a new build, shared by
  * every entry point that reacts to new builds.
  *
- * - A build that is no longer `PENDING` is not started again: a redelivered
- *   record after a permanent failure must not deploy a `FAILED` build.
+ * - Each attempt first claims the `PENDING` build (a conditional write that
+ *   also reads it). A build that is no longer `PENDING` is not started again:
+ *   a redelivered record must not deploy a `FAILED` build.
  * - A permanent error (bad input, Step Functions' permanent codes) is
- *   recorded on the build as `FAILED` with the reason.
+ *   recorded on the build as `FAILED` with the reason, unless a concurrent
+ *   attempt claimed the build since (it may have started it).
  * - A transient error is thrown unchanged: the build stays `PENDING` and the
  *   caller retries (for a stream, by reporting the record as failed).
  *
@@ -57,8 +60,10 @@ export class TriggerBuildService {
 
   async trigger(build: Build, options: TriggerOptions): Promise<TriggerOutcome> {
     const buildId = buildIdOf(build);
-    const current = await this.builds.get(build);
-    if (current?.status !== 'PENDING') {
+    const attempt = randomUUID();
+    const claim = await this.builds.claimStart(build, attempt, this.clock.now());
+    if (!claim.claimed) {
+      const current = claim.build;
       this.logger.info('Build not started: it is no longer PENDING', { buildId, status: current?.status ?? 'deleted' });
       return {
         outcome: 'skipped',
@@ -68,15 +73,31 @@ export class TriggerBuildService {
     }
     try {
       const executionArn = await this.orchestrator.startExecution(
-        executionInputFor(current, options.s3Bucket),
+        executionInputFor(claim.build, options.s3Bucket),
         options.traceHeader === undefined ? {} : { traceHeader: options.traceHeader },
       );
       return { outcome: 'started', executionArn };
     } catch (error) {
       if (!(error instanceof PermanentExecutionStartError || error instanceof ValidationError)) throw error;
-      const reason = await this.markUnstartable(build, error.message);
-      return { outcome: 'failed', reason };
+      return this.recordStartFailure(build, attempt, error.message);
     }
+  }
+
+  /**
+   * A permanent error failed this attempt; a concurrent attempt may still
+   * have started the execution, in which case its claim wins and the build
+   * is left to it.
+   */
+  private async recordStartFailure(key: BuildKey, attempt: string, message: string): Promise<TriggerOutcome> {
+    const buildId = buildIdOf(key);
+    const reason = boundErrorMessage(message);
+    const { outcome } = await this.builds.recordStartFailure(key, attempt, reason, this.clock.now());
+    if (outcome === 'superseded') {
+      this.logger.warn('Start failed, but another attempt holds the build; leaving it to that one', { buildId, reason });
+      return { outcome: 'skipped' };
+    }
+    this.logger.error('Build cannot start; recorded FAILED', { buildId, reason });
+    return { outcome: 'failed', reason };
   }
 
   /**

@@ -21,6 +21,23 @@ export interface CompletionRecord {
   readonly status: TerminalStatus;
 }
 
+/** The result of claiming a build for one start attempt. */
+export type StartClaim =
+  /** The build was PENDING and this attempt now holds it. */
+  | { readonly claimed: true; readonly build: Build }
+  /** The build is not PENDING (it is returned as found), or does not exist. */
+  | { readonly claimed: false; readonly build: Build | undefined };
+
+/** How recording a failed start ended. */
+export interface StartFailureRecord {
+  /**
+   * - `failed`: the build is now `FAILED` with the reason.
+   * - `superseded`: another attempt claimed the build since, or it left
+   *   `PENDING`; nothing was written.
+   */
+  readonly outcome: 'failed' | 'superseded';
+}
+
 export interface BuildPage {
   readonly builds: readonly Build[];
   /** Pass back as `cursor` for the next page; absent on the last page. */
@@ -52,6 +69,20 @@ export interface BuildRepository {
 
   /** A strongly consistent read; `undefined` when the build does not exist. */
   get(key: BuildKey): Promise<Build | undefined>;
+
+  /**
+   * Claims a `PENDING` build for one start attempt (`attempt` is unique per
+   * attempt). Only the latest claim may record the start as failed, so an
+   * attempt that failed can never mark `FAILED` a build that a concurrent
+   * attempt started.
+   */
+  claimStart(key: BuildKey, attempt: string, at: Date): Promise<StartClaim>;
+
+  /**
+   * Records `PENDING -> FAILED` with the reason, only while `attempt` still
+   * holds the build's claim.
+   */
+  recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date): Promise<StartFailureRecord>;
 
   /** Records that `executionArn` runs this build (`PENDING -> IN_PROGRESS`). */
   recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord>;

@@ -68,6 +68,66 @@ export function describeBuildRepositoryContract(name: string, makeRepository: ()
       });
     });
 
+    describe('claimStart and recordStartFailure', () => {
+      it('claims a PENDING build without changing it, and only a PENDING one', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        const created = await repo.create(build, T0);
+        expect(await repo.claimStart(build, 'attempt-1', T1)).toEqual({ claimed: true, build: created });
+        expect(await repo.get(build)).toEqual(created);
+
+        await repo.recordStart(build, ARN, T1);
+        expect(await repo.claimStart(build, 'attempt-2', T2)).toEqual({
+          claimed: false,
+          build: expect.objectContaining({ status: 'IN_PROGRESS', executionArn: ARN }),
+        });
+        expect(await repo.claimStart(aBuildKey(), 'attempt-3', T2)).toEqual({ claimed: false, build: undefined });
+      });
+
+      it('records a failed start for the attempt holding the claim', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.claimStart(build, 'attempt-1', T1);
+        expect(await repo.recordStartFailure(build, 'attempt-1', 'StateMachineDoesNotExist', T2)).toEqual({ outcome: 'failed' });
+        expect(await repo.get(build)).toMatchObject({
+          status: 'FAILED',
+          errorMsg: 'StateMachineDoesNotExist',
+          finishedAt: new Date('2026-03-01T10:07:30.000Z'),
+        });
+        expect((await repo.latestBuilds(build.env)).map((latest) => latest.status)).toEqual(['FAILED']);
+      });
+
+      it('lets a later claim supersede an attempt that failed', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.claimStart(build, 'attempt-1', T1);
+        await repo.claimStart(build, 'attempt-2', T1);
+        expect(await repo.recordStartFailure(build, 'attempt-1', 'boom', T2)).toEqual({ outcome: 'superseded' });
+        expect((await repo.get(build))?.status).toBe('PENDING');
+        expect(await repo.recordStartFailure(build, 'never-claimed', 'boom', T2)).toEqual({ outcome: 'superseded' });
+      });
+
+      it('never marks FAILED a build whose start another attempt recorded', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.claimStart(build, 'attempt-1', T1);
+        await repo.recordStart(build, ARN, T1);
+        expect(await repo.recordStartFailure(build, 'attempt-1', 'boom', T2)).toEqual({ outcome: 'superseded' });
+        expect(await repo.get(build)).toMatchObject({ status: 'IN_PROGRESS', executionArn: ARN });
+      });
+
+      it('throws BuildNotFoundError for a failed start of a build that does not exist', async () => {
+        await expect(repository().recordStartFailure(aBuildKey(), 'attempt-1', 'boom', T1)).rejects.toBeInstanceOf(BuildNotFoundError);
+      });
+
+      it('names an empty attempt', async () => {
+        await expect(repository().claimStart(aBuildKey(), '', T1)).rejects.toMatchObject({ field: 'attempt' });
+      });
+    });
+
     describe('recordStart', () => {
       it('moves PENDING to IN_PROGRESS with the ARN', async () => {
         const repo = repository();

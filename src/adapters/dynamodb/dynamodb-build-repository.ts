@@ -36,8 +36,11 @@ import type {
   BuildRepository,
   CompletionRecord,
   ListBuildsOptions,
+  StartClaim,
+  StartFailureRecord,
   StartRecord,
 } from '../../ports/index.js';
+import { requireText } from '../arguments.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../paging.js';
 import {
   buildItemKey,
@@ -126,11 +129,53 @@ export class DynamoDbBuildRepository implements BuildRepository {
     return item && fromBuildItem(item);
   }
 
+  async claimStart(key: BuildKey, attempt: string, _at: Date): Promise<StartClaim> {
+    const valid = parseBuildKey(key);
+    requireText('attempt', attempt);
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: buildItemKey(valid),
+          UpdateExpression: 'SET start_attempt = :attempt',
+          // Guards: only a PENDING build can be claimed for a start (and a missing one never is).
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':attempt': attempt, ':pending': 'PENDING' },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { claimed: true, build: fromBuildItem(Attributes ?? {}) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Current DynamoDB returns the item; DynamoDB Local ignores the request, so read it.
+      const existing = error.Item ? itemFrom(error.Item) : await this.readItem(valid);
+      return { claimed: false, build: existing && fromBuildItem(existing) };
+    }
+  }
+
+  async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date): Promise<StartFailureRecord> {
+    const valid = parseBuildKey(key);
+    requireText('attempt', attempt);
+    const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
+    const result = await this.writeWithPointer(
+      valid,
+      this.completionWrite(valid, completion, at, {
+        // Guards: no start was recorded, and no other attempt claimed the build since this one did.
+        expression: '#status = :pending AND start_attempt = :attempt',
+        values: { ':pending': 'PENDING', ':attempt': attempt },
+      }),
+      latestPointerItem(valid, 'FAILED', at),
+    );
+    if (result.written) return { outcome: 'failed' };
+    if (!result.existing) throw new BuildNotFoundError(valid);
+    return { outcome: 'superseded' };
+  }
+
   async recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord> {
     const valid = parseBuildKey(key);
-    if (typeof executionArn !== 'string' || executionArn.length === 0) {
-      throw new ValidationError('executionArn', 'must not be empty');
-    }
+    requireText('executionArn', executionArn);
     let result = await this.writeWithPointer(valid, this.startWrite(valid, executionArn, at), latestPointerItem(valid, 'IN_PROGRESS', at));
     for (let round = 0; round < MAX_RESOLUTION_ROUNDS; round += 1) {
       if (result.written) return { outcome: 'started', status: 'IN_PROGRESS', executionArn };
@@ -236,10 +281,15 @@ export class DynamoDbBuildRepository implements BuildRepository {
     };
   }
 
-  private completionWrite(key: BuildKey, completion: Completion, at: Date): BuildWrite {
-    const from = statusCondition(statusesThatMayBecome(completion.status));
+  private completionWrite(
+    key: BuildKey,
+    completion: Completion,
+    at: Date,
+    // Guards by default: the table allows the terminal status from the build's current one.
+    guard: { expression: string; values: Record<string, unknown> } = statusCondition(statusesThatMayBecome(completion.status)),
+  ): BuildWrite {
     const set = ['#status = :to', 'updated_at = :at', 'finished_at = :at'];
-    const values: Record<string, unknown> = { ...from.values, ':to': completion.status, ':at': toEpochSeconds(at) };
+    const values: Record<string, unknown> = { ...guard.values, ':to': completion.status, ':at': toEpochSeconds(at) };
     if (completion.errorMsg !== undefined) {
       set.push('error_msg = :error');
       values[':error'] = completion.errorMsg;
@@ -249,8 +299,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
         TableName: this.tableName,
         Key: buildItemKey(key),
         UpdateExpression: `SET ${set.join(', ')}${completion.errorMsg === undefined ? ' REMOVE error_msg' : ''}`,
-        // Guards: the table allows the terminal status from the build's current one.
-        ConditionExpression: from.expression,
+        ConditionExpression: guard.expression,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: values,
       },
@@ -372,3 +421,4 @@ function withOldItemOnFailure(write: BuildWrite): BuildWrite {
 function existingFrom(item: unknown): { existing?: Record<string, unknown> } {
   return item ? { existing: itemFrom(item) } : {};
 }
+

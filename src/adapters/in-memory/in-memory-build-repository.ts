@@ -2,7 +2,6 @@ import {
   BuildAlreadyExistsError,
   BuildNotFoundError,
   IllegalTransitionError,
-  ValidationError,
   buildIdOf,
   completionEffect,
   parseBuildKey,
@@ -22,8 +21,11 @@ import type {
   BuildRepository,
   CompletionRecord,
   ListBuildsOptions,
+  StartClaim,
+  StartFailureRecord,
   StartRecord,
 } from '../../ports/index.js';
+import { requireText } from '../arguments.js';
 import { compareUtf8, decodeCursor, encodeCursor, pageLimit } from '../paging.js';
 
 /** One status change the repository applied. */
@@ -63,6 +65,7 @@ export interface InMemoryBuildRepositoryOptions {
 export class InMemoryBuildRepository implements BuildRepository {
   private readonly builds = new Map<string, Build>();
   private readonly latest = new Map<string, Map<string, LatestPointer>>();
+  private readonly startClaims = new Map<string, string>();
   private readonly changes: BuildChange[] = [];
   private readonly latencyMs: number;
 
@@ -90,11 +93,31 @@ export class InMemoryBuildRepository implements BuildRepository {
     return this.builds.get(buildIdOf(valid));
   }
 
+  async claimStart(key: BuildKey, attempt: string, _at: Date): Promise<StartClaim> {
+    const valid = parseBuildKey(key);
+    requireText('attempt', attempt);
+    await this.pause();
+    const build = this.builds.get(buildIdOf(valid));
+    if (build?.status !== 'PENDING') return { claimed: false, build };
+    this.startClaims.set(buildIdOf(valid), attempt);
+    return { claimed: true, build };
+  }
+
+  async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date): Promise<StartFailureRecord> {
+    const valid = parseBuildKey(key);
+    requireText('attempt', attempt);
+    const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
+    await this.pause();
+    const build = this.existing(valid);
+    // Only before any start was recorded, and only for the attempt that holds the claim.
+    if (build.status !== 'PENDING' || this.startClaims.get(buildIdOf(valid)) !== attempt) return { outcome: 'superseded' };
+    this.complete(build, completion, at);
+    return { outcome: 'failed' };
+  }
+
   async recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord> {
     const valid = parseBuildKey(key);
-    if (typeof executionArn !== 'string' || executionArn.length === 0) {
-      throw new ValidationError('executionArn', 'must not be empty');
-    }
+    requireText('executionArn', executionArn);
     await this.pause();
     const build = this.existing(valid);
     const effect = startEffect(build, executionArn);
@@ -120,12 +143,9 @@ export class InMemoryBuildRepository implements BuildRepository {
     const build = this.existing(valid);
     const effect = completionEffect(build, completion.status);
     switch (effect.kind) {
-      case 'transition': {
-        const finishedAt = toWholeSecond(at);
-        const { errorMsg: _previous, ...rest } = build;
-        this.writeStatusChange(build, { ...rest, ...completion, updatedAt: finishedAt, finishedAt });
+      case 'transition':
+        this.complete(build, completion, at);
         return { outcome: 'completed', status: completion.status };
-      }
       case 'unchanged':
         return { outcome: 'already-completed', status: completion.status };
       case 'illegal':
@@ -156,6 +176,12 @@ export class InMemoryBuildRepository implements BuildRepository {
       .filter((build): build is Build => build !== undefined);
   }
 
+  private complete(build: Build, completion: Completion, at: Date): void {
+    const finishedAt = toWholeSecond(at);
+    const { errorMsg: _previous, ...rest } = build;
+    this.writeStatusChange(build, { ...rest, ...completion, updatedAt: finishedAt, finishedAt });
+  }
+
   private existing(key: BuildKey): Build {
     const build = this.builds.get(buildIdOf(key));
     if (!build) throw new BuildNotFoundError(key);
@@ -184,3 +210,4 @@ export class InMemoryBuildRepository implements BuildRepository {
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
   }
 }
+

@@ -1,0 +1,174 @@
+import fc from 'fast-check';
+import {
+  createExecutionStatusChangeHandler,
+  createSweeperHandler,
+  createTriggerBuildHandler,
+  createUpdateBuildStatusHandler,
+} from '../../src/lambda.js';
+import { buildIdOf, isTerminal, type Build, type NewBuild } from '../../src/index.js';
+import { anExecutionStatusChangeEvent, aScheduledEvent } from '../support/fixtures/eventbridge-event.mother.js';
+import { aStreamEvent, anInsertOf } from '../support/fixtures/dynamodb-stream-event.mother.js';
+import { aNewBuild, aSortKey, aUniqueScope } from '../support/mothers/build.mother.js';
+import { FAULTS, type ExecutionEndStatus, type Fault, type LifecycleWorld, type WorldExecution } from './lifecycle-world.js';
+
+/** One step of a scenario. Builds are named by their index. */
+export type Action =
+  /** `copies` concurrent deliveries of the build's INSERT record (at-least-once, possibly in parallel). */
+  | { readonly type: 'deliver'; readonly build: number; readonly copies: number }
+  | { readonly type: 'fault'; readonly fault: Fault }
+  /** The build's execution ends; the state machine reports it unless `callback` is lost (it cannot for TIMED_OUT and ABORTED). */
+  | { readonly type: 'finish'; readonly build: number; readonly status: ExecutionEndStatus; readonly callback: 'sent' | 'lost' }
+  /** EventBridge delivers the execution's status change. */
+  | { readonly type: 'event'; readonly build: number }
+  | { readonly type: 'sweep' };
+
+export interface Scenario {
+  /** Which of two repos each build belongs to; all share one env. Later builds have later sort keys. */
+  readonly builds: readonly ('a' | 'b')[];
+  readonly actions: readonly Action[];
+  /** How each build's execution ends when the run drains. */
+  readonly endings: readonly { readonly status: ExecutionEndStatus; readonly callback: 'sent' | 'lost' }[];
+}
+
+const ending = fc.record({
+  status: fc.constantFrom<ExecutionEndStatus>('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'),
+  callback: fc.constantFrom<'sent' | 'lost'>('sent', 'lost'),
+});
+
+const action: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ type: fc.constant('deliver' as const), build: fc.nat(3), copies: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 3, arbitrary: fc.record({ type: fc.constant('fault' as const), fault: fc.constantFrom(...FAULTS) }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('finish' as const), build: fc.nat(3), status: ending.map((e) => e.status), callback: ending.map((e) => e.callback) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('event' as const), build: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('sweep' as const) }) },
+);
+
+export function scenarios(maxActions: number): fc.Arbitrary<Scenario> {
+  return fc.array(fc.constantFrom<'a' | 'b'>('a', 'b'), { minLength: 1, maxLength: 4 }).chain((builds) =>
+    fc.record({
+      builds: fc.constant(builds),
+      actions: fc.array(action, { maxLength: maxActions }),
+      endings: fc.array(ending, { minLength: builds.length, maxLength: builds.length }),
+    }),
+  );
+}
+
+const S3_BUCKET = 'my-artifacts-bucket';
+const MAX_DRAIN_ROUNDS = 25;
+
+/** What a run leaves behind for the invariants. */
+export interface RunResult {
+  readonly builds: readonly NewBuild[];
+  readonly violations: readonly string[];
+}
+
+/**
+ * Plays a scenario against a world, then redelivers, ends executions and
+ * sweeps until quiet, and checks the module's promises.
+ */
+export async function runScenario(world: LifecycleWorld, scenario: Scenario): Promise<RunResult> {
+  const scope = aUniqueScope();
+  const builds = scenario.builds.map((repo) => aNewBuild({ repo: `${repo}-${scope.repo}`, env: scope.env, sk: aSortKey() }));
+  for (const build of builds) await world.repository.create(build);
+  const records = builds.map((build) => anInsertOf(build));
+  const undelivered = new Set(builds.map((_, index) => index));
+
+  const trigger = createTriggerBuildHandler({ container: world.container, s3Bucket: S3_BUCKET });
+  const callback = createUpdateBuildStatusHandler({ container: world.container });
+  const statusChange = createExecutionStatusChangeHandler({ container: world.container, stateMachineArn: world.stateMachineArn });
+  const sweeper = createSweeperHandler({ container: world.container, lookbackMs: 60 * 60 * 1000 });
+
+  const deliver = async (index: number, copies: number): Promise<void> => {
+    const responses = await Promise.all(
+      Array.from({ length: copies }, () => trigger(aStreamEvent(records[index]!)).catch(() => undefined)),
+    );
+    // Lambda redelivers a record while any delivery of it failed.
+    if (responses.every((response) => response !== undefined && response.batchItemFailures.length === 0)) undelivered.delete(index);
+  };
+  const executionOf = async (index: number): Promise<WorldExecution | undefined> =>
+    (await world.executions()).find((execution) => execution.build && buildIdOf(execution.build) === buildIdOf(builds[index]!));
+  const finish = async (index: number, status: ExecutionEndStatus, report: 'sent' | 'lost'): Promise<void> => {
+    const execution = await executionOf(index);
+    if (execution?.status !== 'RUNNING') return;
+    await world.endExecution(execution.executionArn, status);
+    if (report === 'lost' || (status !== 'SUCCEEDED' && status !== 'FAILED')) return;
+    const build = builds[index]!;
+    const payload = { repo: build.repo, env: build.env, sk: build.sk, status: status === 'SUCCEEDED' ? 'SUCCESS' : 'FAILED', error_msg: 'stack rolled back' };
+    // A callback that fails is a lost callback: reconciliation must catch it.
+    await callback(payload).catch(() => undefined);
+  };
+
+  for (const step of scenario.actions) {
+    const index = 'build' in step ? step.build % builds.length : 0;
+    switch (step.type) {
+      case 'deliver':
+        await deliver(index, step.copies);
+        break;
+      case 'fault':
+        world.inject(step.fault);
+        break;
+      case 'finish':
+        await finish(index, step.status, step.callback);
+        break;
+      case 'event': {
+        const execution = await executionOf(index);
+        if (execution) {
+          const event = anExecutionStatusChangeEvent({ executionArn: execution.executionArn, stateMachineArn: world.stateMachineArn, status: execution.status as ExecutionEndStatus });
+          await statusChange(event).catch(() => undefined);
+        }
+        break;
+      }
+      case 'sweep':
+        await sweeper(aScheduledEvent()).catch(() => undefined);
+        break;
+    }
+  }
+
+  for (let round = 0; round < MAX_DRAIN_ROUNDS; round += 1) {
+    for (const index of [...undelivered]) await deliver(index, 1);
+    for (const [index, planned] of scenario.endings.entries()) await finish(index, planned.status, planned.callback);
+    await sweeper(aScheduledEvent()).catch(() => undefined);
+    const quiet = undelivered.size === 0 && (await world.executions()).every((execution) => execution.status !== 'RUNNING');
+    if (quiet && (await Promise.all(builds.map((build) => world.repository.get(build).catch(() => undefined)))).every((build) => build && isTerminal(build.status))) break;
+  }
+
+  return { builds, violations: await violations(world, builds) };
+}
+
+async function violations(world: LifecycleWorld, builds: readonly NewBuild[]): Promise<string[]> {
+  const found: string[] = [];
+  const executions = await world.executions();
+  const stored = new Map<string, Build | undefined>();
+  for (const build of builds) stored.set(buildIdOf(build), await world.repository.get(build));
+
+  for (const build of builds) {
+    const id = buildIdOf(build);
+    const mine = executions.filter((execution) => execution.build && buildIdOf(execution.build) === id);
+    const record = stored.get(id);
+    if (mine.length > 1) found.push(`${id}: ${mine.length} executions`);
+    if (!record) {
+      found.push(`${id}: missing`);
+      continue;
+    }
+    if (!isTerminal(record.status)) found.push(`${id}: still ${record.status} after draining`);
+    if (record.status === 'FAILED' && !record.errorMsg?.trim()) found.push(`${id}: FAILED without a reason`);
+    const execution = mine[0];
+    if (execution && execution.status !== 'RUNNING') {
+      const truth = execution.status === 'SUCCEEDED' ? 'SUCCESS' : 'FAILED';
+      if (record.status !== truth) found.push(`${id}: ${record.status} but its execution ${execution.status}`);
+    }
+    if (!execution && record.status !== 'FAILED') found.push(`${id}: ${record.status} without any execution`);
+  }
+
+  found.push(...(await world.backwardMoves(builds)));
+
+  const env = builds[0]!.env;
+  const latest = await world.repository.latestBuilds(env);
+  for (const repo of new Set(builds.map((build) => build.repo))) {
+    const newest = builds.filter((build) => build.repo === repo).reduce((a, b) => (a.sk > b.sk ? a : b));
+    const pointer = latest.find((build) => build.repo === repo);
+    if (pointer?.sk !== newest.sk) found.push(`${repo}/${env}: latest points at ${pointer?.sk ?? 'nothing'}, newest is ${newest.sk}`);
+  }
+  return found;
+}
+
