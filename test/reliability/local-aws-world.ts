@@ -1,0 +1,93 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbBuildRepository } from '../../src/adapters/dynamodb/index.js';
+import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/adapters/sfn/index.js';
+import { buildKeyOfSerializedInput, canTransition, createContainer, isBuildStatus, type BuildKey } from '../../src/index.js';
+import { RecordingLogger } from '../../src/testing.js';
+import { dynamoDbClientFor } from '../support/dynamodb-local/builds-table.js';
+import { statusChangesOf, streamsClientFor, tableStreamRecords } from '../support/dynamodb-local/table-stream.js';
+import { startLocalStepFunctions, type LocalStepFunctions } from '../support/local-sfn/local-sfn-server.js';
+import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../support/wire/dynamodb-fault-proxy.js';
+import type { Fault, LifecycleWorld } from './lifecycle-world.js';
+
+/**
+ * The lifecycle on the real adapters: DynamoDB Local behind a fault-injecting
+ * proxy, the local Step Functions endpoint. Faults are injected at the wire.
+ * Clients make one attempt each, so every fault reaches the module.
+ */
+export async function aLocalAwsWorld(dynamoDbEndpoint: string, tableName: string): Promise<LifecycleWorld> {
+  const proxy: DynamoDbFaultProxy = await startDynamoDbFaultProxy(dynamoDbEndpoint);
+  const sfn: LocalStepFunctions = await startLocalStepFunctions();
+  const dynamodb: DynamoDBClient = dynamoDbClientFor(proxy.endpoint);
+  const evidence = dynamoDbClientFor(dynamoDbEndpoint);
+  const streams = streamsClientFor(dynamoDbEndpoint);
+  const stepFunctions = new SFNClient({
+    endpoint: sfn.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  const stateMachineArn = sfn.createStateMachine('deployment');
+  const repository = new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(dynamodb), tableName });
+  const container = createContainer({
+    buildRepository: repository,
+    executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn, limitExceededAttempts: 1 }),
+    executionInspector: new SfnExecutionInspector({ client: stepFunctions, stateMachineArn }),
+    logger: new RecordingLogger(),
+  });
+
+  const inject = (fault: Fault): void => {
+    switch (fault) {
+      case 'sfn-throttling':
+        return sfn.injectFault({ operation: 'StartExecution', fault: 'ThrottlingException' });
+      case 'sfn-5xx':
+        return sfn.injectFault({ operation: 'StartExecution', fault: 'InternalServerError' });
+      case 'sfn-execution-limit':
+        return sfn.injectFault({ operation: 'StartExecution', fault: 'ExecutionLimitExceeded' });
+      case 'sfn-permanent':
+        return sfn.injectFault({ operation: 'StartExecution', fault: 'StateMachineDoesNotExist' });
+      case 'dynamodb-throttling':
+        return proxy.injectFault({ fault: 'ThrottlingException' });
+      case 'dynamodb-5xx':
+        return proxy.injectFault({ fault: 'InternalServerError' });
+      case 'dynamodb-lost-answer':
+        return proxy.injectFault({ fault: 'InternalServerError', afterApply: true });
+      case 'crash-between-start-and-write':
+        return proxy.injectFault({ operation: 'TransactWriteItems', fault: 'InternalServerError' });
+    }
+  };
+
+  return {
+    container,
+    repository,
+    stateMachineArn,
+    inject,
+    endExecution: async (executionArn, status) =>
+      sfn.completeExecution(executionArn, { status, ...(status === 'SUCCEEDED' ? {} : { error: `States.${status}` }) }),
+    executions: async () =>
+      sfn.executions.map((execution) => ({
+        executionArn: execution.executionArn,
+        build: buildKeyOfSerializedInput(execution.input),
+        status: execution.status,
+      })),
+    // The table's own stream is the evidence: every write the items went through.
+    backwardMoves: async (builds: readonly BuildKey[]) => {
+      const records = await tableStreamRecords(evidence, streams, tableName);
+      return builds.flatMap((build) =>
+        statusChangesOf(records, build)
+          .map((change) => change.split(' -> '))
+          .filter(([from, to]) => isBuildStatus(from) && isBuildStatus(to) && from !== to && !canTransition(from, to))
+          .map(([from, to]) => `${build.repo}/${build.env}:${build.sk}: ${from} -> ${to}`),
+      );
+    },
+    close: async () => {
+      dynamodb.destroy();
+      evidence.destroy();
+      streams.destroy();
+      stepFunctions.destroy();
+      await sfn.close();
+      await proxy.close();
+    },
+  };
+}
