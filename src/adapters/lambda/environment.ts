@@ -1,0 +1,108 @@
+import * as z from 'zod';
+import { OrchestratorError, ValidationError, parseStateMachineArn, parseWith } from '../../domain/index.js';
+
+/** A Lambda environment variable is missing or invalid; the message names it. */
+export class EnvironmentVariableError extends OrchestratorError {
+  readonly code = 'INVALID_ENVIRONMENT_VARIABLE';
+
+  constructor(
+    readonly variable: string,
+    readonly reason: string,
+  ) {
+    super(`Environment variable ${variable} ${reason}`);
+  }
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** What every ready handler reads. */
+export interface TableEnvironment {
+  readonly tableName: string;
+  readonly stateMachineArn: string;
+}
+
+export interface TriggerBuildEnvironment extends TableEnvironment {
+  readonly s3Bucket: string;
+  readonly concurrency?: number;
+}
+
+export interface SweeperEnvironment extends TableEnvironment {
+  readonly lookbackMs?: number;
+  readonly maxExecutions?: number;
+}
+
+const required = (what: string) =>
+  z.string({ error: `is not set: it must hold ${what}` }).trim().min(1, { error: `is empty: it must hold ${what}` });
+
+const positiveInteger = (what: string) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,8}$/, { error: `is invalid: it must be a positive integer (${what})` })
+    .transform(Number)
+    .optional();
+
+const tableSchema = z.object({
+  BUILDS_TABLE_NAME: required('the builds table name').regex(/^[A-Za-z0-9_.-]{3,255}$/, {
+    error: 'is invalid: a DynamoDB table name is 3-255 of A-Z a-z 0-9 _ . -',
+  }),
+  STATE_MACHINE_ARN: required('the deployment state machine ARN'),
+});
+
+const triggerBuildSchema = z.object({
+  ARTIFACT_BUCKET: required('the S3 bucket of the build artifacts').regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    error: 'is invalid: an S3 bucket name is 3-63 of a-z 0-9 . -',
+  }),
+  TRIGGER_CONCURRENCY: positiveInteger('items processed at the same time'),
+});
+
+const sweeperSchema = z.object({
+  SWEEP_LOOKBACK_MINUTES: positiveInteger('how far back each sweep looks'),
+  SWEEP_MAX_EXECUTIONS: positiveInteger('executions examined per sweep'),
+});
+
+/**
+ * Reads `BUILDS_TABLE_NAME` and `STATE_MACHINE_ARN`.
+ *
+ * @throws EnvironmentVariableError naming the variable.
+ */
+export function readTableEnvironment(env: Environment): TableEnvironment {
+  const vars = read(tableSchema, env);
+  asEnvironmentError(() => parseStateMachineArn(vars.STATE_MACHINE_ARN, 'STATE_MACHINE_ARN'));
+  return { tableName: vars.BUILDS_TABLE_NAME, stateMachineArn: vars.STATE_MACHINE_ARN };
+}
+
+/** Reads the table variables plus `ARTIFACT_BUCKET` and `TRIGGER_CONCURRENCY`. */
+export function readTriggerBuildEnvironment(env: Environment): TriggerBuildEnvironment {
+  const table = readTableEnvironment(env);
+  const vars = read(triggerBuildSchema, env);
+  return {
+    ...table,
+    s3Bucket: vars.ARTIFACT_BUCKET,
+    ...(vars.TRIGGER_CONCURRENCY === undefined ? {} : { concurrency: vars.TRIGGER_CONCURRENCY }),
+  };
+}
+
+/** Reads the table variables plus `SWEEP_LOOKBACK_MINUTES` and `SWEEP_MAX_EXECUTIONS`. */
+export function readSweeperEnvironment(env: Environment): SweeperEnvironment {
+  const table = readTableEnvironment(env);
+  const vars = read(sweeperSchema, env);
+  return {
+    ...table,
+    ...(vars.SWEEP_LOOKBACK_MINUTES === undefined ? {} : { lookbackMs: vars.SWEEP_LOOKBACK_MINUTES * 60_000 }),
+    ...(vars.SWEEP_MAX_EXECUTIONS === undefined ? {} : { maxExecutions: vars.SWEEP_MAX_EXECUTIONS }),
+  };
+}
+
+function read<T extends z.ZodType>(schema: T, env: Environment): z.output<T> {
+  return asEnvironmentError(() => parseWith(schema, env));
+}
+
+/** Validation errors name the variable as their field. */
+function asEnvironmentError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ValidationError) throw new EnvironmentVariableError(error.field, error.reason);
+    throw error;
+  }
+}

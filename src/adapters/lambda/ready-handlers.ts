@@ -1,0 +1,86 @@
+import type { Container } from 'inversify';
+import { createAwsContainer } from '../../app/aws-composition-root.js';
+import { PowertoolsLogger } from '../logging/powertools-logger.js';
+import {
+  readSweeperEnvironment,
+  readTableEnvironment,
+  readTriggerBuildEnvironment,
+  type Environment,
+  type TableEnvironment,
+} from './environment.js';
+import { createExecutionStatusChangeHandler, type ExecutionStatusChangeHandler } from './execution-status-change.handler.js';
+import { createSweeperHandler, type SweeperHandler } from './sweeper.handler.js';
+import { createTriggerBuildHandler, type TriggerBuildHandler } from './trigger-build.handler.js';
+import { createUpdateBuildStatusHandler, type UpdateBuildStatusHandler } from './update-build-status.handler.js';
+
+// Each function builds its dependencies once: call it at module scope, so a
+// cold start pays for them and warm invocations reuse them. A missing or bad
+// variable fails the cold start with an error that names it.
+
+function awsContainer(env: TableEnvironment, serviceName: string): Container {
+  return createAwsContainer({ ...env, logger: new PowertoolsLogger({ serviceName }) });
+}
+
+/**
+ * The trigger-build handler configured from `BUILDS_TABLE_NAME`,
+ * `STATE_MACHINE_ARN`, `ARTIFACT_BUCKET` and optionally `TRIGGER_CONCURRENCY`.
+ *
+ * @example
+ * ```ts
+ * export const handler = triggerBuildHandlerFromEnvironment();
+ * ```
+ */
+export function triggerBuildHandlerFromEnvironment(env: Environment = process.env): TriggerBuildHandler {
+  const { s3Bucket, concurrency, ...table } = readTriggerBuildEnvironment(env);
+  return createTriggerBuildHandler({
+    container: awsContainer(table, 'trigger-build'),
+    s3Bucket,
+    ...(concurrency === undefined ? {} : { concurrency }),
+  });
+}
+
+/**
+ * The update-build-status handler configured from `BUILDS_TABLE_NAME` and `STATE_MACHINE_ARN`.
+ *
+ * @example
+ * ```ts
+ * export const handler = updateBuildStatusHandlerFromEnvironment();
+ * ```
+ */
+export function updateBuildStatusHandlerFromEnvironment(env: Environment = process.env): UpdateBuildStatusHandler {
+  return createUpdateBuildStatusHandler({ container: awsContainer(readTableEnvironment(env), 'update-build-status') });
+}
+
+/**
+ * The execution-end reconciliation handler configured from `BUILDS_TABLE_NAME` and `STATE_MACHINE_ARN`.
+ *
+ * @example
+ * ```ts
+ * export const handler = executionStatusChangeHandlerFromEnvironment();
+ * ```
+ */
+export function executionStatusChangeHandlerFromEnvironment(env: Environment = process.env): ExecutionStatusChangeHandler {
+  const table = readTableEnvironment(env);
+  return createExecutionStatusChangeHandler({
+    container: awsContainer(table, 'execution-status-change'),
+    stateMachineArn: table.stateMachineArn,
+  });
+}
+
+/**
+ * The sweeper configured from `BUILDS_TABLE_NAME`, `STATE_MACHINE_ARN` and
+ * optionally `SWEEP_LOOKBACK_MINUTES` and `SWEEP_MAX_EXECUTIONS`.
+ *
+ * @example
+ * ```ts
+ * export const handler = sweeperHandlerFromEnvironment();
+ * ```
+ */
+export function sweeperHandlerFromEnvironment(env: Environment = process.env): SweeperHandler {
+  const { lookbackMs, maxExecutions, ...table } = readSweeperEnvironment(env);
+  return createSweeperHandler({
+    container: awsContainer(table, 'sweeper'),
+    ...(lookbackMs === undefined ? {} : { lookbackMs }),
+    ...(maxExecutions === undefined ? {} : { maxExecutions }),
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * `@aws-deployer/orchestrator/lambda`: the Lambda handlers (trigger-build,
+ * update-build-status, execution-end reconciliation, sweeper) as factories
+ * over a container, their ready-made versions configured from environment
+ * variables, and `createAwsContainer`. See docs/lambda.md for IAM policies,
+ * event sources and variables.
+ */
+export { createAwsContainer, type AwsContainerOptions } from './app/aws-composition-root.js';
+export {
+  createTriggerBuildHandler,
+  type TriggerBuildHandler,
+  type TriggerBuildHandlerDeps,
+} from './adapters/lambda/trigger-build.handler.js';
+export {
+  createUpdateBuildStatusHandler,
+  type UpdateBuildStatusHandler,
+  type UpdateBuildStatusHandlerDeps,
+  type UpdateBuildStatusResult,
+} from './adapters/lambda/update-build-status.handler.js';
+export type { CallbackPayload } from './adapters/lambda/callback-payload.js';
+export {
+  createExecutionStatusChangeHandler,
+  type ExecutionStatusChangeDetail,
+  type ExecutionStatusChangeEvent,
+  type ExecutionStatusChangeHandler,
+  type ExecutionStatusChangeHandlerDeps,
+  type ExecutionStatusChangeResult,
+} from './adapters/lambda/execution-status-change.handler.js';
+export {
+  createSweeperHandler,
+  type SweeperHandler,
+  type SweeperHandlerDeps,
+  type SweeperResult,
+} from './adapters/lambda/sweeper.handler.js';
+export {
+  executionStatusChangeHandlerFromEnvironment,
+  sweeperHandlerFromEnvironment,
+  triggerBuildHandlerFromEnvironment,
+  updateBuildStatusHandlerFromEnvironment,
+} from './adapters/lambda/ready-handlers.js';
+export { EnvironmentVariableError, type Environment } from './adapters/lambda/environment.js';
