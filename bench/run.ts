@@ -2,13 +2,17 @@
  * `npm run bench`: every benchmark with its baseline measured in the same run.
  * Writes bench/results/latest.json and prints a table. Never part of `npm test`.
  */
+import { coldStart } from './cold-start.bench.js';
 import { inProcessCost } from './in-process.bench.js';
 import { formatTable, machine, writeResults, type Comparison } from './lib/results.js';
 import { startOverhead } from './start-overhead.bench.js';
+import { streamBatch } from './stream-batch.bench.js';
 
 const benchmarks: Array<[string, () => Promise<Comparison[]>]> = [
   ['in-process', inProcessCost],
   ['start-overhead', startOverhead],
+  ['stream-batch', streamBatch],
+  ['cold-start', coldStart],
 ];
 
 const only = process.argv.slice(2);
