@@ -4,6 +4,8 @@ import {
   IllegalTransitionError,
   buildIdOf,
   buildKeyOfSerializedInput,
+  isTerminal,
+  type BuildKey,
   type BuildStatus,
   type Completion,
 } from '../domain/index.js';
@@ -87,21 +89,36 @@ export class ReconcileExecutionService {
     const key = execution.input === undefined ? undefined : buildKeyOfSerializedInput(execution.input);
     if (!key) return { outcome: 'not-a-build', reason: `execution ${execution.executionArn} has no build input` };
     const buildId = buildIdOf(key);
+    const build = await this.builds.get(key);
+    if (!build) return { outcome: 'not-a-build', reason: `build ${buildId} does not exist` };
+
+    const completion = completionOf(execution);
+    // The usual case, a build that already records its end and its execution, costs one read.
+    if (isTerminal(build.status) && build.executionArn === execution.executionArn) {
+      return { outcome: build.status === completion.status ? 'already-completed' : 'refused', buildId, status: build.status };
+    }
     const now = this.clock.now();
-    try {
-      const record = await this.builds.recordCompletion(key, completionOf(execution), now);
-      if (record.outcome === 'already-completed') return { outcome: 'already-completed', buildId, status: record.status };
-      // The start may never have been recorded (a crash between start and write): keep the ARN.
-      await this.builds.recordStart(key, execution.executionArn, now).catch((error: unknown) => {
-        if (!(error instanceof IllegalTransitionError)) throw error;
-      });
+    const outcome = await this.complete(key, completion, now);
+    // The start may never have been recorded (a crash between the start and its write): keep the ARN.
+    await this.builds.recordStart(key, execution.executionArn, now).catch((error: unknown) => {
+      if (!(error instanceof IllegalTransitionError)) throw error;
+    });
+    if (outcome.outcome === 'completed') {
       this.logger.warn('Build completed by reconciliation', {
         buildId,
         executionArn: execution.executionArn,
         executionStatus: execution.status,
-        status: record.status,
+        status: outcome.status,
       });
-      return { outcome: 'completed', buildId, status: record.status };
+    }
+    return outcome;
+  }
+
+  private async complete(key: BuildKey, completion: Completion, now: Date): Promise<ReconcileOutcome> {
+    const buildId = buildIdOf(key);
+    try {
+      const record = await this.builds.recordCompletion(key, completion, now);
+      return { outcome: record.outcome, buildId, status: record.status };
     } catch (error) {
       if (error instanceof IllegalTransitionError) return { outcome: 'refused', buildId, status: error.existing.status };
       if (error instanceof BuildNotFoundError) return { outcome: 'not-a-build', reason: `build ${buildId} does not exist` };

@@ -27,11 +27,22 @@ export class RecordCompletionService {
     @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {}
 
-  async record(key: BuildKey, completion: Completion): Promise<CompletionResult> {
+  /**
+   * @param executionArn The reporting execution, when the caller knows it: a
+   *   build whose start was never recorded (a crash between the start and its
+   *   write) still gains it.
+   */
+  async record(key: BuildKey, completion: Completion, executionArn?: string): Promise<CompletionResult> {
     const buildId = buildIdOf(key);
     try {
-      const record = await this.builds.recordCompletion(key, completion, this.clock.now());
-      this.logger.info('Build completion recorded', { buildId, outcome: record.outcome, status: record.status });
+      const now = this.clock.now();
+      const record = await this.builds.recordCompletion(key, completion, now);
+      if (executionArn !== undefined) {
+        await this.builds.recordStart(key, executionArn, now).catch((error: unknown) => {
+          if (!(error instanceof IllegalTransitionError)) throw error;
+        });
+      }
+      this.logger.info('Build completion recorded', { buildId, outcome: record.outcome, status: record.status, executionArn });
       return record;
     } catch (error) {
       if (!(error instanceof IllegalTransitionError)) throw error;

@@ -34,6 +34,19 @@ export const TRANSIENT_START_ERROR_CODES = [
 
 export type PermanentStartErrorCode = (typeof PERMANENT_START_ERROR_CODES)[number];
 
+/** Permanent errors about the request itself: the same request always fails the same way. */
+const REQUEST_ERROR_CODES: readonly string[] = ['InvalidName', 'InvalidExecutionInput', 'InvalidArn'];
+
+/**
+ * Whether a permanent error depends on the state machine's surroundings (it
+ * is gone or deleting, its KMS key is unusable...) rather than on the
+ * request. Such an error can follow an earlier attempt that did start the
+ * execution, so a starter must look for that execution before giving up.
+ */
+export function mayFollowAnEarlierStart(awsErrorCode: string): boolean {
+  return isPermanentStartErrorCode(awsErrorCode) && !REQUEST_ERROR_CODES.includes(awsErrorCode);
+}
+
 export function isPermanentStartErrorCode(code: string): code is PermanentStartErrorCode {
   return (PERMANENT_START_ERROR_CODES as readonly string[]).includes(code);
 }

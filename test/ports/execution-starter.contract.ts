@@ -91,6 +91,18 @@ export function describeExecutionStarterContract(name: string, makeHarness: () =
       expect(await harness.executionCount()).toBe(1);
     });
 
+    it.each(['StateMachineDeleting', 'KmsAccessDeniedException'])(
+      'returns the execution an earlier attempt started when %s follows it',
+      async (code) => {
+        const harness = await makeHarness();
+        const request = aStartRequest();
+        const first = await harness.starter.start(request);
+        harness.failNext(code, 1);
+        expect(await harness.starter.start(request)).toEqual({ executionArn: first.executionArn, alreadyStarted: true });
+        expect(await harness.executionCount()).toBe(1);
+      },
+    );
+
     it('rejects an invalid name as permanent InvalidName', async () => {
       const harness = await makeHarness();
       const error = await harness.starter.start({ ...aStartRequest(), name: 'has space' }).catch((e: unknown) => e);

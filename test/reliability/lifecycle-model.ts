@@ -93,7 +93,14 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
     await world.endExecution(execution.executionArn, status);
     if (report === 'lost' || (status !== 'SUCCEEDED' && status !== 'FAILED')) return;
     const build = builds[index]!;
-    const payload = { repo: build.repo, env: build.env, sk: build.sk, status: status === 'SUCCEEDED' ? 'SUCCESS' : 'FAILED', error_msg: 'stack rolled back' };
+    const payload = {
+      repo: build.repo,
+      env: build.env,
+      sk: build.sk,
+      status: status === 'SUCCEEDED' ? 'SUCCESS' : 'FAILED',
+      error_msg: 'stack rolled back',
+      execution_arn: execution.executionArn,
+    };
     // A callback that fails is a lost callback: reconciliation must catch it.
     await callback(payload).catch(() => undefined);
   };
@@ -156,6 +163,7 @@ async function violations(world: LifecycleWorld, builds: readonly NewBuild[]): P
     if (execution && execution.status !== 'RUNNING') {
       const truth = execution.status === 'SUCCEEDED' ? 'SUCCESS' : 'FAILED';
       if (record.status !== truth) found.push(`${id}: ${record.status} but its execution ${execution.status}`);
+      if (record.executionArn !== execution.executionArn) found.push(`${id}: records execution ${record.executionArn ?? 'none'}`);
     }
     if (!execution && record.status !== 'FAILED') found.push(`${id}: ${record.status} without any execution`);
   }

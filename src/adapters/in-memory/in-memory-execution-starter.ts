@@ -6,6 +6,7 @@ import {
   executionArnFor,
   executionStartError,
   isValidExecutionName,
+  mayFollowAnEarlierStart,
   parseStateMachineArn,
   type StateMachineArn,
 } from '../../domain/index.js';
@@ -97,11 +98,18 @@ export class InMemoryExecutionStarter implements ExecutionStarter {
 
   async start(request: StartExecutionRequest): Promise<StartedExecution> {
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    const existing = this.byName.get(request.name);
     const failure = this.failures.shift();
-    if (failure !== undefined) throw executionStartError(failure, 'injected by InMemoryExecutionStarter');
+    if (failure !== undefined) {
+      // As the Step Functions adapter does: look for an execution an earlier attempt started.
+      if (existing && mayFollowAnEarlierStart(failure)) {
+        rejectAnotherBuilds(existing, request);
+        return { executionArn: existing.executionArn, alreadyStarted: true };
+      }
+      throw executionStartError(failure, 'injected by InMemoryExecutionStarter');
+    }
     rejectInvalid(request);
 
-    const existing = this.byName.get(request.name);
     if (existing) {
       if (existing.status === 'RUNNING' && existing.input === request.input) {
         return { executionArn: existing.executionArn, alreadyStarted: false };

@@ -3,7 +3,9 @@ import { ValidationError, buildKeySchema, parseWith, type BuildKey, type Complet
 
 /**
  * What the deployment state machine sends when it ends, in the Go
- * implementation's snake_case: `{ repo, env, sk, status, error_msg? }`.
+ * implementation's snake_case: `{ repo, env, sk, status, error_msg? }`, plus
+ * the optional `execution_arn` (`$$.Execution.Id` in the state machine), which
+ * lets a build whose start was never recorded still gain its ARN.
  */
 export interface CallbackPayload {
   readonly repo: string;
@@ -11,11 +13,16 @@ export interface CallbackPayload {
   readonly sk: string;
   readonly status: 'SUCCESS' | 'FAILED';
   readonly error_msg?: string;
+  readonly execution_arn?: string;
 }
 
 const callbackPayloadSchema = buildKeySchema.extend({
   status: z.enum(['SUCCESS', 'FAILED'], { error: 'must be "SUCCESS" or "FAILED"' }),
   error_msg: z.string({ error: 'must be a string when present' }).optional(),
+  execution_arn: z
+    .string({ error: 'must be a string when present' })
+    .regex(/^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/, { error: 'must be a Step Functions execution ARN' })
+    .optional(),
 });
 
 /**
@@ -23,10 +30,14 @@ const callbackPayloadSchema = buildKeySchema.extend({
  *
  * @throws ValidationError naming the field (`payload`, `status`, `error_msg`, `repo`...).
  */
-export function parseCallbackPayload(payload: unknown): { key: BuildKey; completion: Completion } {
+export function parseCallbackPayload(payload: unknown): { key: BuildKey; completion: Completion; executionArn?: string } {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new ValidationError('payload', 'must be a JSON object { repo, env, sk, status, error_msg? }');
+    throw new ValidationError('payload', 'must be a JSON object { repo, env, sk, status, error_msg?, execution_arn? }');
   }
-  const { repo, env, sk, status, error_msg } = parseWith(callbackPayloadSchema, payload);
-  return { key: { repo, env, sk }, completion: error_msg === undefined ? { status } : { status, errorMsg: error_msg } };
+  const { repo, env, sk, status, error_msg, execution_arn } = parseWith(callbackPayloadSchema, payload);
+  return {
+    key: { repo, env, sk },
+    completion: error_msg === undefined ? { status } : { status, errorMsg: error_msg },
+    ...(execution_arn === undefined ? {} : { executionArn: execution_arn }),
+  };
 }

@@ -37,8 +37,8 @@ export type UpdateBuildStatusHandler = (payload: unknown) => Promise<UpdateBuild
 export function createUpdateBuildStatusHandler(deps: UpdateBuildStatusHandlerDeps): UpdateBuildStatusHandler {
   const completions = deps.container.get(RecordCompletionService);
   return async (payload) => {
-    const { key, completion } = parseCallbackPayload(payload);
-    const { outcome, status } = await completions.record(key, completion);
+    const { key, completion, executionArn } = parseCallbackPayload(payload);
+    const { outcome, status } = await completions.record(key, completion, executionArn);
     return { outcome, status };
   };
 }

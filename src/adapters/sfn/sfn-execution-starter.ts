@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   StartExecutionCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
@@ -12,8 +13,9 @@ import {
   buildKeyOfSerializedInput,
   executionArnFor,
   executionStartError,
+  mayFollowAnEarlierStart,
   parseStateMachineArn,
-  type ExecutionStartError,
+  ExecutionStartError,
   type StateMachineArn,
 } from '../../domain/index.js';
 import type { ExecutionStarter, StartExecutionRequest, StartedExecution } from '../../ports/index.js';
@@ -97,8 +99,23 @@ export class SfnExecutionStarter implements ExecutionStarter {
           await sleep(Math.random() * this.baseDelayMs * 2 ** (attempt - 1));
           continue;
         }
+        if (mayFollowAnEarlierStart(code)) return this.startedEarlier(request, toStartError(error));
         throw toStartError(error);
       }
+    }
+  }
+
+  /**
+   * An earlier attempt may have started the execution before the state
+   * machine became unusable (and crashed before recording it): then that
+   * execution is the build's, and the start is not a failure.
+   */
+  private async startedEarlier(request: StartExecutionRequest, failure: ExecutionStartError): Promise<StartedExecution> {
+    try {
+      return await this.existingExecution(request);
+    } catch (error) {
+      if (error instanceof ExecutionStartError && error.cause instanceof ExecutionDoesNotExist) throw failure;
+      throw error;
     }
   }
 
