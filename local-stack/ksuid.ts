@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** KSUID timestamps count seconds from 2014-05-13T16:53:20Z. */
+const KSUID_EPOCH_SECONDS = 1_400_000_000;
+const LENGTH = 27;
+
+/**
+ * A new KSUID (27 base62 characters: a 32-bit timestamp then 128 random
+ * bits), the build sort key the upload function writes: k-sortable, so
+ * lexical order is time order.
+ */
+export function newKsuid(now: Date = new Date()): string {
+  const payload = Buffer.alloc(20);
+  payload.writeUInt32BE(Math.floor(now.getTime() / 1000) - KSUID_EPOCH_SECONDS, 0);
+  randomBytes(16).copy(payload, 4);
+  let value = BigInt(`0x${payload.toString('hex')}`);
+  let text = '';
+  while (value > 0n) {
+    text = ALPHABET[Number(value % 62n)] + text;
+    value /= 62n;
+  }
+  return text.padStart(LENGTH, '0');
+}

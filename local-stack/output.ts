@@ -1,0 +1,148 @@
+/**
+ * What the local stack prints: one line per event while it runs, the summary
+ * table at the end, and how to point the CLI at a kept stack.
+ */
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { BuildReport, ScenarioResult } from './scenario.js';
+import type { LocalStack, StackEvent } from './stack.js';
+import type { PollerEvent } from './stream-poller.js';
+
+const SUBJECT_WIDTH = 42;
+const STATUS_WIDTH = 11;
+
+/** The stack's endpoints and resources, one per line. */
+export function formatStackInfo(stack: LocalStack): string[] {
+  return [
+    `DynamoDB Local   ${stack.dynamodbEndpoint} (${stack.dynamodbBackend}), table ${stack.tableName} with its stream`,
+    `Step Functions   ${stack.stepFunctionsEndpoint}, ${stack.stateMachineArn} (state-machine/deployment.asl.json)`,
+    `trigger-build    stream poller -> createTriggerBuildHandler, artifacts bucket ${stack.s3Bucket}`,
+  ];
+}
+
+/**
+ * The line for one stack event, prefixed with the time since `startedAt`;
+ * `undefined` for events not worth a line (routine reads and deliveries, debug logs).
+ */
+export function formatEvent(event: StackEvent, startedAt: number, now: number = Date.now()): string | undefined {
+  const text = describe(event);
+  return text === undefined ? undefined : `${elapsed(now - startedAt)}  ${text}`;
+}
+
+function describe(event: StackEvent): string | undefined {
+  switch (event.type) {
+    case 'lifecycle': {
+      const { buildId, from, to, executionArn, errorMsg } = event.change;
+      const transition = `${(from ?? '(new)').padEnd(STATUS_WIDTH)} -> ${to}`;
+      const extra = executionArn ?? errorMsg;
+      return `${buildId.padEnd(SUBJECT_WIDTH)}${transition}${extra === undefined ? '' : `  ${extra}`}`;
+    }
+    case 'stack': {
+      const { stackName, status, reason } = event.change;
+      const why = reason === '' || reason === 'User Initiated' ? '' : `  ${reason}`;
+      return `${`  stack ${stackName}`.padEnd(SUBJECT_WIDTH)}${status}${why}`;
+    }
+    case 'poller':
+      return describePoller(event.event);
+    case 'log': {
+      const { entry } = event;
+      const buildId = typeof entry.attributes.buildId === 'string' ? entry.attributes.buildId : entry.source;
+      const status = typeof entry.attributes.status === 'string' ? ` (${entry.attributes.status})` : '';
+      if (entry.level === 'warn' || entry.level === 'error') {
+        return `${`  ${entry.source} ${entry.level}`.padEnd(SUBJECT_WIDTH)}${entry.message}${status} [${buildId}]`;
+      }
+      // A redelivered record: say what trigger-build made of it.
+      if (entry.source === 'trigger-build' && entry.message === 'Build skipped') {
+        return `${`  trigger-build`.padEnd(SUBJECT_WIDTH)}${buildId} skipped${status}: nothing started`;
+      }
+      return undefined;
+    }
+  }
+}
+
+function describePoller(event: PollerEvent): string | undefined {
+  const subject = '  stream'.padEnd(SUBJECT_WIDTH);
+  switch (event.type) {
+    case 'delivering':
+      if (!event.duplicate) return undefined;
+      return `${subject}batch delivered again to trigger-build: ${recordList(event.records)}`;
+    case 'delivered':
+      if (event.failed.length === 0) return undefined;
+      return `${subject}trigger-build reported failures: ${event.failed.join(', ')}`;
+    case 'retry':
+      return `${subject}retry ${event.attempt} from sequence number ${event.fromSequenceNumber} (${event.reason})`;
+    case 'discarded':
+      return `${subject}DISCARDED ${recordList(event.records)}: ${event.reason}`;
+    case 'poll-error':
+      return `${subject}read failed, retrying: ${String(event.error)}`;
+    case 'read':
+      return undefined;
+  }
+}
+
+function recordList(records: readonly DynamoDBRecord[]): string {
+  return records.map((record) => `${record.eventName ?? '?'} ${record.dynamodb?.Keys?.pk?.S ?? '?'}:${record.dynamodb?.Keys?.sk?.S ?? '?'}`).join(', ');
+}
+
+function elapsed(ms: number): string {
+  return `+${(ms / 1000).toFixed(3)}s`.padStart(8);
+}
+
+/** The summary table (build id, expected, status, execution ARN, error) and the verdict. */
+export function formatSummary(result: ScenarioResult): string[] {
+  const rows = result.builds.map((build) => [
+    build.buildId,
+    build.label,
+    build.status === build.expectedStatus ? build.status : `${build.status} (expected ${build.expectedStatus})`,
+    build.executionArn ?? '-',
+    build.errorMsg ?? '-',
+  ]);
+  const lines = table(['build', 'scenario', 'status', 'execution ARN', 'error'], rows);
+  lines.push('');
+  lines.push(
+    `executions: ${result.executions} for ${result.builds.length} builds; StartExecution calls: ${result.startExecutionCalls}`,
+  );
+  for (const build of result.builds.filter((report) => report.insertDeliveries > 1)) lines.push(redeliveryLine(build));
+  if (result.ok) {
+    lines.push('result: every build ended as expected');
+  } else {
+    lines.push('result: NOT as expected');
+    for (const problem of result.problems) lines.push(`  - ${problem}`);
+  }
+  return lines;
+}
+
+function redeliveryLine(build: BuildReport): string {
+  const outcomes = build.triggerOutcomes.join(', ');
+  return `duplicate delivery: ${build.buildId} INSERT delivered ${build.insertDeliveries} times; trigger-build: ${outcomes}`;
+}
+
+function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
+}
+
+/** How to use a kept stack from the CLI. */
+export function formatKeepInstructions(stack: LocalStack): string[] {
+  const flags = [
+    `--table ${stack.tableName}`,
+    `--state-machine-arn ${stack.stateMachineArn}`,
+    `--dynamodb-endpoint ${stack.dynamodbEndpoint}`,
+    `--sfn-endpoint ${stack.stepFunctionsEndpoint}`,
+    `--region ${stack.region}`,
+  ].join(' ');
+  return [
+    'The local stack keeps running (new builds written to the table are deployed too). Point the CLI at it:',
+    '',
+    `  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${stack.region}`,
+    `  node --import tsx src/adapters/cli/main.ts latest dev ${flags}`,
+    '',
+    'Other commands take the same flags: get, list, start, complete, reconcile (--help for each).',
+    '',
+    'Press Ctrl-C to stop it.',
+  ];
+}

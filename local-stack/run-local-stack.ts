@@ -1,0 +1,87 @@
+/**
+ * The whole local run, shared by `npm start` and the integration test: start
+ * the stack, drive the scenario's builds through it while printing their
+ * lifecycle, print the summary, and stop the stack (unless asked to keep it).
+ */
+import { formatEvent, formatStackInfo, formatSummary } from './output.js';
+import { defaultScenario, redeliveryOf, runScenario, type Scenario, type ScenarioResult } from './scenario.js';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from './stack.js';
+
+export interface RunLocalStackOptions {
+  /** Use this running DynamoDB Local instead of starting one (the integration tests pass theirs). */
+  readonly dynamodbEndpoint?: string;
+  /** Leave the stack running; the caller stops it with {@link LocalStackRun.stop}. */
+  readonly keep?: boolean;
+  /** Receives every output line (default: none, for headless runs). */
+  readonly print?: (line: string) => void;
+  /** Tuning of the stack (stand-in timings, table name...). */
+  readonly stack?: Omit<LocalStackOptions, 'dynamodbEndpoint' | 'brokenStacks' | 'redeliver'>;
+  /** Default: {@link defaultScenario}. */
+  readonly scenario?: Scenario;
+  /** Bound on the scenario, from its first build (default 20 s). */
+  readonly timeoutMs?: number;
+  /** Aborts the scenario (the stack is stopped, the promise rejects). */
+  readonly signal?: AbortSignal;
+}
+
+export interface LocalStackRun {
+  readonly result: ScenarioResult;
+  /** The stack; still running only with `keep`. */
+  readonly stack: LocalStack;
+  /** Every line printed. */
+  readonly lines: readonly string[];
+  /** Stops the stack (does nothing if it is already stopped). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the scenario on a fresh local stack.
+ *
+ * @example
+ * ```ts
+ * const run = await runLocalStack({ print: (line) => process.stdout.write(`${line}\n`) });
+ * process.exitCode = run.result.ok ? 0 : 1;
+ * ```
+ * @throws WaitTimeoutError when a build does not end within the timeout; the stack is stopped first.
+ */
+export async function runLocalStack(options: RunLocalStackOptions = {}): Promise<LocalStackRun> {
+  const lines: string[] = [];
+  const print = (line: string): void => {
+    lines.push(line);
+    options.print?.(line);
+  };
+  const scenario = options.scenario ?? defaultScenario();
+  const stack = await startLocalStack({
+    ...options.stack,
+    ...(options.dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint: options.dynamodbEndpoint }),
+    brokenStacks: scenario.brokenStacks,
+    redeliver: redeliveryOf(scenario),
+  });
+  let result: ScenarioResult;
+  try {
+    formatStackInfo(stack).forEach(print);
+    print('');
+    for (const entry of scenario.builds) print(`scenario: ${entry.build.repo}/${entry.build.env} ${entry.label}, expected ${entry.expectedStatus}`);
+    print('');
+    const startedAt = Date.now();
+    const unsubscribe = stack.subscribe((event) => {
+      const line = formatEvent(event, startedAt);
+      if (line !== undefined) print(line);
+    });
+    try {
+      result = await runScenario(stack, scenario, {
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+    } finally {
+      if (!options.keep) unsubscribe();
+    }
+    print('');
+    formatSummary(result).forEach(print);
+  } catch (error) {
+    await stack.stop().catch(() => undefined);
+    throw error;
+  }
+  if (!options.keep) await stack.stop();
+  return { result, stack, lines, stop: () => stack.stop() };
+}

@@ -1,0 +1,59 @@
+import {
+  RecordCompletionService,
+  ReconcileExecutionService,
+  TOKENS,
+  TriggerBuildService,
+} from '../../app/index.js';
+import { createAwsContainer } from '../../app/aws-composition-root.js';
+import { ValidationError } from '../../domain/index.js';
+import type { BuildRepository, ExecutionInspector, Logger } from '../../ports/index.js';
+import { UsageError } from './args.js';
+import type { ConnectionConfig } from './config.js';
+
+/** What the commands use, from the container on real AWS clients. */
+export interface CliServices {
+  readonly builds: BuildRepository;
+  readonly inspector: ExecutionInspector;
+  readonly trigger: TriggerBuildService;
+  readonly completions: RecordCompletionService;
+  readonly reconciler: ReconcileExecutionService;
+}
+
+/**
+ * Commands that only read or write the table never call Step Functions, so
+ * they do not make people configure it: the container gets this placeholder,
+ * which no call ever reaches.
+ */
+const UNUSED_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:not-configured';
+
+/** The flag a configuration error is about, in the CLI's terms. */
+const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
+  tableName: '--table (BUILDS_TABLE)',
+  stateMachineArn: '--state-machine-arn (STATE_MACHINE_ARN)',
+};
+
+export function composeServices(config: ConnectionConfig, logger: Logger): CliServices {
+  let container: ReturnType<typeof createAwsContainer>;
+  try {
+    container = createAwsContainer({
+      tableName: config.tableName,
+      stateMachineArn: config.stateMachineArn ?? UNUSED_STATE_MACHINE_ARN,
+      logger,
+      ...(config.region === undefined ? {} : { region: config.region }),
+      ...(config.dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint: config.dynamodbEndpoint }),
+      ...(config.stepFunctionsEndpoint === undefined ? {} : { stepFunctionsEndpoint: config.stepFunctionsEndpoint }),
+    });
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new UsageError(`invalid ${FLAG_OF_FIELD[error.field] ?? error.field}: ${error.reason}`);
+    }
+    throw error;
+  }
+  return {
+    builds: container.get<BuildRepository>(TOKENS.BuildRepository),
+    inspector: container.get<ExecutionInspector>(TOKENS.ExecutionInspector),
+    trigger: container.get(TriggerBuildService),
+    completions: container.get(RecordCompletionService),
+    reconciler: container.get(ReconcileExecutionService),
+  };
+}

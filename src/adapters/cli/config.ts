@@ -1,0 +1,47 @@
+import { stringValue, UsageError, type ParsedArgs } from './args.js';
+
+/** Where the CLI finds the table and the state machine: flags first, then the environment. */
+export interface ConnectionConfig {
+  readonly tableName: string;
+  /** Absent for commands that never touch Step Functions. */
+  readonly stateMachineArn?: string;
+  readonly region?: string;
+  readonly dynamodbEndpoint?: string;
+  readonly stepFunctionsEndpoint?: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function resolveConnection(args: ParsedArgs, env: Env, needs: { readonly stateMachine: boolean }): ConnectionConfig {
+  const tableName = fromFlagOrEnv(args, 'table', env, 'BUILDS_TABLE');
+  if (tableName === undefined) throw new UsageError('missing the builds table: pass --table or set BUILDS_TABLE');
+  const stateMachineArn = needs.stateMachine ? fromFlagOrEnv(args, 'state-machine-arn', env, 'STATE_MACHINE_ARN') : undefined;
+  if (needs.stateMachine && stateMachineArn === undefined) {
+    throw new UsageError('missing the state machine: pass --state-machine-arn or set STATE_MACHINE_ARN');
+  }
+  const region = fromFlagOrEnv(args, 'region', env, 'AWS_REGION');
+  const dynamodbEndpoint = nonEmpty(stringValue(args, 'dynamodb-endpoint'));
+  const stepFunctionsEndpoint = nonEmpty(stringValue(args, 'sfn-endpoint'));
+  return {
+    tableName,
+    ...(stateMachineArn === undefined ? {} : { stateMachineArn }),
+    ...(region === undefined ? {} : { region }),
+    ...(dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint }),
+    ...(stepFunctionsEndpoint === undefined ? {} : { stepFunctionsEndpoint }),
+  };
+}
+
+/** The artifacts bucket `start` passes to the execution. */
+export function resolveArtifactBucket(args: ParsedArgs, env: Env): string {
+  const bucket = fromFlagOrEnv(args, 's3-bucket', env, 'ARTIFACT_BUCKET');
+  if (bucket === undefined) throw new UsageError('missing the artifacts bucket: pass --s3-bucket or set ARTIFACT_BUCKET');
+  return bucket;
+}
+
+function fromFlagOrEnv(args: ParsedArgs, flagName: string, env: Env, variable: string): string | undefined {
+  return nonEmpty(stringValue(args, flagName)) ?? nonEmpty(env[variable]);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

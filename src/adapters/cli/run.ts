@@ -1,0 +1,118 @@
+import { ValidationError } from '../../domain/index.js';
+import {
+  commandUsage,
+  flag,
+  locateCommand,
+  parseCommandArgs,
+  programUsage,
+  UsageError,
+  type OptionSpecs,
+  type ParsedArgs,
+} from './args.js';
+import type { Command } from './command.js';
+import { completeCommand } from './commands/complete.js';
+import { getCommand } from './commands/get.js';
+import { latestCommand } from './commands/latest.js';
+import { listCommand } from './commands/list.js';
+import { reconcileCommand } from './commands/reconcile.js';
+import { startCommand } from './commands/start.js';
+import type { CliServices, composeServices } from './compose.js';
+import { resolveConnection } from './config.js';
+import { EXIT, type CliIo, type ExitCode } from './io.js';
+import { Output } from './output.js';
+import { StderrJsonLogger } from './stderr-logger.js';
+
+export const COMMANDS: readonly Command[] = [startCommand, getCommand, listCommand, latestCommand, completeCommand, reconcileCommand];
+
+const ALL_OPTIONS: OptionSpecs = Object.assign({}, ...COMMANDS.map((command) => command.spec.options)) as OptionSpecs;
+
+export interface RunOptions {
+  /** Replaces the AWS composition (tests of `run` in process). */
+  readonly compose?: typeof composeServices;
+}
+
+/**
+ * The whole CLI: parses `argv` (without node and the script), runs the
+ * command and resolves to the exit code. Never throws, never exits the process.
+ */
+export async function run(argv: readonly string[], io: CliIo, options: RunOptions = {}): Promise<ExitCode> {
+  const wantsJson = argv.includes('--json');
+  const { name, rest } = locateCommand(argv, ALL_OPTIONS);
+  const wantsHelp = rest.includes('--help') || rest.includes('-h');
+  const usage = programUsage(COMMANDS.map((command) => command.spec));
+
+  if (name === undefined || name === 'help') {
+    const topic = name === 'help' ? rest.find((arg) => !arg.startsWith('-')) : undefined;
+    const command = COMMANDS.find((candidate) => candidate.spec.name === topic);
+    if (command) {
+      io.stdout.write(commandUsage(command.spec));
+      return EXIT.OK;
+    }
+    if (wantsHelp || name === 'help') {
+      io.stdout.write(usage);
+      return EXIT.OK;
+    }
+    new Output(io, wantsJson).error(new UsageError('missing command'));
+    if (!wantsJson) io.stderr.write(`\n${usage}`);
+    return EXIT.USAGE;
+  }
+
+  const command = COMMANDS.find((candidate) => candidate.spec.name === name);
+  if (!command) {
+    const known = COMMANDS.map((candidate) => candidate.spec.name).join(', ');
+    new Output(io, wantsJson).error(new UsageError(`unknown command "${name}" (commands: ${known})`));
+    return EXIT.USAGE;
+  }
+  if (wantsHelp) {
+    io.stdout.write(commandUsage(command.spec));
+    return EXIT.OK;
+  }
+  return runCommand(command, rest, io, wantsJson, options.compose);
+}
+
+async function runCommand(
+  command: Command,
+  args: readonly string[],
+  io: CliIo,
+  wantsJson: boolean,
+  compose: typeof composeServices | undefined,
+): Promise<ExitCode> {
+  let output = new Output(io, wantsJson);
+  let action;
+  let services: () => CliServices;
+  try {
+    const parsed: ParsedArgs = parseCommandArgs(command.spec, args);
+    output = new Output(io, flag(parsed, 'json'));
+    action = command.parse(parsed, io.env);
+    const connection = resolveConnection(parsed, io.env, { stateMachine: command.needsStateMachine });
+    // Loaded once the command line is valid: help and usage errors stay fast without the AWS SDK.
+    const composeWith = compose ?? (await import('./compose.js')).composeServices;
+    const logger = new StderrJsonLogger(io.stderr, flag(parsed, 'verbose') ? 'info' : 'warn', io.now);
+    let composed: CliServices | undefined;
+    services = () => (composed ??= composeWith(connection, logger));
+  } catch (error) {
+    // Everything so far came from the command line.
+    output.error(error, command.spec.name);
+    return isUsageProblem(error) ? EXIT.USAGE : EXIT.FAILED;
+  }
+
+  try {
+    return await action({ io, output, services });
+  } catch (caught) {
+    const error = configurationProblem(caught) ?? caught;
+    output.error(error, command.spec.name);
+    return error instanceof UsageError ? EXIT.USAGE : EXIT.FAILED;
+  }
+}
+
+/** The SDK's way of saying the environment lacks a setting the CLI has a flag for. */
+function configurationProblem(error: unknown): UsageError | undefined {
+  if (error instanceof Error && error.message === 'Region is missing') {
+    return new UsageError('missing the AWS region: pass --region or set AWS_REGION');
+  }
+  return undefined;
+}
+
+function isUsageProblem(error: unknown): boolean {
+  return error instanceof UsageError || error instanceof ValidationError;
+}
