@@ -139,14 +139,21 @@ describe('state-machine/deployment.asl.json', () => {
     }
   });
 
-  it('reports to update-build-status with its payload { repo, env, sk, status, error_msg? }', () => {
-    expect(state('ReportSuccess').Parameters).toEqual({ 'repo.$': '$.repo', 'env.$': '$.env', 'sk.$': '$.sk', status: 'SUCCESS' });
+  it('reports to update-build-status with its payload { repo, env, sk, status, error_msg?, execution_arn }', () => {
+    expect(state('ReportSuccess').Parameters).toEqual({
+      'repo.$': '$.repo',
+      'env.$': '$.env',
+      'sk.$': '$.sk',
+      status: 'SUCCESS',
+      'execution_arn.$': '$$.Execution.Id',
+    });
     expect(state('ReportFailure').Parameters).toEqual({
       'repo.$': '$.repo',
       'env.$': '$.env',
       'sk.$': '$.sk',
       status: 'FAILED',
       'error_msg.$': '$.error.Cause',
+      'execution_arn.$': '$$.Execution.Id',
     });
     // A report that keeps failing must not turn a deployed build into a failed one.
     expect(state('ReportSuccess').Catch).toBeUndefined();
@@ -174,7 +181,7 @@ describe('the deployment workflow run by the ASL engine', () => {
 
     expect(outcome?.status).toBe('SUCCEEDED');
     expect(describes).toBe(3);
-    expect(reports).toEqual([{ repo: 'web', env: 'dev', sk: input.sk, status: 'SUCCESS' }]);
+    expect(reports).toEqual([{ repo: 'web', env: 'dev', sk: input.sk, status: 'SUCCESS', execution_arn: expect.stringContaining(':execution:') }]);
     expect(JSON.parse(outcome?.output ?? '{}')).toMatchObject({
       ...input,
       deployment: { stack_name: 'web-dev' },
@@ -188,7 +195,7 @@ describe('the deployment workflow run by the ASL engine', () => {
 
     const reason =
       'Stack web-dev ended ROLLBACK_COMPLETE: The following resource(s) failed to create: [AppBucket]. Rollback requested by user.';
-    expect(reports).toEqual([{ repo: 'web', env: 'dev', sk: input.sk, status: 'FAILED', error_msg: reason }]);
+    expect(reports).toEqual([{ repo: 'web', env: 'dev', sk: input.sk, status: 'FAILED', error_msg: reason, execution_arn: expect.stringContaining(':execution:') }]);
     expect(outcome).toEqual({ status: 'FAILED', error: 'StackDeploymentFailed', cause: reason });
   });
 
@@ -203,7 +210,14 @@ describe('the deployment workflow run by the ASL engine', () => {
 
     expect(describes).toBe(0);
     expect(reports).toEqual([
-      { repo: 'web', env: 'dev', sk: input.sk, status: 'FAILED', error_msg: 'Template format error: unsupported structure.' },
+      {
+        repo: 'web',
+        env: 'dev',
+        sk: input.sk,
+        status: 'FAILED',
+        error_msg: 'Template format error: unsupported structure.',
+        execution_arn: expect.stringContaining(':execution:'),
+      },
     ]);
     expect(outcome).toEqual({ status: 'FAILED', error: 'ValidationError', cause: 'Template format error: unsupported structure.' });
   });
