@@ -54,7 +54,7 @@ export const OUTPUT_OPTIONS: OptionSpecs = {
  * `reconcile` use the state machine.
  */
 export const CONNECTION_OPTIONS: OptionSpecs = {
-  table: { type: 'string', valueName: 'name', description: 'Builds table (default: $BUILDS_TABLE).' },
+  table: { type: 'string', valueName: 'name', description: 'Builds table (default: $BUILDS_TABLE_NAME).' },
   'state-machine-arn': {
     type: 'string',
     valueName: 'arn',
@@ -172,7 +172,7 @@ export function programUsage(commands: readonly CommandSpec[]): string {
     ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
     'Every command takes --help, --json (machine-readable output) and --verbose.',
-    'Environment: BUILDS_TABLE, STATE_MACHINE_ARN, ARTIFACT_BUCKET, AWS_REGION',
+    'Environment: BUILDS_TABLE_NAME, STATE_MACHINE_ARN, ARTIFACT_BUCKET, AWS_REGION',
     '(flags --table, --state-machine-arn, --s3-bucket, --region win over them).',
     '',
     'Exit codes: 0 ok, 1 the operation failed, 2 usage error.',

@@ -28,7 +28,7 @@ const UNUSED_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMac
 
 /** The flag a configuration error is about, in the CLI's terms. */
 const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
-  tableName: '--table (BUILDS_TABLE)',
+  tableName: '--table (BUILDS_TABLE_NAME)',
   stateMachineArn: '--state-machine-arn (STATE_MACHINE_ARN)',
 };
 

@@ -13,8 +13,8 @@ export interface ConnectionConfig {
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function resolveConnection(args: ParsedArgs, env: Env, needs: { readonly stateMachine: boolean }): ConnectionConfig {
-  const tableName = fromFlagOrEnv(args, 'table', env, 'BUILDS_TABLE');
-  if (tableName === undefined) throw new UsageError('missing the builds table: pass --table or set BUILDS_TABLE');
+  const tableName = fromFlagOrEnv(args, 'table', env, 'BUILDS_TABLE_NAME');
+  if (tableName === undefined) throw new UsageError('missing the builds table: pass --table or set BUILDS_TABLE_NAME');
   const stateMachineArn = needs.stateMachine ? fromFlagOrEnv(args, 'state-machine-arn', env, 'STATE_MACHINE_ARN') : undefined;
   if (needs.stateMachine && stateMachineArn === undefined) {
     throw new UsageError('missing the state machine: pass --state-machine-arn or set STATE_MACHINE_ARN');

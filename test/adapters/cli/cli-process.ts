@@ -28,7 +28,7 @@ export interface RunningCli {
 export function cliEnv(env: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
-      ([name]) => !name.startsWith('AWS_') && !['BUILDS_TABLE', 'STATE_MACHINE_ARN', 'ARTIFACT_BUCKET'].includes(name),
+      ([name]) => !name.startsWith('AWS_') && !['BUILDS_TABLE_NAME', 'STATE_MACHINE_ARN', 'ARTIFACT_BUCKET'].includes(name),
     ),
   );
   return {

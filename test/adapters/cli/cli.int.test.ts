@@ -15,7 +15,7 @@ const repository = new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.
 const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:deployment:';
 
 /** The table comes from the environment, as in a deployed shell; the endpoint from a flag. */
-const env = { BUILDS_TABLE: tableName };
+const env = { BUILDS_TABLE_NAME: tableName };
 const cli = (...args: string[]) => runCli([...args, '--dynamodb-endpoint', endpoint], env);
 
 const scope = aUniqueScope();
@@ -104,9 +104,9 @@ describe('aws-deployer-orchestrator (table commands)', () => {
     expect(badLimit?.code).toBe(2);
     expect(badLimit?.stderr).toContain('--limit must be an integer from 1 to 1000, got "0"');
     expect(noTable?.code).toBe(2);
-    expect(noTable?.stderr).toContain('pass --table or set BUILDS_TABLE');
+    expect(noTable?.stderr).toContain('pass --table or set BUILDS_TABLE_NAME');
     expect(badTable?.code).toBe(2);
-    expect(badTable?.stderr).toContain('invalid --table (BUILDS_TABLE)');
+    expect(badTable?.stderr).toContain('invalid --table (BUILDS_TABLE_NAME)');
   });
 
   it('get: shows one build, as JSON and as text', async () => {

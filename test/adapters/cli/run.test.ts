@@ -48,7 +48,7 @@ function aCli(onSleep: (elapsedMs: number) => void = () => {}) {
   const io: CliIo = {
     stdout: { write: (text: string) => (out.stdout += text) },
     stderr: { write: (text: string) => (out.stderr += text) },
-    env: { BUILDS_TABLE: 'builds', STATE_MACHINE_ARN, ARTIFACT_BUCKET: 'my-artifacts' },
+    env: { BUILDS_TABLE_NAME: 'builds', STATE_MACHINE_ARN, ARTIFACT_BUCKET: 'my-artifacts' },
     now: () => clock.now(),
     sleep: async (ms) => {
       clock.advance(ms);
