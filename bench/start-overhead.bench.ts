@@ -3,7 +3,7 @@
  * the local Step Functions endpoint, versus the same two calls made with the
  * raw SDK clients and no module code. Also counts the AWS calls per start.
  */
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBuildRepository } from '../src/adapters/dynamodb/index.js';
 import { SfnExecutionStarter } from '../src/adapters/sfn/index.js';
@@ -16,6 +16,7 @@ import { aNewBuild, anInputFor } from '../test/support/mothers/build.mother.js';
 import { startDynamoDbFaultProxy } from '../test/support/wire/dynamodb-fault-proxy.js';
 import type { Comparison } from './lib/results.js';
 import { compare } from './lib/stats.js';
+import { sfnClientFor } from '../test/support/local-sfn/sfn-client.js';
 
 const ROUNDS = 9;
 const STARTS_PER_ROUND = 20;
@@ -25,11 +26,7 @@ export async function startOverhead(): Promise<Comparison[]> {
   const proxy = await startDynamoDbFaultProxy(dynamodbLocal.endpoint);
   const sfn = await startLocalStepFunctions();
   const dynamodb = dynamoDbClientFor(proxy.endpoint, { maxAttempts: 3 });
-  const stepFunctions = new SFNClient({
-    endpoint: sfn.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const stepFunctions = sfnClientFor(sfn.endpoint);
   try {
     const tableName = uniqueTableName('bench');
     await createBuildsTable(dynamodb, tableName);

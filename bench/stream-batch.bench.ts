@@ -4,7 +4,6 @@
  * trigger-build handler (default concurrency), versus the same handler
  * processing the batch one record at a time.
  */
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBuildRepository } from '../src/adapters/dynamodb/index.js';
 import { SfnExecutionInspector, SfnExecutionStarter } from '../src/adapters/sfn/index.js';
@@ -18,6 +17,7 @@ import { startLocalStepFunctions } from '../test/support/local-sfn/local-sfn-ser
 import { aNewBuild } from '../test/support/mothers/build.mother.js';
 import type { Comparison } from './lib/results.js';
 import { compare } from './lib/stats.js';
+import { sfnClientFor } from '../test/support/local-sfn/sfn-client.js';
 
 const BATCH_SIZE = 100;
 const ROUNDS = 5;
@@ -27,11 +27,7 @@ export async function streamBatch(): Promise<Comparison[]> {
   const dynamodbLocal = await startDynamoDbLocal();
   const sfn = await startLocalStepFunctions();
   const dynamodb = dynamoDbClientFor(dynamodbLocal.endpoint, { maxAttempts: 3 });
-  const stepFunctions = new SFNClient({
-    endpoint: sfn.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const stepFunctions = sfnClientFor(sfn.endpoint);
   try {
     const tableName = uniqueTableName('bench-batch');
     await createBuildsTable(dynamodb, tableName);

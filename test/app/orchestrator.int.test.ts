@@ -2,7 +2,7 @@
 // DynamoDB and Step Functions adapters), against DynamoDB Local and the local
 // Step Functions endpoint: real SDK clients on both sides, no mocks.
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { type SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'vitest';
 import { DynamoDbBuildRepository } from '../../src/adapters/dynamodb/index.js';
@@ -21,6 +21,7 @@ import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } fr
 import { statusChangesOf, streamsClientFor, tableStreamRecords } from '../support/dynamodb-local/table-stream.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../support/local-sfn/local-sfn-server.js';
 import { aNewBuild, aSortKey, aUniqueScope, anInputFor } from '../support/mothers/build.mother.js';
+import { sfnClientFor } from '../support/local-sfn/sfn-client.js';
 
 type RawItem = Record<string, AttributeValue>;
 
@@ -43,14 +44,9 @@ let stateMachineArn: string;
 beforeAll(async () => {
   await createBuildsTable(dynamoDb, tableName);
   sfn = await startLocalStepFunctions();
-  sfnClient = new SFNClient({
-    endpoint: sfn.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    // One SDK retry: enough to see it absorb a fault, short enough (throttling
-    // back-off is up to a second a retry) to keep the file fast.
-    maxAttempts: 2,
-  });
+  // One SDK retry: enough to see it absorb a fault, short enough (throttling
+  // back-off is up to a second a retry) to keep the file fast.
+  sfnClient = sfnClientFor(sfn.endpoint, { maxAttempts: 2 });
 });
 
 afterAll(async () => {

@@ -1,5 +1,4 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBuildRepository } from '../../src/adapters/dynamodb/index.js';
 import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/adapters/sfn/index.js';
@@ -10,6 +9,7 @@ import { statusChangesOf, streamsClientFor, tableStreamRecords } from '../suppor
 import { startLocalStepFunctions, type LocalStepFunctions } from '../support/local-sfn/local-sfn-server.js';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../support/wire/dynamodb-fault-proxy.js';
 import type { Fault, LifecycleWorld } from './lifecycle-world.js';
+import { sfnClientFor } from '../support/local-sfn/sfn-client.js';
 
 /**
  * The lifecycle on the real adapters: DynamoDB Local behind a fault-injecting
@@ -22,12 +22,7 @@ export async function aLocalAwsWorld(dynamoDbEndpoint: string, tableName: string
   const dynamodb: DynamoDBClient = dynamoDbClientFor(proxy.endpoint);
   const evidence = dynamoDbClientFor(dynamoDbEndpoint);
   const streams = streamsClientFor(dynamoDbEndpoint);
-  const stepFunctions = new SFNClient({
-    endpoint: sfn.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  const stepFunctions = sfnClientFor(sfn.endpoint, { maxAttempts: 1 });
   const stateMachineArn = sfn.createStateMachine('deployment');
   const repository = new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(dynamodb), tableName });
   const container = createContainer({

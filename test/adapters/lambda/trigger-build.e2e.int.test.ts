@@ -15,7 +15,8 @@ import { createTriggerBuildHandler, createUpdateBuildStatusHandler } from '../..
 import { RecordingLogger } from '../../../src/testing.js';
 import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../support/dynamodb-local/builds-table.js';
 import { aCallbackPayload } from '../../support/fixtures/callback-payload.mother.js';
-import { readStreamEvent, streamsClientFor } from '../../support/fixtures/dynamodb-local-stream.js';
+import { toLambdaRecord } from '../../../local-stack/stream-event.js';
+import { latestStreamArn, streamsClientFor, tableStreamRecords } from '../../support/dynamodb-local/table-stream.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../support/local-sfn/local-sfn-server.js';
 import { aNewBuild } from '../../support/mothers/build.mother.js';
 
@@ -143,7 +144,10 @@ describe('trigger-build and update-build-status, end to end', () => {
 
   /** The records of one build's partition and of its latest pointer, as a Lambda event. */
   async function streamEventOf(build: { repo: string; env: string }) {
-    const { Records } = await readStreamEvent(dynamodb, streams, tableName);
+    const streamArn = await latestStreamArn(dynamodb, tableName);
+    const Records = (await tableStreamRecords(dynamodb, streams, tableName)).map((record) =>
+      toLambdaRecord(record, { streamArn, region: 'us-east-1' }),
+    );
     const keys = [`${build.repo}/${build.env}`, `latest/${build.env}`];
     return { Records: Records.filter((record) => keys.includes(record.dynamodb?.Keys?.pk?.S ?? '')) };
   }

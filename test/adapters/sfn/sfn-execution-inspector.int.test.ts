@@ -1,8 +1,9 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { type SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll } from 'vitest';
 import { SfnExecutionInspector, SfnExecutionStarter } from '../../../src/adapters/sfn/index.js';
 import { describeExecutionInspectorContract } from '../../ports/execution-inspector.contract.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../support/local-sfn/local-sfn-server.js';
+import { sfnClientFor } from '../../support/local-sfn/sfn-client.js';
 
 const endpoints: LocalStepFunctions[] = [];
 const clients: SFNClient[] = [];
@@ -15,11 +16,7 @@ afterAll(async () => {
 describeExecutionInspectorContract('Step Functions (local endpoint)', async () => {
   const sfn = await startLocalStepFunctions();
   endpoints.push(sfn);
-  const client = new SFNClient({
-    endpoint: sfn.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = sfnClientFor(sfn.endpoint);
   clients.push(client);
   const stateMachineArn = sfn.createStateMachine('deployment');
   return {

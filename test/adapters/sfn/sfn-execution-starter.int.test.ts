@@ -1,9 +1,10 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { type SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PermanentExecutionStartError, TransientExecutionStartError, ValidationError } from '../../../src/index.js';
 import { SfnExecutionStarter } from '../../../src/adapters/sfn/index.js';
 import { describeExecutionStarterContract } from '../../ports/execution-starter.contract.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../support/local-sfn/local-sfn-server.js';
+import { sfnClientFor } from '../../support/local-sfn/sfn-client.js';
 
 const endpoints: LocalStepFunctions[] = [];
 const clients: SFNClient[] = [];
@@ -16,13 +17,8 @@ afterAll(async () => {
 async function aLocalStateMachine(type: 'STANDARD' | 'EXPRESS' = 'STANDARD') {
   const sfn = await startLocalStepFunctions();
   endpoints.push(sfn);
-  const client = new SFNClient({
-    endpoint: sfn.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    // Keeps the SDK's own throttling back-off (up to a second per retry) short.
-    maxAttempts: 2,
-  });
+  // Keeps the SDK's own throttling back-off (up to a second per retry) short.
+  const client = sfnClientFor(sfn.endpoint, { maxAttempts: 2 });
   clients.push(client);
   return { sfn, client, stateMachineArn: sfn.createStateMachine('deployment', type) };
 }

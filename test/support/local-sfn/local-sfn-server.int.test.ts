@@ -20,7 +20,7 @@ import {
   ListActivitiesCommand,
   ListExecutionsCommand,
   paginateListExecutions,
-  SFNClient,
+  type SFNClient,
   type SFNClientConfig,
   SFNServiceException,
   StartExecutionCommand,
@@ -38,6 +38,7 @@ import {
   MAX_INPUT_BYTES,
   startLocalStepFunctions,
 } from './local-sfn-server.js';
+import { sfnClientFor } from './sfn-client.js';
 
 const INPUT = JSON.stringify({ repo: 'web', env: 'prod', sk: '2aBc' });
 const UNKNOWN_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:nobody';
@@ -47,13 +48,7 @@ const clients: SFNClient[] = [];
 
 /** A real SFNClient aimed at `endpoint`; one attempt unless a test asks for the SDK's retries. */
 function clientFor(endpoint: string, config: SFNClientConfig = {}): SFNClient {
-  const client = new SFNClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-    ...config,
-  });
+  const client = sfnClientFor(endpoint, { maxAttempts: 1, ...config });
   clients.push(client);
   return client;
 }
