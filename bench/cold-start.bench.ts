@@ -5,15 +5,14 @@
  * handler's first invocation against local endpoints.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { DynamoDbBuildRepository } from '../src/adapters/dynamodb/index.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { VERIFY_ENV, bundleLambdas } from '../scripts/bundle.js';
+import { VERIFY_ENV, bundleEntry, bundleLambdas } from '../scripts/bundle.js';
 import { createBuildsTable, dynamoDbClientFor, uniqueTableName } from '../test/support/dynamodb-local/builds-table.js';
 import { startDynamoDbLocal } from '../test/support/dynamodb-local/dynamodb-local.js';
 import { aStreamEvent, anInsertOf } from '../test/support/fixtures/dynamodb-stream-event.mother.js';
@@ -39,19 +38,7 @@ export async function coldStart(): Promise<Comparison[]> {
   try {
     const [trigger] = (await bundleLambdas(outdir)).filter((bundle) => bundle.name === 'trigger-build');
     const baselineFile = path.join(outdir, 'sdk-clients-only', 'index.mjs');
-    await build({
-      entryPoints: [path.join(import.meta.dirname, 'fixtures/sdk-clients-only.entry.ts')],
-      outfile: baselineFile,
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      mainFields: ['module', 'main'],
-      minify: true,
-      legalComments: 'none',
-      logLevel: 'warning',
-    });
-    const baselineBytes = (await readFile(baselineFile)).length;
+    const baselineBytes = await bundleEntry(path.join(import.meta.dirname, 'fixtures/sdk-clients-only.entry.ts'), baselineFile);
 
     const baselineTimes: number[] = [];
     const triggerTimes: number[] = [];

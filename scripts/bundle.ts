@@ -34,31 +34,37 @@ export async function bundleLambdas(outdir = join(root, 'dist/lambda')): Promise
   return Promise.all(
     LAMBDA_HANDLERS.map(async (name) => {
       const file = join(outdir, name, 'index.mjs');
-      await build({
-        entryPoints: [join(root, 'src/adapters/lambda/entry', `${name}.ts`)],
-        outfile: file,
-        bundle: true,
-        platform: 'node',
-        target: 'node22',
-        format: 'esm',
-        // ESM builds of the SDK: smaller, and no CommonJS `require` of node
-        // built-ins, which an ESM bundle could only serve with a createRequire banner.
-        mainFields: ['module', 'main'],
-        minify: true,
-        // Decorators compile from tsconfig's experimentalDecorators; esbuild emits no
-        // design-time metadata, so every injection point names its token (@inject).
-        tsconfig: join(root, 'tsconfig.json'),
-        legalComments: 'none',
-        logLevel: 'warning',
-      });
-      const code = await readFile(file);
-      // esbuild's shim for a CommonJS require() it could not resolve; it throws at run time.
-      if (code.includes('Dynamic require of "')) {
-        throw new Error(`${name}: a dependency require()s at run time; add a createRequire banner`);
-      }
-      return { name, file, bytes: code.length };
+      const bytes = await bundleEntry(join(root, 'src/adapters/lambda/entry', `${name}.ts`), file);
+      return { name, file, bytes };
     }),
   );
+}
+
+/** Bundles one entry point as a Lambda ESM file for the nodejs22.x runtime; resolves to its size in bytes. */
+export async function bundleEntry(entryPoint: string, outfile: string): Promise<number> {
+  await build({
+    entryPoints: [entryPoint],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    // ESM builds of the SDK: smaller, and no CommonJS `require` of node
+    // built-ins, which an ESM bundle could only serve with a createRequire banner.
+    mainFields: ['module', 'main'],
+    minify: true,
+    // Decorators compile from tsconfig's experimentalDecorators; esbuild emits no
+    // design-time metadata, so every injection point names its token (@inject).
+    tsconfig: join(root, 'tsconfig.json'),
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const code = await readFile(outfile);
+  // esbuild's shim for a CommonJS require() it could not resolve; it throws at run time.
+  if (code.includes('Dynamic require of "')) {
+    throw new Error(`${outfile}: a dependency require()s at run time; add a createRequire banner`);
+  }
+  return code.length;
 }
 
 /** Imports a bundle in a fresh node process and checks its export; rejects with the reason otherwise. */
