@@ -4,6 +4,7 @@ import {
   BuildNotFoundError,
   IllegalTransitionError,
   PermanentExecutionStartError,
+  TransientExecutionStartError,
   ValidationError,
   boundErrorMessage,
   buildIdOf,
@@ -38,7 +39,8 @@ export interface TriggerOptions {
  *   a redelivered record must not deploy a `FAILED` build.
  * - A permanent error (bad input, Step Functions' permanent codes) is
  *   recorded on the build as `FAILED` with the reason, unless a concurrent
- *   attempt claimed the build since (it may have started it).
+ *   attempt claimed the build since (it may have started it): then this
+ *   attempt fails as transient, to be tried again.
  * - A transient error is thrown unchanged: the build stays `PENDING` and the
  *   caller retries (for a stream, by reporting the record as failed).
  *
@@ -79,22 +81,26 @@ export class TriggerBuildService {
       return { outcome: 'started', executionArn };
     } catch (error) {
       if (!(error instanceof PermanentExecutionStartError || error instanceof ValidationError)) throw error;
-      return this.recordStartFailure(build, attempt, error.message);
+      return this.recordStartFailure(build, attempt, error);
     }
   }
 
   /**
-   * A permanent error failed this attempt; a concurrent attempt may still
-   * have started the execution, in which case its claim wins and the build
-   * is left to it.
+   * A permanent error failed this attempt. A concurrent attempt that claimed
+   * the build since may have started the execution: then the failure is not
+   * recorded, and this attempt fails as transient, so its record comes back
+   * and finds the build started, or fails again and records it.
    */
-  private async recordStartFailure(key: BuildKey, attempt: string, message: string): Promise<TriggerOutcome> {
+  private async recordStartFailure(key: BuildKey, attempt: string, failure: Error): Promise<TriggerOutcome> {
     const buildId = buildIdOf(key);
-    const reason = boundErrorMessage(message);
+    const reason = boundErrorMessage(failure.message);
     const { outcome } = await this.builds.recordStartFailure(key, attempt, reason, this.clock.now());
     if (outcome === 'superseded') {
-      this.logger.warn('Start failed, but another attempt holds the build; leaving it to that one', { buildId, reason });
-      return { outcome: 'skipped' };
+      throw new TransientExecutionStartError(
+        'ConcurrentStartAttempt',
+        `another attempt holds build ${buildId}; this one failed with: ${reason}`,
+        { cause: failure },
+      );
     }
     this.logger.error('Build cannot start; recorded FAILED', { buildId, reason });
     return { outcome: 'failed', reason };

@@ -52,6 +52,26 @@ describe('TriggerBuildService', () => {
     expect(world.executionStarter.executions).toHaveLength(0);
   });
 
+  it('leaves a build claimed by a concurrent attempt to that attempt, failing this one as transient', async () => {
+    const world = anInMemoryContainer();
+    const build = await aPendingBuild(world);
+    const trigger = world.container.get(TriggerBuildService);
+    world.executionStarter.setLatency(30);
+    world.executionStarter.failNext('StateMachineDeleting');
+
+    const failing = trigger.trigger(build, options);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await world.buildRepository.claimStart(build, 'a-concurrent-attempt', new Date());
+
+    const error = await failing.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientExecutionStartError);
+    expect(error).toMatchObject({ awsErrorCode: 'ConcurrentStartAttempt' });
+    expect((await world.buildRepository.get(build))?.status).toBe('PENDING');
+
+    world.executionStarter.setLatency(0);
+    expect(await trigger.trigger(build, options)).toMatchObject({ outcome: 'started' });
+  });
+
   it('records an input Step Functions could never accept as FAILED, naming the field', async () => {
     const world = anInMemoryContainer();
     const build = await aPendingBuild(world, { version: 'v'.repeat(262_144) });
