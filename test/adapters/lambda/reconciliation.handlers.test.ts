@@ -1,24 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Orchestrator, ValidationError, createContainer, type NewBuild } from '../../../src/index.js';
 import { createExecutionStatusChangeHandler, createSweeperHandler } from '../../../src/lambda.js';
-import {
-  InMemoryBuildRepository,
-  InMemoryExecutionInspector,
-  InMemoryExecutionStarter,
-  ManualClock,
-  RecordingLogger,
-} from '../../../src/testing.js';
+import { InMemoryBuildRepository, InMemoryExecutionStarter, RecordingLogger } from '../../../src/testing.js';
+import { anInMemoryContainer } from '../../support/in-memory-container.js';
 import { aScheduledEvent, anExecutionStatusChangeEvent } from '../../support/fixtures/eventbridge-event.mother.js';
 import { STATE_MACHINE_ARN, aNewBuild, anInputFor } from '../../support/mothers/build.mother.js';
 
 const OTHER_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:other';
 
 function aReconciliation() {
-  const buildRepository = new InMemoryBuildRepository();
-  const executionStarter = new InMemoryExecutionStarter({ stateMachineArn: STATE_MACHINE_ARN });
-  const executionInspector = new InMemoryExecutionInspector(executionStarter);
-  const clock = new ManualClock(new Date());
-  const container = createContainer({ buildRepository, executionStarter, executionInspector, clock, logger: new RecordingLogger() });
+  const { container, buildRepository, executionStarter, clock } = anInMemoryContainer();
+  // The in-memory executions start on the wall clock, which the sweeper's look-back window is measured from.
+  clock.set(new Date());
   const runningBuild = async (): Promise<{ build: NewBuild; executionArn: string }> => {
     const build = aNewBuild();
     await buildRepository.create(build);

@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BuildNotFoundError, ValidationError, createContainer, type NewBuild } from '../../../src/index.js';
+import { BuildNotFoundError, ValidationError, type NewBuild } from '../../../src/index.js';
 import { createUpdateBuildStatusHandler } from '../../../src/lambda.js';
-import { InMemoryBuildRepository, InMemoryExecutionStarter, RecordingLogger } from '../../../src/testing.js';
+import { anInMemoryContainer } from '../../support/in-memory-container.js';
 import { aCallbackPayload, aFailureCallback } from '../../support/fixtures/callback-payload.mother.js';
 import { STATE_MACHINE_ARN, aNewBuild } from '../../support/mothers/build.mother.js';
 
 function anUpdateBuildStatus() {
-  const buildRepository = new InMemoryBuildRepository();
-  const container = createContainer({
-    buildRepository,
-    executionStarter: new InMemoryExecutionStarter({ stateMachineArn: STATE_MACHINE_ARN }),
-    logger: new RecordingLogger(),
-  });
+  const { container, buildRepository } = anInMemoryContainer();
   const startedBuild = async (): Promise<NewBuild> => {
     const build = aNewBuild();
     await buildRepository.create(build);
