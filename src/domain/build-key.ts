@@ -45,6 +45,32 @@ export function parseBuildKey(value: unknown): BuildKey {
   return parseWith(buildKeySchema, value);
 }
 
+const recordedPart = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });
+
+/**
+ * The key of a build that is already in the table. Another writer (the Go
+ * implementation, an operator) may have given it parts a new build may not
+ * have: a space in `repo`, a UUID as `sk`... Such a build must still be
+ * readable, startable or recordable `FAILED`, and finishable, so its key only
+ * has to address it unambiguously: `pk` splits at its first `/` (so `repo`
+ * holds none) and the build id at the first `:` after it (so `env` holds none).
+ * Whether the build can be deployed is the execution input's question.
+ */
+export const recordedBuildKeySchema = z.object({
+  repo: recordedPart
+    .refine((repo) => !repo.includes('/'), { error: 'must not contain "/"' })
+    .refine((repo) => repo !== LATEST_POINTER_REPO, {
+      error: `"${LATEST_POINTER_REPO}" is reserved for the latest-build pointers`,
+    }),
+  env: recordedPart.refine((env) => !env.includes(':'), { error: 'must not contain ":"' }),
+  sk: recordedPart,
+});
+
+/** Validates the key of a build already recorded (see {@link recordedBuildKeySchema}). */
+export function parseRecordedBuildKey(value: unknown): BuildKey {
+  return parseWith(recordedBuildKeySchema, value);
+}
+
 /** The partition key of a build: `"{repo}/{env}"`. */
 export function partitionKeyOf(key: Pick<BuildKey, 'repo' | 'env'>): string {
   return `${key.repo}/${key.env}`;
@@ -55,10 +81,14 @@ export function buildIdOf(key: BuildKey): string {
   return `${partitionKeyOf(key)}:${key.sk}`;
 }
 
-/** Reads a build id back into its key, validating every part. */
+/**
+ * Reads a build id back into its key. It addresses a recorded build, so its
+ * parts follow {@link parseRecordedBuildKey}: a build another writer gave an
+ * odd key can still be read and finished by its id.
+ */
 export function parseBuildId(id: string): BuildKey {
-  const match = /^([^/]*)\/([^:]*):(.*)$/s.exec(id);
+  const match = typeof id === 'string' ? /^([^/]*)\/([^:]*):(.*)$/s.exec(id) : null;
   if (!match) throw new ValidationError('id', 'must look like "{repo}/{env}:{sk}"');
   const [, repo, env, sk] = match;
-  return parseBuildKey({ repo, env, sk });
+  return parseRecordedBuildKey({ repo, env, sk });
 }

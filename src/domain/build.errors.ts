@@ -36,3 +36,20 @@ export class IllegalTransitionError extends OrchestratorError {
     super(`Build ${buildIdOf(existing)} cannot become ${to}: ${reason}`);
   }
 }
+
+/**
+ * DynamoDB refused a write because the build's item would pass its 400 KB
+ * limit. Recording an end never ends here while a smaller form of the write
+ * fits (a shorter `error_msg`, then none); this error means the item is too
+ * large even for that, because of attributes another writer put on it.
+ */
+export class BuildItemTooLargeError extends OrchestratorError {
+  readonly code = 'BUILD_ITEM_TOO_LARGE';
+
+  constructor(
+    readonly key: BuildKey,
+    options?: { cause?: unknown },
+  ) {
+    super(`Build ${buildIdOf(key)} cannot be written: its item would pass DynamoDB's 400 KB limit`, options);
+  }
+}

@@ -6,7 +6,12 @@ import { parseWith } from './validation.js';
 
 /** A build record, as the builds table holds it. */
 export interface Build extends BuildKey {
-  readonly buildNumber?: number;
+  /**
+   * The part of `version` before its first dot (`"123"`), a string as the Go
+   * implementation stores it. Items 0.1.0 of this module wrote as a number read
+   * as its decimal string.
+   */
+  readonly buildNumber?: string;
   readonly branch: string;
   readonly version: string;
   readonly commitHash: string;
@@ -25,7 +30,20 @@ export const newBuildSchema = buildKeySchema.extend({
   branch: text,
   version: text,
   commitHash: text,
-  buildNumber: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).nonnegative().optional(),
+  // A string, as Go stores it; a whole number is still accepted (0.1.0 took one) and kept as its decimal string.
+  buildNumber: z
+    .union(
+      [
+        text,
+        z
+          .number()
+          .int({ error: 'must be an integer' })
+          .nonnegative({ error: 'must not be negative' })
+          .transform((value) => String(value)),
+      ],
+      { error: 'must be a string (or a whole number)' },
+    )
+    .optional(),
   stackName: text.optional(),
 });
 
@@ -42,7 +60,8 @@ export function pendingBuild(value: NewBuild, at: Date): Build {
 /** Error messages are cut to this many characters so one item never outgrows DynamoDB's 400 KB. */
 export const MAX_ERROR_MESSAGE_LENGTH = 2048;
 
-const TRUNCATION_MARK = ' [truncated]';
+/** What ends a message that was cut short. */
+export const TRUNCATION_MARK = ' [truncated]';
 
 export function boundErrorMessage(message: string): string {
   if (message.length <= MAX_ERROR_MESSAGE_LENGTH) return message;
@@ -53,11 +72,18 @@ export function boundErrorMessage(message: string): string {
 export interface Completion {
   readonly status: TerminalStatus;
   readonly errorMsg?: string;
+  /**
+   * `SUCCESS` of an execution Step Functions redrove after it failed
+   * (`redriveCount > 0`): the one completion that may replace `FAILED`. Set
+   * only by reconciliation from `DescribeExecution`.
+   */
+  readonly redriven?: boolean;
 }
 
 export const completionSchema = z.object({
   status: z.enum(['SUCCESS', 'FAILED'], { error: 'must be "SUCCESS" or "FAILED"' }),
   errorMsg: z.string({ error: 'must be a string' }).optional(),
+  redriven: z.boolean({ error: 'must be a boolean' }).optional(),
 });
 
 /**
@@ -66,7 +92,7 @@ export const completionSchema = z.object({
  */
 export function parseCompletion(value: unknown): Completion {
   const completion = parseWith(completionSchema, value);
-  if (completion.status === 'SUCCESS') return { status: 'SUCCESS' };
+  if (completion.status === 'SUCCESS') return completion.redriven === true ? { status: 'SUCCESS', redriven: true } : { status: 'SUCCESS' };
   const reason = completion.errorMsg?.trim() ? completion.errorMsg : 'no reason was reported';
   return { status: 'FAILED', errorMsg: boundErrorMessage(reason) };
 }
@@ -99,8 +125,9 @@ export type CompletionEffect =
   | { readonly kind: 'unchanged' }
   | { readonly kind: 'illegal'; readonly reason: string };
 
-export function completionEffect(build: Pick<Build, 'status'>, status: TerminalStatus): CompletionEffect {
+export function completionEffect(build: Pick<Build, 'status'>, completion: TerminalStatus | Completion): CompletionEffect {
+  const { status, redriven } = typeof completion === 'string' ? { status: completion, redriven: false } : completion;
   if (build.status === status) return { kind: 'unchanged' };
-  if (canTransition(build.status, status)) return { kind: 'transition' };
+  if (canTransition(build.status, status, { redriven: redriven === true })) return { kind: 'transition' };
   return { kind: 'illegal', reason: `it is already ${build.status}` };
 }

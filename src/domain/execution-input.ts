@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { buildKeySchema, type BuildKey } from './build-key.js';
+import { buildKeySchema, recordedBuildKeySchema, type BuildKey } from './build-key.js';
 import { ValidationError } from './orchestrator.errors.js';
 import { parseWith } from './validation.js';
 
@@ -67,14 +67,31 @@ export function deserializeStepFunctionInput(json: string): StepFunctionInput {
   return parseStepFunctionInput(Object.fromEntries(WIRE_KEYS.map(([wireKey, key]) => [key, wire[wireKey]])));
 }
 
+/** The build attributes a deployment needs, by the name they have in the item and the wire input. */
+const REQUIRED_BUILD_ATTRIBUTES = [
+  ['branch', 'branch'],
+  ['version', 'version'],
+  ['commit_hash', 'commitHash'],
+] as const;
+
 /**
  * The execution input of a build: the artifacts are at
  * `s3://{s3Bucket}/{repo}/{branch}/{version}`, as the Go implementation lays them out.
+ *
+ * @throws ValidationError naming the attribute (`branch`, `version`,
+ *   `commit_hash`) when the build has none: Go leaves an empty value out of
+ *   the item (`omitempty`), and such a build cannot be deployed. The caller
+ *   records it `FAILED` with this reason rather than deploy `{repo}//`.
  */
 export function executionInputFor(
   build: BuildKey & { readonly branch: string; readonly version: string; readonly commitHash: string },
   s3Bucket: string,
 ): StepFunctionInput {
+  for (const [attribute, field] of REQUIRED_BUILD_ATTRIBUTES) {
+    if (build[field] === '') {
+      throw new ValidationError(attribute, 'is absent or empty in the build record; a build cannot be deployed without it');
+    }
+  }
   return {
     repo: build.repo,
     env: build.env,
@@ -94,7 +111,9 @@ export function buildKeyOf(input: Pick<StepFunctionInput, 'repo' | 'env' | 'sk'>
 
 /**
  * The build a serialised execution input names, or `undefined` when it names
- * none: tells whether an existing execution of the same name is this build's.
+ * none: tells whether an existing execution of the same name is this build's,
+ * and which build an execution reconciles. Read as a recorded key, so the
+ * executions Go started for builds with odd keys are found too.
  */
 export function buildKeyOfSerializedInput(json: string): BuildKey | undefined {
   let wire: unknown;
@@ -103,6 +122,6 @@ export function buildKeyOfSerializedInput(json: string): BuildKey | undefined {
   } catch {
     return undefined;
   }
-  const key = buildKeySchema.safeParse(wire);
+  const key = recordedBuildKeySchema.safeParse(wire);
   return key.success ? key.data : undefined;
 }

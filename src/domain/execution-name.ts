@@ -2,10 +2,18 @@ import { partitionKeyOf, type BuildKey } from './build-key.js';
 
 export const MAX_EXECUTION_NAME_LENGTH = 80;
 
-// Step Functions rejects whitespace, these characters and control characters
-// (U+0000-001F, U+007F-009F) in execution names.
-const FORBIDDEN_IN_NAME = /[\s<>{}[\]?*"#%\\^|~$&,;:/`\p{Cc}]/u;
-const FORBIDDEN_IN_NAME_GLOBAL = new RegExp(FORBIDDEN_IN_NAME.source, 'gu');
+// The StartExecution API reference: a name must not contain whitespace, these
+// characters, control characters (U+0000-001F, U+007F-009F), surrogates
+// (U+D800-DFFF, so nothing outside the Basic Multilingual Plane) or
+// U+FFFE-FFFF. Tested on UTF-16 code units (no `u` flag), so both halves of a
+// surrogate pair are caught.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what the reference forbids
+const FORBIDDEN_IN_NAME = /[\s<>{}[\]?*"#%\\^|~$&,;:/`\u0000-\u001f\u007f-\u009f\ud800-\udfff\ufffe\uffff]/;
+
+// What the readable part of a hashed name keeps: the characters Step Functions
+// accepts even with CloudWatch Logs logging on. Everything else, one code point
+// at a time, becomes `_`.
+const NOT_LOG_SAFE = /[^0-9A-Za-z_-]/gu;
 
 /** Whether Step Functions accepts `name` as an execution name. */
 export function isValidExecutionName(name: string): boolean {
@@ -16,8 +24,10 @@ export function isValidExecutionName(name: string): boolean {
  * The execution name of a build: `{repo}-{env}-{sk}` exactly when Step
  * Functions accepts it (the Go implementation's names, so both can share a
  * state machine). Otherwise `{readable prefix}-{hash}-{sk}`: `sk` stays whole,
- * and the hash of `{repo}/{env}` (where `/` cannot occur inside a part) keeps
- * two builds apart even when their cleaned-up prefixes look alike.
+ * and the hash of `{repo}/{env}` (where `/` cannot occur inside `repo`) keeps
+ * two builds apart even when their cleaned-up prefixes look alike. The
+ * readable prefix is ASCII `0-9 A-Z a-z - _` only, so cutting it to length
+ * never splits a character.
  *
  * @example
  * ```ts
@@ -30,7 +40,7 @@ export function executionName(key: BuildKey): string {
 
   const hash = fnv1a64(partitionKeyOf(key));
   const room = MAX_EXECUTION_NAME_LENGTH - key.sk.length - hash.length - 2;
-  const prefix = `${key.repo}-${key.env}`.replace(FORBIDDEN_IN_NAME_GLOBAL, '_').slice(0, Math.max(room, 0));
+  const prefix = `${key.repo}-${key.env}`.replace(NOT_LOG_SAFE, '_').slice(0, Math.max(room, 0));
   return [prefix, hash, key.sk].filter((part) => part.length > 0).join('-');
 }
 

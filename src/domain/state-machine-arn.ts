@@ -28,3 +28,12 @@ export function executionArnFor(stateMachine: StateMachineArn, executionName: st
   const { partition, region, account, name } = stateMachine;
   return `arn:${partition}:states:${region}:${account}:execution:${name}:${executionName}`;
 }
+
+/**
+ * The name part of an execution ARN (what follows its last `:`; names
+ * cannot hold one), or `undefined` when `executionArn` is not one.
+ */
+export function executionNameOfArn(executionArn: string): string | undefined {
+  const match = /^arn:[^:]+:states:[^:]*:[^:]*:execution:[^:]+:([^:]+)$/.exec(executionArn);
+  return match?.[1];
+}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ValidationError, buildIdOf, parseBuildId, parseBuildKey, partitionKeyOf } from '../../src/index.js';
+import { ValidationError, buildIdOf, parseBuildId, parseBuildKey, parseRecordedBuildKey, partitionKeyOf } from '../../src/index.js';
 import { identityPart, repoName, sortKey } from '../support/arbitraries.js';
 
 describe('parseBuildKey', () => {
@@ -60,5 +60,27 @@ describe('build ids', () => {
 
   it('reject a string without the separators, naming the id', () => {
     expect(() => parseBuildId('myapp-prd-1')).toThrow(expect.objectContaining({ field: 'id' }));
+  });
+});
+
+describe('parseRecordedBuildKey: the key of a build another writer recorded', () => {
+  it('accepts what a new build may not have, so such a build can be read and finished', () => {
+    for (const key of [
+      { repo: 'my app', env: 'prd', sk: '2HFj3kLmNoPqRsTuVwXy' },
+      { repo: 'app', env: 'prd', sk: '0b6f2c1e-5d8a-4c1e-9f3a-2b7d9e4c6a10' },
+      { repo: 'app', env: 'eu/prd', sk: 'a:b' },
+    ]) {
+      expect(parseRecordedBuildKey(key)).toEqual(key);
+      expect(parseBuildId(buildIdOf(key))).toEqual(key);
+    }
+  });
+
+  it.each([
+    ['repo', { repo: 'my/app', env: 'prd', sk: 'a1' }, '"/"'],
+    ['env', { repo: 'app', env: 'prd:eu', sk: 'a1' }, '":"'],
+    ['repo', { repo: 'latest', env: 'prd', sk: 'a1' }, 'reserved'],
+    ['sk', { repo: 'app', env: 'prd', sk: '' }, 'must not be empty'],
+  ])('still refuses a %s that cannot address one build', (field, key, reason) => {
+    expect(() => parseRecordedBuildKey(key)).toThrow(expect.objectContaining({ field, message: expect.stringContaining(reason) }));
   });
 });

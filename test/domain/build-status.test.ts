@@ -42,3 +42,20 @@ describe('the transition table', () => {
     for (const value of ['pending', 'DONE', '', undefined, 1]) expect(isBuildStatus(value)).toBe(false);
   });
 });
+
+describe('the redrive exception', () => {
+  it('lets FAILED become SUCCESS only for a redriven execution that succeeded', () => {
+    expect(canTransition('FAILED', 'SUCCESS')).toBe(false);
+    expect(canTransition('FAILED', 'SUCCESS', { redriven: true })).toBe(true);
+    expect(statusesThatMayBecome('SUCCESS', { redriven: true })).toEqual(['PENDING', 'IN_PROGRESS', 'FAILED']);
+  });
+
+  it('opens no other way back', () => {
+    for (const from of BUILD_STATUSES) {
+      for (const to of BUILD_STATUSES) {
+        if (from === 'FAILED' && to === 'SUCCESS') continue;
+        expect(canTransition(from, to, { redriven: true })).toBe(canTransition(from, to));
+      }
+    }
+  });
+});

@@ -85,7 +85,48 @@ describe('executionName', () => {
   });
 });
 
+describe('executionName, by the current StartExecution reference', () => {
+  it('uses the hashed form when the plain name holds a character outside the BMP (an emoji)', () => {
+    const key = { repo: 'rocket\u{1F680}', env: 'prd', sk: '2HFj3kLmNoPqRsTuVwXy' };
+    const name = executionName(key);
+    expect(name).not.toBe(`rocket\u{1F680}-prd-2HFj3kLmNoPqRsTuVwXy`);
+    expect(name).toMatch(/^rocket_-prd-[0-9a-z]{13}-2HFj3kLmNoPqRsTuVwXy$/);
+  });
+
+  it('uses the hashed form for U+FFFE and U+FFFF', () => {
+    for (const char of ['\ufffe', '\uffff']) {
+      expect(executionName({ repo: `a${char}`, env: 'prd', sk: '2HFj' })).toMatch(/^a_-prd-[0-9a-z]{13}-2HFj$/);
+    }
+  });
+
+  it('keeps the readable part of a hashed name to ASCII 0-9 A-Z a-z - _, one _ per replaced character', () => {
+    fc.assert(
+      fc.property(buildKey, (key) => {
+        const name = executionName(key);
+        if (name === `${key.repo}-${key.env}-${key.sk}`) return;
+        expect(name).toMatch(/^[0-9A-Za-z_-]*$/);
+      }),
+      RUNS,
+    );
+  });
+
+  it('never splits a character when it cuts a long prefix', () => {
+    const key = { repo: '\u{1F680}'.repeat(60), env: '\u00e9'.repeat(10), sk: '2HFj3kLmNoPqRsTuVwXy3kLmNoP' };
+    const name = executionName(key);
+    expect(isValidExecutionName(name)).toBe(true);
+    expect(name).toMatch(/^_+-[0-9a-z]{13}-2HFj3kLmNoPqRsTuVwXy3kLmNoP$/);
+  });
+
+  it('never changes a valid plain name, whatever it holds', () => {
+    expect(executionName({ repo: 'my.app+x', env: 'prd\u00e9', sk: '2HFj' })).toBe('my.app+x-prd\u00e9-2HFj');
+  });
+});
+
 describe('isValidExecutionName', () => {
+  it.each(['\u{1F680}', '\ud800', '\udfff', '\ufffe', '\uffff'])('refuses %j (surrogates and U+FFFE-FFFF)', (char) => {
+    expect(isValidExecutionName(`a${char}b`)).toBe(false);
+  });
+
   it.each([...'<>{}[]?*"#%\\^|~$&,;:/`', ' ', '\t', '\n', '\u0000', '\u001f', '\u007f', '\u009f', '\u00a0'])(
     'refuses %j',
     (char) => {
