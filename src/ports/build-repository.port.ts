@@ -38,10 +38,23 @@ export interface StartFailureRecord {
   readonly outcome: 'failed' | 'superseded';
 }
 
+/** An item in the builds partition that does not read as a build (another writer's, damaged...). */
+export interface UnreadableBuild {
+  /** `{pk}:{sk}`: the build id, when the item is one. */
+  readonly id: string;
+  /** Why it does not read, naming the attribute. */
+  readonly reason: string;
+}
+
 export interface BuildPage {
   readonly builds: readonly Build[];
   /** Pass back as `cursor` for the next page; absent on the last page. */
   readonly nextCursor?: string;
+  /**
+   * Items of this page that could not be read as builds. One odd item never
+   * fails a page: it is reported here, and the builds around it are listed.
+   */
+  readonly unreadable?: readonly UnreadableBuild[];
 }
 
 export interface ListBuildsOptions {
@@ -59,9 +72,14 @@ export interface ListBuildsOptions {
  * Each status change also moves the environment's "latest" pointer to the
  * build, unless a newer build (by `sk`) already holds it.
  *
+ * Builds are addressed by key as recorded (see `parseRecordedBuildKey`): a
+ * build another writer gave an odd key can still be read and finished.
+ *
  * Errors: {@link BuildNotFoundError} when the build does not exist,
  * {@link IllegalTransitionError} (carrying the record found) when the table
- * forbids the change, {@link BuildAlreadyExistsError} from `create`.
+ * forbids the change, {@link BuildAlreadyExistsError} from `create`,
+ * {@link BuildItemTooLargeError} when the item cannot grow (a completion first
+ * retries with a shorter `error_msg`, then without it).
  */
 export interface BuildRepository {
   /** Records a new `PENDING` build. */
@@ -84,13 +102,24 @@ export interface BuildRepository {
    */
   recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date): Promise<StartFailureRecord>;
 
+  /**
+   * Records `PENDING -> FAILED` with the reason for a build whose record can
+   * never start (it does not read as a build), only while it is still
+   * `PENDING`: a stale or redelivered record never fails a build that was
+   * started (by this module, the CLI or Go) or has ended.
+   */
+  recordUnstartable(key: BuildKey, reason: string, at: Date): Promise<StartFailureRecord>;
+
   /** Records that `executionArn` runs this build (`PENDING -> IN_PROGRESS`). */
   recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord>;
 
   /** Records the end of a build (`PENDING | IN_PROGRESS -> SUCCESS | FAILED`). */
   recordCompletion(key: BuildKey, completion: Completion, at: Date): Promise<CompletionRecord>;
 
-  /** A repo/env's builds, newest first. */
+  /**
+   * A repo/env's builds, newest first. A page holds `limit` builds whenever
+   * that many remain, and a cursor whenever more remain.
+   */
   listBuilds(repo: string, env: string, options?: ListBuildsOptions): Promise<BuildPage>;
 
   /** The latest build of every repo in `env`, ordered by repo. */

@@ -10,6 +10,8 @@ export interface ExecutionDescription {
   readonly input?: string;
   readonly error?: string;
   readonly cause?: string;
+  /** How many times Step Functions redrove it (absent from listings; 0 when never). */
+  readonly redriveCount?: number;
 }
 
 /**

@@ -8,8 +8,23 @@ export interface StartExecutionRequest {
   readonly traceHeader?: string;
 }
 
+/** How an execution that already closed ended, as `DescribeExecution` tells it. */
+export interface ClosedExecution {
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  readonly error?: string;
+  readonly cause?: string;
+}
+
 export interface StartedExecution {
   readonly executionArn: string;
+  /**
+   * Present when the execution that holds the name has already closed (the
+   * build's item was deleted and put back, restored from a backup...). Step
+   * Functions keeps the name for 90 days after it closes, so the build cannot
+   * run again: the caller records how that execution ended, never
+   * `IN_PROGRESS`.
+   */
+  readonly closed?: ClosedExecution;
   /**
    * `true` when an execution with this name already existed and was not
    * running with the same input (Step Functions' `ExecutionAlreadyExists`).

@@ -7,6 +7,7 @@ import {
   executionName,
   parseStateMachineArn,
   serializeStepFunctionInput,
+  type ClosedExecution,
   type ExecutionStarter,
 } from '../../src/index.js';
 import { aNewBuild, anInputFor } from '../support/mothers/build.mother.js';
@@ -15,8 +16,8 @@ import { aNewBuild, anInputFor } from '../support/mothers/build.mother.js';
 export interface ExecutionStarterHarness {
   readonly starter: ExecutionStarter;
   readonly stateMachineArn: string;
-  /** Ends a running execution (it succeeds), keeping its name reserved. */
-  complete(executionArn: string): Promise<void>;
+  /** Ends a running execution (by default it succeeds), keeping its name reserved. */
+  complete(executionArn: string, end?: ClosedExecution): Promise<void>;
   /** The next `times` start attempts fail with this Step Functions error code. */
   failNext(awsErrorCode: string, times: number): void;
   /** How many distinct executions exist. */
@@ -74,13 +75,37 @@ export function describeExecutionStarterContract(name: string, makeHarness: () =
       expect(await harness.executionCount()).toBe(1);
     });
 
-    it('reports "already started" for the name of a closed execution', async () => {
+    it('reports "already started" for the name of a closed execution, and how it ended', async () => {
       const harness = await makeHarness();
       const request = aStartRequest();
       const first = await harness.starter.start(request);
       await harness.complete(first.executionArn);
-      expect(await harness.starter.start(request)).toEqual({ executionArn: first.executionArn, alreadyStarted: true });
+      expect(await harness.starter.start(request)).toEqual({
+        executionArn: first.executionArn,
+        alreadyStarted: true,
+        closed: { status: 'SUCCEEDED' },
+      });
       expect(await harness.executionCount()).toBe(1);
+    });
+
+    it('reports a closed execution that failed with its error and cause', async () => {
+      const harness = await makeHarness();
+      const request = aStartRequest();
+      const first = await harness.starter.start(request);
+      await harness.complete(first.executionArn, { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'took 3 days' });
+      expect(await harness.starter.start(request)).toEqual({
+        executionArn: first.executionArn,
+        alreadyStarted: true,
+        closed: { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'took 3 days' },
+      });
+    });
+
+    it('reports a running execution found after a permanent error as running, not closed', async () => {
+      const harness = await makeHarness();
+      const request = aStartRequest();
+      const first = await harness.starter.start(request);
+      harness.failNext('StateMachineDeleting', 1);
+      expect(await harness.starter.start(request)).toEqual({ executionArn: first.executionArn, alreadyStarted: true });
     });
 
     it('starts one execution for many concurrent identical starts', async () => {

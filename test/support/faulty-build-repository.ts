@@ -37,6 +37,8 @@ export class FaultyBuildRepository implements BuildRepository {
   claimStart: BuildRepository['claimStart'] = (...args) => this.call('claimStart', () => this.inner.claimStart(...args));
   recordStartFailure: BuildRepository['recordStartFailure'] = (...args) =>
     this.call('recordStartFailure', () => this.inner.recordStartFailure(...args));
+  recordUnstartable: BuildRepository['recordUnstartable'] = (...args) =>
+    this.call('recordUnstartable', () => this.inner.recordUnstartable(...args));
   recordStart: BuildRepository['recordStart'] = (...args) => this.call('recordStart', () => this.inner.recordStart(...args));
   recordCompletion: BuildRepository['recordCompletion'] = (...args) =>
     this.call('recordCompletion', () => this.inner.recordCompletion(...args));

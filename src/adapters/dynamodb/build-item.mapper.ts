@@ -3,6 +3,8 @@ import {
   BUILD_STATUSES,
   buildIdOf,
   fromEpochSeconds,
+  ValidationError,
+  parseRecordedBuildKey,
   parseWith,
   partitionKeyOf,
   toEpochSeconds,
@@ -22,7 +24,8 @@ export interface BuildItem {
   sk: string;
   repo: string;
   env: string;
-  build_number?: number;
+  /** A string (S), as Go writes it. */
+  build_number?: string;
   branch: string;
   version: string;
   commit_hash: string;
@@ -90,40 +93,58 @@ export function toBuildItem(build: Build): BuildItem {
   });
 }
 
-// Go's `omitempty` is not guaranteed on every writer: an empty string means "absent".
+// Go tags every attribute of its record `omitempty` (DESIGN "DynamoDB facts"):
+// any attribute but pk and sk may be absent, and absent means Go's zero value,
+// "" or 0. An empty string some other writer left reads the same way.
 const optionalText = z
   .string({ error: 'must be a string' })
   .optional()
   .transform((value) => (value === '' ? undefined : value));
+const textOrEmpty = z
+  .string({ error: 'must be a string' })
+  .optional()
+  .transform((value) => value ?? '');
 const epochSeconds = z.number({ error: 'must be a number of epoch seconds' }).int({ error: 'must be whole seconds' });
+// Go writes `build_number` as a string (S); 0.1.0 of this module wrote a number (N): both read as the string.
+const buildNumber = z
+  .union([z.string(), z.number().int().nonnegative().transform((value) => String(value))], {
+    error: 'must be a string (or a whole number)',
+  })
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
 
 const buildItemSchema = z.object({
-  repo: z.string({ error: 'must be a string' }),
-  env: z.string({ error: 'must be a string' }),
+  pk: z.string({ error: 'must be a string' }),
   sk: z.string({ error: 'must be a string' }),
-  build_number: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).optional(),
-  branch: z.string({ error: 'must be a string' }),
-  version: z.string({ error: 'must be a string' }),
-  commit_hash: z.string({ error: 'must be a string' }),
+  repo: optionalText,
+  env: optionalText,
+  build_number: buildNumber,
+  branch: textOrEmpty,
+  version: textOrEmpty,
+  commit_hash: textOrEmpty,
   status: z.enum(BUILD_STATUSES, { error: `must be one of ${BUILD_STATUSES.join(', ')}` }),
   stack_name: optionalText,
   execution_arn: optionalText,
   error_msg: optionalText,
-  created_at: epochSeconds,
-  updated_at: epochSeconds,
+  created_at: epochSeconds.optional().transform((value) => value ?? 0),
+  updated_at: epochSeconds.optional().transform((value) => value ?? 0),
   finished_at: epochSeconds.optional(),
 });
 
 /**
  * Reads a build item (from DynamoDB or a stream image), throwing a
  * `ValidationError` that names the offending attribute.
+ *
+ * Every item Go can write reads: `repo` and `env` come from `pk` when absent;
+ * an absent `branch`, `version` or `commit_hash` reads as `""` and an absent
+ * timestamp as 0, Go's zero values (such a build cannot be deployed, see
+ * `executionInputFor`, but it can be listed, read and finished).
  */
 export function fromBuildItem(item: Record<string, unknown>): Build {
   const parsed = parseWith(buildItemSchema, item);
+  const key = keyOfItem(parsed);
   return withoutUndefined({
-    repo: parsed.repo,
-    env: parsed.env,
-    sk: parsed.sk,
+    ...key,
     buildNumber: parsed.build_number,
     branch: parsed.branch,
     version: parsed.version,
@@ -138,3 +159,16 @@ export function fromBuildItem(item: Record<string, unknown>): Build {
   }) as Build;
 }
 
+/** `pk` is `{repo}/{env}`, split at its first `/`; `repo` and `env`, when present, must agree with it. */
+function keyOfItem(item: { pk: string; sk: string; repo?: string | undefined; env?: string | undefined }): BuildKey {
+  const slash = item.pk.indexOf('/');
+  if (slash < 0) throw new ValidationError('pk', `"${item.pk}" is not "{repo}/{env}"`);
+  const key = parseRecordedBuildKey({ repo: item.pk.slice(0, slash), env: item.pk.slice(slash + 1), sk: item.sk });
+  for (const part of ['repo', 'env'] as const) {
+    const stored = item[part];
+    if (stored !== undefined && stored !== key[part]) {
+      throw new ValidationError(part, `"${stored}" does not match pk "${item.pk}"`);
+    }
+  }
+  return key;
+}

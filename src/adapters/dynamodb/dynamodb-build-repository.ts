@@ -12,15 +12,17 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BuildAlreadyExistsError,
+  BuildItemTooLargeError,
   BuildNotFoundError,
   IllegalTransitionError,
   TERMINAL_STATUSES,
+  TRUNCATION_MARK,
   ValidationError,
   buildIdOf,
   completionEffect,
   parseBuildId,
-  parseBuildKey,
   parseCompletion,
+  parseRecordedBuildKey,
   pendingBuild,
   startEffect,
   statusesThatMayBecome,
@@ -32,6 +34,7 @@ import {
   type NewBuild,
 } from '../../domain/index.js';
 import type {
+  Logger,
   BuildPage,
   BuildRepository,
   CompletionRecord,
@@ -39,6 +42,7 @@ import type {
   StartClaim,
   StartFailureRecord,
   StartRecord,
+  UnreadableBuild,
 } from '../../ports/index.js';
 import { requireText } from '../arguments.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../paging.js';
@@ -51,12 +55,18 @@ import {
   type LatestPointerItem,
 } from './build-item.mapper.js';
 import { itemFrom } from './item-from.js';
+import { withoutUndefined } from '../without-undefined.js';
 
 export interface DynamoDbBuildRepositoryOptions {
   /** A document client you own and configure (region, retries, tracing); default (un)marshall options. */
   readonly client: DynamoDBDocumentClient;
   /** The builds table (the Go deployment names it `{env}-aws-deployer--builds`). */
   readonly tableName: string;
+  /**
+   * Told about items `latestBuilds` skips because they do not read as builds
+   * (`listBuilds` reports them in its page instead). Default: none.
+   */
+  readonly logger?: Logger;
 }
 
 type BuildWrite = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -68,6 +78,10 @@ const MAX_TRANSACTION_ATTEMPTS = 5;
 // States only move forward, so a refused write needs at most one more round per status.
 const MAX_RESOLUTION_ROUNDS = 4;
 const MAX_BATCH_GET_KEYS = 100;
+// An error_msg cut to this many characters when the whole one does not fit the item.
+const SHORT_ERROR_MESSAGE_LENGTH = 256;
+// The reason a FAILED build keeps when not even the short one fits: a failure always says something.
+const REASON_DID_NOT_FIT = 'reason left out: the item is at the 400 KB limit';
 
 /**
  * {@link BuildRepository} on a DynamoDB table shared with the Go
@@ -96,6 +110,7 @@ const MAX_BATCH_GET_KEYS = 100;
 export class DynamoDbBuildRepository implements BuildRepository {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
+  private readonly logger: Logger | undefined;
 
   constructor(options: DynamoDbBuildRepositoryOptions) {
     if (typeof options.tableName !== 'string' || !/^[A-Za-z0-9_.-]{3,255}$/.test(options.tableName)) {
@@ -103,6 +118,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
     }
     this.client = options.client;
     this.tableName = options.tableName;
+    this.logger = options.logger;
   }
 
   async create(value: NewBuild, at: Date = new Date()): Promise<Build> {
@@ -125,12 +141,12 @@ export class DynamoDbBuildRepository implements BuildRepository {
   }
 
   async get(key: BuildKey): Promise<Build | undefined> {
-    const item = await this.readItem(parseBuildKey(key));
+    const item = await this.readItem(parseRecordedBuildKey(key));
     return item && fromBuildItem(item);
   }
 
   async claimStart(key: BuildKey, attempt: string, _at: Date): Promise<StartClaim> {
-    const valid = parseBuildKey(key);
+    const valid = parseRecordedBuildKey(key);
     requireText('attempt', attempt);
     try {
       const { Attributes } = await this.client.send(
@@ -148,6 +164,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
       );
       return { claimed: true, build: fromBuildItem(Attributes ?? {}) };
     } catch (error) {
+      if (isItemTooLarge(error)) throw new BuildItemTooLargeError(valid, { cause: error });
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Current DynamoDB returns the item; DynamoDB Local ignores the request, so read it.
       const existing = error.Item ? itemFrom(error.Item) : await this.readItem(valid);
@@ -156,17 +173,35 @@ export class DynamoDbBuildRepository implements BuildRepository {
   }
 
   async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date): Promise<StartFailureRecord> {
-    const valid = parseBuildKey(key);
+    const valid = parseRecordedBuildKey(key);
     requireText('attempt', attempt);
     const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
-    const result = await this.writeWithPointer(
-      valid,
-      this.completionWrite(valid, completion, at, {
-        // Guards: no start was recorded, and no other attempt claimed the build since this one did.
-        expression: '#status = :pending AND start_attempt = :attempt',
-        values: { ':pending': 'PENDING', ':attempt': attempt },
-      }),
-      latestPointerItem(valid, 'FAILED', at),
+    const result = await this.writeCompletionThatFits(valid, completion, (shape) =>
+      this.writeWithPointer(
+        valid,
+        this.completionWrite(valid, shape, at, {
+          // Guards: no start was recorded, and no other attempt claimed the build since this one did.
+          expression: '#status = :pending AND start_attempt = :attempt',
+          values: { ':pending': 'PENDING', ':attempt': attempt },
+        }),
+        latestPointerItem(valid, 'FAILED', at),
+      ),
+    );
+    if (result.written) return { outcome: 'failed' };
+    if (!result.existing) throw new BuildNotFoundError(valid);
+    return { outcome: 'superseded' };
+  }
+
+  async recordUnstartable(key: BuildKey, reason: string, at: Date): Promise<StartFailureRecord> {
+    const valid = parseRecordedBuildKey(key);
+    const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
+    const result = await this.writeCompletionThatFits(valid, completion, (shape) =>
+      this.writeWithPointer(
+        valid,
+        // Guards: the build is still PENDING; one that started or ended is never failed by its old record.
+        this.completionWrite(valid, shape, at, { expression: '#status = :pending', values: { ':pending': 'PENDING' } }),
+        latestPointerItem(valid, 'FAILED', at),
+      ),
     );
     if (result.written) return { outcome: 'failed' };
     if (!result.existing) throw new BuildNotFoundError(valid);
@@ -174,7 +209,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
   }
 
   async recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord> {
-    const valid = parseBuildKey(key);
+    const valid = parseRecordedBuildKey(key);
     requireText('executionArn', executionArn);
     let result = await this.writeWithPointer(valid, this.startWrite(valid, executionArn, at), latestPointerItem(valid, 'IN_PROGRESS', at));
     for (let round = 0; round < MAX_RESOLUTION_ROUNDS; round += 1) {
@@ -199,42 +234,79 @@ export class DynamoDbBuildRepository implements BuildRepository {
   }
 
   async recordCompletion(key: BuildKey, value: Completion, at: Date): Promise<CompletionRecord> {
-    const valid = parseBuildKey(key);
+    const valid = parseRecordedBuildKey(key);
     const completion = parseCompletion(value);
     for (let round = 0; round < MAX_RESOLUTION_ROUNDS; round += 1) {
-      const result = await this.writeWithPointer(
-        valid,
-        this.completionWrite(valid, completion, at),
-        latestPointerItem(valid, completion.status, at),
+      const result = await this.writeCompletionThatFits(valid, completion, (shape) =>
+        this.writeWithPointer(valid, this.completionWrite(valid, shape, at), latestPointerItem(valid, completion.status, at)),
       );
       if (result.written) return { outcome: 'completed', status: completion.status };
       const build = this.existingBuild(valid, result.existing);
-      const effect = completionEffect(build, completion.status);
+      const effect = completionEffect(build, completion);
       if (effect.kind === 'unchanged') return { outcome: 'already-completed', status: completion.status };
       if (effect.kind === 'illegal') throw new IllegalTransitionError(build, completion.status, effect.reason);
     }
     throw new Error(`Build ${buildIdOf(valid)} kept changing while its completion was recorded`);
   }
 
+  /**
+   * Writes a completion in the first shape the item has room for: the status
+   * must land even when the item is near DynamoDB's 400 KB limit, so the
+   * reason is cut short, then replaced by a few words saying it did not fit,
+   * then left out, and last `finished_at` is left out.
+   */
+  private async writeCompletionThatFits(
+    key: BuildKey,
+    completion: Completion,
+    write: (shape: CompletionShape) => Promise<WriteResult>,
+  ): Promise<WriteResult> {
+    const shapes = completionShapes(completion);
+    for (const [index, shape] of shapes.entries()) {
+      try {
+        return await write(shape);
+      } catch (error) {
+        if (!(error instanceof BuildItemTooLargeError) || index === shapes.length - 1) throw error;
+        this.logger?.warn('Build item too large for the completion; writing a smaller one', {
+          buildId: buildIdOf(key),
+          status: completion.status,
+        });
+      }
+    }
+    throw new Error('unreachable: completionShapes is never empty');
+  }
+
   async listBuilds(repo: string, env: string, options: ListBuildsOptions = {}): Promise<BuildPage> {
     const limit = pageLimit(options.limit);
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
     const pk = buildItemKey({ repo, env, sk: '' }).pk;
-    // One more than asked tells whether another page exists without a second query.
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ScanIndexForward: false,
-        Limit: limit + 1,
-        ConsistentRead: true,
-        ...(after === undefined ? {} : { ExclusiveStartKey: { pk, sk: after } }),
-      }),
-    );
-    const builds = Items.slice(0, limit).map((item) => fromBuildItem(item));
-    const last = builds.at(-1);
-    return Items.length > limit && last ? { builds, nextCursor: encodeCursor(last.sk) } : { builds };
+    // One more than asked tells whether another page exists. A query page also
+    // stops at 1 MB, so keep reading until that many items came or the partition ended.
+    const items: Record<string, unknown>[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined = after === undefined ? undefined : { pk, sk: after };
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ScanIndexForward: false,
+          Limit: limit + 1 - items.length,
+          ConsistentRead: true,
+          ...(exclusiveStartKey === undefined ? {} : { ExclusiveStartKey: exclusiveStartKey }),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined && items.length <= limit);
+
+    const pageItems = items.slice(0, limit);
+    const { builds, unreadable } = readBuilds(pageItems);
+    const last = pageItems.at(-1);
+    return withoutUndefined({
+      builds,
+      nextCursor: items.length > limit && last ? encodeCursor(String(last.sk)) : undefined,
+      unreadable: unreadable.length > 0 ? unreadable : undefined,
+    });
   }
 
   async latestBuilds(env: string): Promise<Build[]> {
@@ -242,9 +314,9 @@ export class DynamoDbBuildRepository implements BuildRepository {
     const keys = pointers.map((pointer) => parseBuildId(pointer.id));
     const byId = new Map<string, Build>();
     for (let start = 0; start < keys.length; start += MAX_BATCH_GET_KEYS) {
-      for (const build of await this.batchGet(keys.slice(start, start + MAX_BATCH_GET_KEYS))) {
-        byId.set(buildIdOf(build), build);
-      }
+      const { builds, unreadable } = readBuilds(await this.batchGet(keys.slice(start, start + MAX_BATCH_GET_KEYS)));
+      for (const build of builds) byId.set(buildIdOf(build), build);
+      for (const item of unreadable) this.logger?.warn('Latest build skipped: its item does not read as a build', { ...item });
     }
     return pointers.map((pointer) => byId.get(pointer.id)).filter((build): build is Build => build !== undefined);
   }
@@ -283,22 +355,25 @@ export class DynamoDbBuildRepository implements BuildRepository {
 
   private completionWrite(
     key: BuildKey,
-    completion: Completion,
+    shape: CompletionShape,
     at: Date,
     // Guards by default: the table allows the terminal status from the build's current one.
-    guard: { expression: string; values: Record<string, unknown> } = statusCondition(statusesThatMayBecome(completion.status)),
+    guard: { expression: string; values: Record<string, unknown> } = statusCondition(
+      statusesThatMayBecome(shape.status, { redriven: shape.redriven === true }),
+    ),
   ): BuildWrite {
-    const set = ['#status = :to', 'updated_at = :at', 'finished_at = :at'];
-    const values: Record<string, unknown> = { ...guard.values, ':to': completion.status, ':at': toEpochSeconds(at) };
-    if (completion.errorMsg !== undefined) {
+    const set = ['#status = :to', 'updated_at = :at'];
+    const values: Record<string, unknown> = { ...guard.values, ':to': shape.status, ':at': toEpochSeconds(at) };
+    if (shape.finishedAt) set.push('finished_at = :at');
+    if (shape.errorMsg !== undefined) {
       set.push('error_msg = :error');
-      values[':error'] = completion.errorMsg;
+      values[':error'] = shape.errorMsg;
     }
     return {
       Update: {
         TableName: this.tableName,
         Key: buildItemKey(key),
-        UpdateExpression: `SET ${set.join(', ')}${completion.errorMsg === undefined ? ' REMOVE error_msg' : ''}`,
+        UpdateExpression: `SET ${set.join(', ')}${shape.errorMsg === undefined ? ' REMOVE error_msg' : ''}`,
         ConditionExpression: guard.expression,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: values,
@@ -331,6 +406,10 @@ export class DynamoDbBuildRepository implements BuildRepository {
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const [buildReason, pointerReason] = error.CancellationReasons ?? [];
+        // The reference lists the 400 KB refusal as a `ValidationError` cancellation reason.
+        if (buildReason?.Code === 'ValidationError' && isItemSizeMessage(buildReason.Message)) {
+          throw new BuildItemTooLargeError(key, { cause: error });
+        }
         if (buildReason?.Code === 'ConditionalCheckFailed') {
           return { written: false, ...existingFrom(buildReason.Item) };
         }
@@ -352,6 +431,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
       else throw new Error('Only Put and Update build writes exist');
       return { written: true };
     } catch (error) {
+      if (isItemTooLarge(error)) throw new BuildItemTooLargeError(key, { cause: error });
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Current DynamoDB returns the item; DynamoDB Local ignores the request, so read it.
       const existing = error.Item ? itemFrom(error.Item) : await this.readItem(key);
@@ -391,8 +471,8 @@ export class DynamoDbBuildRepository implements BuildRepository {
   }
 
   /** One BatchGetItem of at most 100 keys, retrying what DynamoDB leaves unprocessed. */
-  private async batchGet(keys: BuildKey[]): Promise<Build[]> {
-    const builds: Build[] = [];
+  private async batchGet(keys: BuildKey[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     let pending: Record<string, unknown>[] = keys.map((key) => buildItemKey(key));
     for (let attempt = 1; pending.length > 0; attempt += 1) {
       if (attempt > MAX_TRANSACTION_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} keys unprocessed`);
@@ -400,10 +480,10 @@ export class DynamoDbBuildRepository implements BuildRepository {
       const { Responses, UnprocessedKeys } = await this.client.send(
         new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
       );
-      builds.push(...(Responses?.[this.tableName] ?? []).map((item) => fromBuildItem(item)));
+      items.push(...(Responses?.[this.tableName] ?? []));
       pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
     }
-    return builds;
+    return items;
   }
 }
 
@@ -422,3 +502,48 @@ function existingFrom(item: unknown): { existing?: Record<string, unknown> } {
   return item ? { existing: itemFrom(item) } : {};
 }
 
+
+/** One form of a completion write; see `writeCompletionThatFits`. */
+interface CompletionShape extends Completion {
+  readonly finishedAt: boolean;
+}
+
+/** The completion as asked, then smaller and smaller forms of it, each written only if the one before did not fit. */
+function completionShapes(completion: Completion): CompletionShape[] {
+  const { errorMsg, ...withoutReason } = completion;
+  const shapes: CompletionShape[] = [];
+  if (errorMsg !== undefined) {
+    shapes.push({ ...completion, finishedAt: true });
+    if (errorMsg.length > SHORT_ERROR_MESSAGE_LENGTH) {
+      const short = errorMsg.slice(0, SHORT_ERROR_MESSAGE_LENGTH - TRUNCATION_MARK.length) + TRUNCATION_MARK;
+      shapes.push({ ...completion, errorMsg: short, finishedAt: true });
+    }
+    if (errorMsg.length > REASON_DID_NOT_FIT.length) shapes.push({ ...completion, errorMsg: REASON_DID_NOT_FIT, finishedAt: true });
+  }
+  shapes.push({ ...withoutReason, finishedAt: true }, { ...withoutReason, finishedAt: false });
+  return shapes;
+}
+
+function isItemSizeMessage(message: string | undefined): boolean {
+  return message !== undefined && /item size/i.test(message);
+}
+
+/** A single write DynamoDB refused because the item would pass 400 KB (a `ValidationException`). */
+function isItemTooLarge(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ValidationException' && isItemSizeMessage(error.message);
+}
+
+/** Reads a page of items, setting aside those that do not read as builds instead of failing the page. */
+function readBuilds(items: readonly Record<string, unknown>[]): { builds: Build[]; unreadable: UnreadableBuild[] } {
+  const builds: Build[] = [];
+  const unreadable: UnreadableBuild[] = [];
+  for (const item of items) {
+    try {
+      builds.push(fromBuildItem(item));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      unreadable.push({ id: `${String(item.pk)}:${String(item.sk)}`, reason: error.message });
+    }
+  }
+  return { builds, unreadable };
+}

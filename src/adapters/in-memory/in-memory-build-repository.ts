@@ -4,7 +4,7 @@ import {
   IllegalTransitionError,
   buildIdOf,
   completionEffect,
-  parseBuildKey,
+  parseRecordedBuildKey,
   parseCompletion,
   partitionKeyOf,
   pendingBuild,
@@ -87,14 +87,24 @@ export class InMemoryBuildRepository implements BuildRepository {
     return build;
   }
 
+  /**
+   * Stores a build as another writer of the table would (the Go
+   * implementation, an operator), without `create`'s checks: a key a new
+   * build may not have (a space in `repo`, a UUID as `sk`), an empty
+   * `commitHash`... The way to test how the module treats such builds.
+   */
+  seed(build: Build): void {
+    this.writeStatusChange(undefined, build);
+  }
+
   async get(key: BuildKey): Promise<Build | undefined> {
-    const valid = parseBuildKey(key);
+    const valid = parseRecordedBuildKey(key);
     await this.pause();
     return this.builds.get(buildIdOf(valid));
   }
 
   async claimStart(key: BuildKey, attempt: string, _at: Date): Promise<StartClaim> {
-    const valid = parseBuildKey(key);
+    const valid = parseRecordedBuildKey(key);
     requireText('attempt', attempt);
     await this.pause();
     const build = this.builds.get(buildIdOf(valid));
@@ -104,7 +114,7 @@ export class InMemoryBuildRepository implements BuildRepository {
   }
 
   async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date): Promise<StartFailureRecord> {
-    const valid = parseBuildKey(key);
+    const valid = parseRecordedBuildKey(key);
     requireText('attempt', attempt);
     const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
     await this.pause();
@@ -115,8 +125,18 @@ export class InMemoryBuildRepository implements BuildRepository {
     return { outcome: 'failed' };
   }
 
+  async recordUnstartable(key: BuildKey, reason: string, at: Date): Promise<StartFailureRecord> {
+    const valid = parseRecordedBuildKey(key);
+    const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
+    await this.pause();
+    const build = this.existing(valid);
+    if (build.status !== 'PENDING') return { outcome: 'superseded' };
+    this.complete(build, completion, at);
+    return { outcome: 'failed' };
+  }
+
   async recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord> {
-    const valid = parseBuildKey(key);
+    const valid = parseRecordedBuildKey(key);
     requireText('executionArn', executionArn);
     await this.pause();
     const build = this.existing(valid);
@@ -137,11 +157,11 @@ export class InMemoryBuildRepository implements BuildRepository {
   }
 
   async recordCompletion(key: BuildKey, value: Completion, at: Date): Promise<CompletionRecord> {
-    const valid = parseBuildKey(key);
+    const valid = parseRecordedBuildKey(key);
     const completion = parseCompletion(value);
     await this.pause();
     const build = this.existing(valid);
-    const effect = completionEffect(build, completion.status);
+    const effect = completionEffect(build, completion);
     switch (effect.kind) {
       case 'transition':
         this.complete(build, completion, at);
@@ -179,7 +199,8 @@ export class InMemoryBuildRepository implements BuildRepository {
   private complete(build: Build, completion: Completion, at: Date): void {
     const finishedAt = toWholeSecond(at);
     const { errorMsg: _previous, ...rest } = build;
-    this.writeStatusChange(build, { ...rest, ...completion, updatedAt: finishedAt, finishedAt });
+    const { redriven: _cause, ...recorded } = completion;
+    this.writeStatusChange(build, { ...rest, ...recorded, updatedAt: finishedAt, finishedAt });
   }
 
   private existing(key: BuildKey): Build {

@@ -28,6 +28,7 @@ export class InMemoryExecutionInspector implements ExecutionInspector {
       input: execution.input,
       error: execution.error,
       cause: execution.cause,
+      redriveCount: execution.redriveCount ?? 0,
     });
   }
 

@@ -11,6 +11,7 @@ import {
   type StateMachineArn,
 } from '../../domain/index.js';
 import type { ExecutionStarter, ExecutionStatus, StartExecutionRequest, StartedExecution } from '../../ports/index.js';
+import { withoutUndefined } from '../without-undefined.js';
 
 /** An execution the in-memory starter started. */
 export interface RecordedExecution {
@@ -23,6 +24,8 @@ export interface RecordedExecution {
   readonly stopDate?: Date;
   readonly error?: string;
   readonly cause?: string;
+  /** How many times it was redriven (see `redrive`); absent when never. */
+  readonly redriveCount?: number;
 }
 
 /** How an execution ended. */
@@ -96,6 +99,21 @@ export class InMemoryExecutionStarter implements ExecutionStarter {
     this.byName.set(execution.name, { ...execution, ...details, stopDate: new Date() });
   }
 
+  /**
+   * Redrives a `FAILED`, `TIMED_OUT` or `ABORTED` execution, as Step
+   * Functions' RedriveExecution does: it runs again under the same ARN and
+   * counts the redrive. End it again with `complete`.
+   */
+  redrive(executionArn: string): void {
+    const execution = this.executions.find((candidate) => candidate.executionArn === executionArn);
+    if (!execution) throw new Error(`No execution ${executionArn}`);
+    if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') {
+      throw new Error(`Execution ${executionArn} is ${execution.status}; it cannot be redriven`);
+    }
+    const { stopDate: _stopDate, error: _error, cause: _cause, ...rest } = execution;
+    this.byName.set(execution.name, { ...rest, status: 'RUNNING', redriveCount: (execution.redriveCount ?? 0) + 1 });
+  }
+
   async start(request: StartExecutionRequest): Promise<StartedExecution> {
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     const existing = this.byName.get(request.name);
@@ -104,10 +122,23 @@ export class InMemoryExecutionStarter implements ExecutionStarter {
       // As the Step Functions adapter does: look for an execution an earlier attempt started.
       if (existing && mayFollowAnEarlierStart(failure)) {
         rejectAnotherBuilds(existing, request);
-        return { executionArn: existing.executionArn, alreadyStarted: true };
+        return alreadyStarted(existing);
       }
       throw executionStartError(failure, 'injected by InMemoryExecutionStarter');
     }
+    return this.startNow(request, existing);
+  }
+
+  /**
+   * Starts an execution as an operator would from the console, with any name
+   * and input: no injected failure or latency applies. For tests of what a
+   * foreign execution (one that is not a build's own) may change.
+   */
+  async startByHand(request: StartExecutionRequest): Promise<StartedExecution> {
+    return this.startNow(request, this.byName.get(request.name));
+  }
+
+  private async startNow(request: StartExecutionRequest, existing: RecordedExecution | undefined): Promise<StartedExecution> {
     rejectInvalid(request);
 
     if (existing) {
@@ -115,7 +146,7 @@ export class InMemoryExecutionStarter implements ExecutionStarter {
         return { executionArn: existing.executionArn, alreadyStarted: false };
       }
       rejectAnotherBuilds(existing, request);
-      return { executionArn: existing.executionArn, alreadyStarted: true };
+      return alreadyStarted(existing);
     }
 
     const execution: RecordedExecution = {
@@ -130,6 +161,13 @@ export class InMemoryExecutionStarter implements ExecutionStarter {
     await this.onExecutionStarted?.(execution);
     return { executionArn: execution.executionArn, alreadyStarted: false };
   }
+}
+
+/** The answer for a name an execution of the same build holds; a closed one says how it ended. */
+function alreadyStarted(existing: RecordedExecution): StartedExecution {
+  const { executionArn, status, error, cause } = existing;
+  if (status === 'RUNNING' || status === 'PENDING_REDRIVE') return { executionArn, alreadyStarted: true };
+  return { executionArn, alreadyStarted: true, closed: withoutUndefined({ status, error, cause }) };
 }
 
 /** A name held by another build's execution is a collision, never "already started". */

@@ -4,21 +4,25 @@
 // through the raw DynamoDBClient with explicit AttributeValue maps, so no
 // (un)marshalling of ours sits between the test and the table.
 //
-// Not covered: an optional string Go left as "" (no omitempty). DynamoDB
-// Local 1.11 refuses empty string values, so such an item cannot be written
-// here.
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+// The Go record type tags every attribute `omitempty` (DESIGN "DynamoDB
+// facts"), so an item may lack any attribute but pk and sk: the mother's
+// `goItemOf` leaves out exactly what Go would.
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbBuildRepository } from '../../../src/adapters/dynamodb/index.js';
-import type { BuildKey } from '../../../src/index.js';
+import type { BuildKey, NewBuild } from '../../../src/index.js';
 import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../support/dynamodb-local/builds-table.js';
 import { aBuildKey, aNewBuild, aSortKey, aUniqueScope } from '../../support/mothers/build.mother.js';
 import {
+  GO_BUILD_ITEM_TYPES,
   GO_EPOCH_SECONDS,
   aGoBuildItem,
   aGoLatestPointerItem,
   attributeTypesOf,
+  goItemOf,
+  type GoBuildAttribute,
+  type GoBuildRecord,
   type RawItem,
 } from '../../support/mothers/go-item.mother.js';
 
@@ -35,26 +39,6 @@ afterAll(async () => {
 const EXECUTION_ARN = 'arn:aws:states:us-east-1:123456789012:execution:deployment:goapp-prd-2HFj3kLmNoPqRsTuVwXy';
 const AN_HOUR = 3_600;
 
-/** Every attribute the Go build item can have, with its AttributeValue type (DESIGN "DynamoDB facts"). */
-const GO_BUILD_ITEM_TYPES = {
-  pk: 'S',
-  sk: 'S',
-  repo: 'S',
-  env: 'S',
-  build_number: 'N',
-  branch: 'S',
-  version: 'S',
-  commit_hash: 'S',
-  status: 'S',
-  stack_name: 'S',
-  execution_arn: 'S',
-  error_msg: 'S',
-  created_at: 'N',
-  updated_at: 'N',
-  finished_at: 'N',
-} as const;
-
-type GoBuildAttribute = keyof typeof GO_BUILD_ITEM_TYPES;
 
 const GO_POINTER_ITEM_TYPES = { pk: 'S', sk: 'S', id: 'S', repo: 'S', env: 'S', status: 'S', updated_at: 'N' };
 
@@ -105,47 +89,71 @@ function anOlderAndANewerKey(): { older: BuildKey; newer: BuildKey } {
   return { older: { ...scope, sk: aSortKey() }, newer: { ...scope, sk: aSortKey() } };
 }
 
+/** A build of ours as the Go record Go would marshal: absent optional fields are Go's zero values. */
+function goRecordOf(build: NewBuild, fields: Partial<GoBuildRecord> = {}): GoBuildRecord {
+  return {
+    repo: build.repo,
+    env: build.env,
+    sk: build.sk,
+    buildNumber: build.buildNumber === undefined ? '' : String(build.buildNumber),
+    branch: build.branch,
+    version: build.version,
+    commitHash: build.commitHash,
+    status: 'PENDING',
+    stackName: build.stackName ?? '',
+    executionArn: '',
+    errorMsg: '',
+    createdAt: GO_EPOCH_SECONDS,
+    updatedAt: GO_EPOCH_SECONDS,
+    finishedAt: 0,
+    ...fields,
+  };
+}
+
 describe('Reading items the Go implementation wrote', () => {
-  it('reads a PENDING build with its build number and stack name, timestamps as epoch seconds', async () => {
+  it('reads the item Go creates: build_number a string, stack_name, version "{build_number}.{commit_hash}"', async () => {
     const key = aBuildKey();
-    await putRaw(aGoBuildItem({ ...key, buildNumber: 42, stackName: 'goapp-prd', commitHash: 'f00dfeed' }));
+    const item = aGoBuildItem({ ...key, buildNumber: '42', commitHash: 'f00dfeed' });
+    expect(attributeTypesOf(item)).toEqual(
+      goTypesOf(...MANDATORY_ATTRIBUTES, 'build_number', 'stack_name'),
+    );
+    await putRaw(item);
 
     expect(await repository.get(key)).toStrictEqual({
       ...key,
-      buildNumber: 42,
+      buildNumber: '42',
       branch: 'main',
-      version: '1.2.3',
+      version: '42.f00dfeed',
       commitHash: 'f00dfeed',
       status: 'PENDING',
-      stackName: 'goapp-prd',
+      stackName: `${key.env}-${key.repo}`,
       createdAt: new Date('2026-01-01T00:00:00Z'),
       updatedAt: new Date('2026-01-01T00:00:00Z'),
     });
   });
 
-  it('reads a FAILED build with every optional attribute present', async () => {
+  it('reads a FAILED build with every attribute Go can write', async () => {
     const key = aBuildKey();
-    await putRaw(
-      aGoBuildItem({
-        ...key,
-        status: 'FAILED',
-        buildNumber: 7,
-        stackName: 'goapp-prd',
-        executionArn: EXECUTION_ARN,
-        errorMsg: 'stack rolled back',
-        updatedAt: GO_EPOCH_SECONDS + 300,
-        finishedAt: GO_EPOCH_SECONDS + 300,
-      }),
-    );
+    const item = aGoBuildItem({
+      ...key,
+      status: 'FAILED',
+      buildNumber: '7',
+      executionArn: EXECUTION_ARN,
+      errorMsg: 'stack rolled back',
+      updatedAt: GO_EPOCH_SECONDS + 300,
+      finishedAt: GO_EPOCH_SECONDS + 300,
+    });
+    expect(attributeTypesOf(item)).toEqual(GO_BUILD_ITEM_TYPES);
+    await putRaw(item);
 
     expect(await repository.get(key)).toStrictEqual({
       ...key,
-      buildNumber: 7,
+      buildNumber: '7',
       branch: 'main',
-      version: '1.2.3',
+      version: '7.abc123',
       commitHash: 'abc123',
       status: 'FAILED',
-      stackName: 'goapp-prd',
+      stackName: `${key.env}-${key.repo}`,
       executionArn: EXECUTION_ARN,
       errorMsg: 'stack rolled back',
       createdAt: new Date('2026-01-01T00:00:00Z'),
@@ -154,18 +162,43 @@ describe('Reading items the Go implementation wrote', () => {
     });
   });
 
-  it('reads a build with every optional attribute absent, inventing none', async () => {
+  it('reads build_number written as a number (N) by 0.1.0 of this module as its decimal string', async () => {
     const key = aBuildKey();
-    await putRaw(aGoBuildItem(key));
+    await putRaw({ ...aGoBuildItem(key), build_number: { N: '42' } });
+
+    expect(await repository.get(key)).toMatchObject({ buildNumber: '42' });
+  });
+
+  it('reads a build whose only attributes are pk, sk and status: repo and env from pk, Go zero values for the rest', async () => {
+    const key = aBuildKey();
+    await putRaw(goItemOf({ ...goRecordOf(aNewBuild(key)), branch: '', version: '', commitHash: '', createdAt: 0, updatedAt: 0 }));
+    await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: `${key.repo}/${key.env}` }, sk: { S: key.sk } },
+        UpdateExpression: 'REMOVE repo, env',
+      }),
+    );
 
     expect(await repository.get(key)).toStrictEqual({
       ...key,
-      branch: 'main',
-      version: '1.2.3',
-      commitHash: 'abc123',
+      branch: '',
+      version: '',
+      commitHash: '',
       status: 'PENDING',
-      createdAt: new Date('2026-01-01T00:00:00Z'),
-      updatedAt: new Date('2026-01-01T00:00:00Z'),
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+    });
+  });
+
+  it('reads a build another writer gave an odd key (a space in repo, a UUID as sk), and finishes it', async () => {
+    const key = { repo: 'my app', env: 'prd', sk: '0b6f2c1e-5d8a-4c1e-9f3a-2b7d9e4c6a10' };
+    await putRaw(aGoBuildItem({ ...key, status: 'IN_PROGRESS', executionArn: EXECUTION_ARN }));
+
+    expect(await repository.get(key)).toMatchObject({ ...key, status: 'IN_PROGRESS' });
+    expect(await repository.recordCompletion(key, { status: 'SUCCESS' }, secondsAfterGoEpoch(AN_HOUR))).toEqual({
+      outcome: 'completed',
+      status: 'SUCCESS',
     });
   });
 
@@ -195,7 +228,7 @@ describe('Reading items the Go implementation wrote', () => {
 describe('Advancing items the Go implementation wrote', () => {
   it('records a start on a Go PENDING build, keeping every attribute Go wrote, and moves the Go pointer forward', async () => {
     const { older, newer } = anOlderAndANewerKey();
-    const goItem = aGoBuildItem({ ...newer, buildNumber: 42, stackName: 'goapp-prd' });
+    const goItem = aGoBuildItem({ ...newer, buildNumber: '42' });
     await putRaw(goItem);
     await putRaw(aGoLatestPointerItem({ ...older, status: 'SUCCESS' }));
 
@@ -239,7 +272,7 @@ describe('Advancing items the Go implementation wrote', () => {
 
   it('records SUCCESS on a Go IN_PROGRESS build and moves the Go pointer along', async () => {
     const key = aBuildKey();
-    const goItem = aGoBuildItem({ ...key, status: 'IN_PROGRESS', executionArn: EXECUTION_ARN, buildNumber: 3 });
+    const goItem = aGoBuildItem({ ...key, status: 'IN_PROGRESS', executionArn: EXECUTION_ARN, buildNumber: '3' });
     await putRaw(goItem);
     await putRaw(aGoLatestPointerItem({ ...key, status: 'IN_PROGRESS' }));
 
@@ -295,17 +328,25 @@ describe('Items written here, as Go reads them', () => {
   const STARTED = secondsAfterGoEpoch(90, 500);
   const FINISHED = secondsAfterGoEpoch(AN_HOUR, 999);
 
-  it('creates a build item with exactly the Go attributes, optional ones included', async () => {
-    const build = aNewBuild({ buildNumber: 42, stackName: 'goapp-prd', commitHash: 'f00dfeed' });
+  it('creates a build item with exactly the Go attributes and types: build_number a string (S)', async () => {
+    const build = aNewBuild({ buildNumber: '42', version: '42.f00dfeed', stackName: 'goapp-prd', commitHash: 'f00dfeed' });
 
     await repository.create(build, CREATED);
 
     const item = await rawBuildItem(build);
     expect(attributeTypesOf(item ?? {})).toEqual(goTypesOf(...MANDATORY_ATTRIBUTES, 'build_number', 'stack_name'));
-    expect(item).toStrictEqual(aGoBuildItem(build));
+    expect(item).toStrictEqual(goItemOf(goRecordOf(build)));
     const pointer = await rawPointerItem(build);
     expect(attributeTypesOf(pointer ?? {})).toEqual(GO_POINTER_ITEM_TYPES);
     expect(pointer).toStrictEqual(aGoLatestPointerItem({ ...build, status: 'PENDING' }));
+  });
+
+  it('writes a build number given as a number (the 0.1.0 API) as a string', async () => {
+    const build = aNewBuild({ buildNumber: 42 });
+
+    await repository.create(build, CREATED);
+
+    expect((await rawBuildItem(build))?.build_number).toStrictEqual({ S: '42' });
   });
 
   it('creates a build item without the optional attributes it was not given', async () => {
@@ -315,11 +356,11 @@ describe('Items written here, as Go reads them', () => {
 
     const item = await rawBuildItem(build);
     expect(attributeTypesOf(item ?? {})).toEqual(goTypesOf(...MANDATORY_ATTRIBUTES));
-    expect(item).toStrictEqual(aGoBuildItem(build));
+    expect(item).toStrictEqual(goItemOf(goRecordOf(build)));
   });
 
   it('records a start as Go would: IN_PROGRESS, execution_arn, updated_at in seconds', async () => {
-    const build = aNewBuild({ buildNumber: 5 });
+    const build = aNewBuild({ buildNumber: '5' });
     await repository.create(build, CREATED);
 
     await repository.recordStart(build, EXECUTION_ARN, STARTED);
@@ -327,7 +368,7 @@ describe('Items written here, as Go reads them', () => {
     const item = await rawBuildItem(build);
     expect(attributeTypesOf(item ?? {})).toEqual(goTypesOf(...MANDATORY_ATTRIBUTES, 'build_number', 'execution_arn'));
     expect(item).toStrictEqual(
-      aGoBuildItem({ ...build, status: 'IN_PROGRESS', executionArn: EXECUTION_ARN, updatedAt: GO_EPOCH_SECONDS + 90 }),
+      goItemOf(goRecordOf(build, { status: 'IN_PROGRESS', executionArn: EXECUTION_ARN, updatedAt: GO_EPOCH_SECONDS + 90 })),
     );
     const pointer = await rawPointerItem(build);
     expect(attributeTypesOf(pointer ?? {})).toEqual(GO_POINTER_ITEM_TYPES);
@@ -346,14 +387,15 @@ describe('Items written here, as Go reads them', () => {
       goTypesOf(...MANDATORY_ATTRIBUTES, 'execution_arn', 'error_msg', 'finished_at'),
     );
     expect(item).toStrictEqual(
-      aGoBuildItem({
-        ...build,
-        status: 'FAILED',
-        executionArn: EXECUTION_ARN,
-        errorMsg: 'stack rolled back',
-        updatedAt: GO_EPOCH_SECONDS + AN_HOUR,
-        finishedAt: GO_EPOCH_SECONDS + AN_HOUR,
-      }),
+      goItemOf(
+        goRecordOf(build, {
+          status: 'FAILED',
+          executionArn: EXECUTION_ARN,
+          errorMsg: 'stack rolled back',
+          updatedAt: GO_EPOCH_SECONDS + AN_HOUR,
+          finishedAt: GO_EPOCH_SECONDS + AN_HOUR,
+        }),
+      ),
     );
     const pointer = await rawPointerItem(build);
     expect(attributeTypesOf(pointer ?? {})).toEqual(GO_POINTER_ITEM_TYPES);
@@ -370,13 +412,14 @@ describe('Items written here, as Go reads them', () => {
     const item = await rawBuildItem(build);
     expect(attributeTypesOf(item ?? {})).toEqual(goTypesOf(...MANDATORY_ATTRIBUTES, 'execution_arn', 'finished_at'));
     expect(item).toStrictEqual(
-      aGoBuildItem({
-        ...build,
-        status: 'SUCCESS',
-        executionArn: EXECUTION_ARN,
-        updatedAt: GO_EPOCH_SECONDS + AN_HOUR,
-        finishedAt: GO_EPOCH_SECONDS + AN_HOUR,
-      }),
+      goItemOf(
+        goRecordOf(build, {
+          status: 'SUCCESS',
+          executionArn: EXECUTION_ARN,
+          updatedAt: GO_EPOCH_SECONDS + AN_HOUR,
+          finishedAt: GO_EPOCH_SECONDS + AN_HOUR,
+        }),
+      ),
     );
   });
 });

@@ -9,7 +9,7 @@ describeExecutionStarterContract('in memory', async () => {
   return {
     starter,
     stateMachineArn: STATE_MACHINE_ARN,
-    complete: async (executionArn) => starter.complete(executionArn, 'SUCCEEDED'),
+    complete: async (executionArn, end) => starter.complete(executionArn, end ?? 'SUCCEEDED'),
     failNext: (code, times) => starter.failNext(code, times),
     executionCount: async () => starter.executions.length,
   };

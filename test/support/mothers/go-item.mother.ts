@@ -1,6 +1,8 @@
-// Items exactly as the Go implementation writes them into the builds table:
-// raw AttributeValue maps, snake_case names, epoch seconds as `N`, optional
-// attributes left out when Go has nothing to say (`omitempty`).
+// Items exactly as the Go implementation writes them into the builds table
+// (DESIGN "DynamoDB facts"): raw AttributeValue maps, the attributes of Go's
+// record type with their DynamoDB types (`build_number` is S, the timestamps
+// are N in epoch seconds), and every attribute tagged `omitempty`, so an
+// empty string or a zero number is left out of the item.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { BuildStatus } from '../../../src/index.js';
 
@@ -9,46 +11,92 @@ export type RawItem = Record<string, AttributeValue>;
 /** 2026-01-01T00:00:00Z in epoch seconds, the unit Go writes (`time.Now().Unix()`). */
 export const GO_EPOCH_SECONDS = 1_767_225_600;
 
-export interface GoBuildItemFields {
+/** Every attribute of Go's build record with its AttributeValue type. */
+export const GO_BUILD_ITEM_TYPES = {
+  pk: 'S',
+  sk: 'S',
+  repo: 'S',
+  env: 'S',
+  build_number: 'S',
+  branch: 'S',
+  version: 'S',
+  commit_hash: 'S',
+  status: 'S',
+  stack_name: 'S',
+  execution_arn: 'S',
+  error_msg: 'S',
+  created_at: 'N',
+  updated_at: 'N',
+  finished_at: 'N',
+} as const;
+
+export type GoBuildAttribute = keyof typeof GO_BUILD_ITEM_TYPES;
+
+/** The fields of Go's build record; `""` and `0` are Go's zero values, which `omitempty` leaves out. */
+export interface GoBuildRecord {
   repo: string;
   env: string;
   sk: string;
-  status?: BuildStatus;
-  branch?: string;
-  version?: string;
-  commitHash?: string;
-  buildNumber?: number;
-  stackName?: string;
-  executionArn?: string;
-  errorMsg?: string;
-  createdAt?: number;
-  updatedAt?: number;
-  finishedAt?: number;
+  buildNumber: string;
+  branch: string;
+  version: string;
+  commitHash: string;
+  status: BuildStatus | '';
+  stackName: string;
+  executionArn: string;
+  errorMsg: string;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number;
 }
 
 /**
- * A build item as Go writes it. Optional attributes appear only when given,
- * as Go's `omitempty` leaves them out.
+ * A build item as Go's create writes it, then as its later updates leave it:
+ * `version` is `{build_number}.{commit_hash}`, `stack_name` is `{env}-{repo}`,
+ * `created_at = updated_at`. Give a field `""` or `0` to have Go leave it out.
  */
-export function aGoBuildItem(fields: GoBuildItemFields): RawItem {
+export function aGoBuildItem(fields: Partial<GoBuildRecord> & Pick<GoBuildRecord, 'repo' | 'env' | 'sk'>): RawItem {
+  const buildNumber = fields.buildNumber ?? '123';
+  const commitHash = fields.commitHash ?? 'abc123';
   const createdAt = fields.createdAt ?? GO_EPOCH_SECONDS;
-  const item: RawItem = {
-    pk: { S: `${fields.repo}/${fields.env}` },
-    sk: { S: fields.sk },
-    repo: { S: fields.repo },
-    env: { S: fields.env },
-    branch: { S: fields.branch ?? 'main' },
-    version: { S: fields.version ?? '1.2.3' },
-    commit_hash: { S: fields.commitHash ?? 'abc123' },
-    status: { S: fields.status ?? 'PENDING' },
-    created_at: { N: String(createdAt) },
-    updated_at: { N: String(fields.updatedAt ?? createdAt) },
-  };
-  if (fields.buildNumber !== undefined) item.build_number = { N: String(fields.buildNumber) };
-  if (fields.stackName !== undefined) item.stack_name = { S: fields.stackName };
-  if (fields.executionArn !== undefined) item.execution_arn = { S: fields.executionArn };
-  if (fields.errorMsg !== undefined) item.error_msg = { S: fields.errorMsg };
-  if (fields.finishedAt !== undefined) item.finished_at = { N: String(fields.finishedAt) };
+  return goItemOf({
+    branch: 'main',
+    version: `${buildNumber}.${commitHash}`,
+    status: 'PENDING',
+    stackName: `${fields.env}-${fields.repo}`,
+    executionArn: '',
+    errorMsg: '',
+    finishedAt: 0,
+    ...fields,
+    buildNumber,
+    commitHash,
+    createdAt,
+    updatedAt: fields.updatedAt ?? createdAt,
+  });
+}
+
+/** Exactly the item Go marshals from a record: empty strings and zero numbers left out (`omitempty`). */
+export function goItemOf(record: GoBuildRecord): RawItem {
+  const item: RawItem = { pk: { S: `${record.repo}/${record.env}` }, sk: { S: record.sk } };
+  const strings: Array<[GoBuildAttribute, string]> = [
+    ['repo', record.repo],
+    ['env', record.env],
+    ['build_number', record.buildNumber],
+    ['branch', record.branch],
+    ['version', record.version],
+    ['commit_hash', record.commitHash],
+    ['status', record.status],
+    ['stack_name', record.stackName],
+    ['execution_arn', record.executionArn],
+    ['error_msg', record.errorMsg],
+  ];
+  for (const [name, value] of strings) if (value !== '') item[name] = { S: value };
+  const numbers: Array<[GoBuildAttribute, number]> = [
+    ['created_at', record.createdAt],
+    ['updated_at', record.updatedAt],
+    ['finished_at', record.finishedAt],
+  ];
+  for (const [name, value] of numbers) if (value !== 0) item[name] = { N: String(value) };
   return item;
 }
 
