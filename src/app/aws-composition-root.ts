@@ -49,6 +49,7 @@ export function createAwsContainer(options: AwsContainerOptions): Container {
     buildRepository: new DynamoDbBuildRepository({
       client: DynamoDBDocumentClient.from(dynamodb),
       tableName: options.tableName,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
     }),
     executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn: options.stateMachineArn }),
     executionInspector: new SfnExecutionInspector({ client: stepFunctions, stateMachineArn: options.stateMachineArn }),

@@ -1,9 +1,10 @@
 export { createContainer, type ContainerOptions } from './composition-root.js';
 export { TOKENS } from './di-tokens.js';
-export { Orchestrator, type StartExecutionOptions } from './orchestrator.service.js';
+export { Orchestrator, type ExecutionStartResult, type StartExecutionOptions } from './orchestrator.service.js';
 export {
   ReconcileExecutionService,
   type ReconcileOutcome,
+  type SweepFailure,
   type SweepOptions,
   type SweepSummary,
 } from './reconcile-execution.service.js';

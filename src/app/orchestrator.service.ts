@@ -1,19 +1,41 @@
 import { inject, injectable } from 'inversify';
 import {
+  IllegalTransitionError,
   buildIdOf,
   buildKeyOf,
   executionName,
   parseStepFunctionInput,
   serializeStepFunctionInput,
+  type BuildKey,
+  type BuildStatus,
   type StepFunctionInput,
 } from '../domain/index.js';
-import type { BuildRepository, Clock, ExecutionStarter, Logger } from '../ports/index.js';
+import type { BuildRepository, ClosedExecution, Clock, ExecutionStarter, Logger } from '../ports/index.js';
 import { TOKENS } from './di-tokens.js';
+import { completionOfExecution } from './execution-completion.js';
 
 export interface StartExecutionOptions {
   /** X-Ray trace header passed to Step Functions. */
   readonly traceHeader?: string;
 }
+
+/** What starting a build's execution did. */
+export interface ExecutionStartResult {
+  readonly executionArn: string;
+  /**
+   * - `running`: the build's execution runs (started now or before); the build records it.
+   * - `ended`: the execution that holds the build's name had already closed
+   *   (the item was deleted and put back, restored...): the build records how
+   *   it ended, never `IN_PROGRESS`, and a new build is needed to deploy again.
+   */
+  readonly outcome: 'running' | 'ended';
+  /** The build's status after the call. */
+  readonly status: BuildStatus;
+}
+
+/** Why a build whose execution closed long ago cannot simply run again. */
+const NEW_BUILD_NEEDED =
+  'this build already ran: Step Functions keeps an execution name for 90 days after it closes, so create a new build to deploy again';
 
 /**
  * Starts the one Step Functions execution of a build and records it.
@@ -55,6 +77,14 @@ export class Orchestrator {
    * @throws BuildNotFoundError | IllegalTransitionError from the repository.
    */
   async startExecution(input: StepFunctionInput, options: StartExecutionOptions = {}): Promise<string> {
+    return (await this.start(input, options)).executionArn;
+  }
+
+  /**
+   * {@link startExecution}, telling also whether the execution runs or had
+   * already ended, and the build's status after the call.
+   */
+  async start(input: StepFunctionInput, options: StartExecutionOptions = {}): Promise<ExecutionStartResult> {
     const valid = parseStepFunctionInput(input);
     const key = buildKeyOf(valid);
     const buildId = buildIdOf(key);
@@ -65,6 +95,7 @@ export class Orchestrator {
       input: serializeStepFunctionInput(valid),
       ...(options.traceHeader === undefined ? {} : { traceHeader: options.traceHeader }),
     });
+    if (started.closed) return this.recordClosed(key, started.executionArn, started.closed);
     const record = await this.builds.recordStart(key, started.executionArn, this.clock.now());
 
     this.logger.info('Execution recorded', {
@@ -75,6 +106,34 @@ export class Orchestrator {
       status: record.status,
       alreadyStarted: started.alreadyStarted,
     });
-    return record.executionArn;
+    return { executionArn: record.executionArn, outcome: 'running', status: record.status };
+  }
+
+  /**
+   * The build's execution had already closed: record how it ended first
+   * (`PENDING | IN_PROGRESS -> SUCCESS | FAILED`), then attach its ARN, so the
+   * build is never seen `IN_PROGRESS` for an execution that is over.
+   */
+  private async recordClosed(key: BuildKey, executionArn: string, closed: ClosedExecution): Promise<ExecutionStartResult> {
+    const ended = completionOfExecution(closed);
+    const completion = ended.status === 'FAILED' ? { ...ended, errorMsg: `${ended.errorMsg}; ${NEW_BUILD_NEEDED}` } : ended;
+    const now = this.clock.now();
+    let status: BuildStatus;
+    try {
+      status = (await this.builds.recordCompletion(key, completion, now)).status;
+    } catch (error) {
+      if (!(error instanceof IllegalTransitionError)) throw error;
+      status = error.existing.status;
+    }
+    await this.builds.recordStart(key, executionArn, now).catch((error: unknown) => {
+      if (!(error instanceof IllegalTransitionError)) throw error;
+    });
+    this.logger.warn('Build not started: its execution had already ended', {
+      buildId: buildIdOf(key),
+      executionArn,
+      executionStatus: closed.status,
+      status,
+    });
+    return { executionArn, outcome: 'ended', status };
   }
 }

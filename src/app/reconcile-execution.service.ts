@@ -4,11 +4,13 @@ import {
   IllegalTransitionError,
   buildIdOf,
   buildKeyOfSerializedInput,
+  completionEffect,
   isTerminal,
   type BuildKey,
   type BuildStatus,
   type Completion,
 } from '../domain/index.js';
+import { completionOfExecution, isClosed, isOwnExecution, notOwnReason } from './execution-completion.js';
 import type { BuildRepository, Clock, ExecutionDescription, ExecutionInspector, Logger } from '../ports/index.js';
 import { TOKENS } from './di-tokens.js';
 
@@ -30,10 +32,19 @@ export interface SweepOptions {
   readonly maxExecutions?: number;
 }
 
+/** An execution a sweep could not reconcile; the sweep went on to the next one. */
+export interface SweepFailure {
+  readonly executionArn: string;
+  readonly error: string;
+}
+
 export interface SweepSummary {
   readonly examined: number;
   readonly completed: number;
+  /** Executions whose reconciliation threw (logged with their ARN); the next sweep tries them again. */
+  readonly failed: number;
   readonly outcomes: readonly ReconcileOutcome[];
+  readonly failures: readonly SweepFailure[];
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -75,13 +86,22 @@ export class ReconcileExecutionService {
     const since = new Date(this.clock.now().getTime() - (options.lookbackMs ?? DAY_MS));
     const recent = await this.executions.listStartedSince(since, options.maxExecutions ?? 1000);
     const outcomes: ReconcileOutcome[] = [];
+    const failures: SweepFailure[] = [];
     for (const summary of recent) {
       if (!isClosed(summary)) continue;
-      outcomes.push(await this.reconcile(summary.executionArn));
+      // Each execution on its own: one bad build or execution never stops the sweep.
+      try {
+        outcomes.push(await this.reconcile(summary.executionArn));
+      } catch (error) {
+        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        this.logger.error('Execution not reconciled; the next sweep tries again', { executionArn: summary.executionArn, error: message });
+        failures.push({ executionArn: summary.executionArn, error: message });
+      }
     }
     const completed = outcomes.filter((outcome) => outcome.outcome === 'completed').length;
-    this.logger.info('Sweep done', { since: since.toISOString(), examined: recent.length, completed });
-    return { examined: recent.length, completed, outcomes };
+    const failed = failures.length;
+    this.logger.info('Sweep done', { since: since.toISOString(), examined: recent.length, completed, failed });
+    return { examined: recent.length, completed, failed, outcomes, failures };
   }
 
   private async reconcileDescribed(execution: ExecutionDescription): Promise<ReconcileOutcome> {
@@ -91,11 +111,16 @@ export class ReconcileExecutionService {
     const buildId = buildIdOf(key);
     const build = await this.builds.get(key);
     if (!build) return { outcome: 'not-a-build', reason: `build ${buildId} does not exist` };
+    if (!isOwnExecution(key, build, execution.executionArn)) {
+      return { outcome: 'not-a-build', reason: notOwnReason(key, execution.executionArn) };
+    }
 
-    const completion = completionOf(execution);
+    const completion = completionOfExecution(execution);
     // The usual case, a build that already records its end and its execution, costs one read.
     if (isTerminal(build.status) && build.executionArn === execution.executionArn) {
-      return { outcome: build.status === completion.status ? 'already-completed' : 'refused', buildId, status: build.status };
+      const effect = completionEffect(build, completion);
+      if (effect.kind === 'unchanged') return { outcome: 'already-completed', buildId, status: build.status };
+      if (effect.kind === 'illegal') return { outcome: 'refused', buildId, status: build.status };
     }
     const now = this.clock.now();
     const outcome = await this.complete(key, completion, now);
@@ -127,12 +152,3 @@ export class ReconcileExecutionService {
   }
 }
 
-function isClosed(execution: ExecutionDescription): boolean {
-  return execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE';
-}
-
-function completionOf(execution: ExecutionDescription): Completion {
-  if (execution.status === 'SUCCEEDED') return { status: 'SUCCESS' };
-  const details = [execution.error, execution.cause].filter((part) => part !== undefined && part !== '').join(': ');
-  return { status: 'FAILED', errorMsg: `execution ${execution.status}${details ? `: ${details}` : ''}` };
-}

@@ -1,12 +1,25 @@
 import { inject, injectable } from 'inversify';
-import { IllegalTransitionError, buildIdOf, type BuildKey, type BuildStatus, type Completion } from '../domain/index.js';
+import {
+  BuildNotFoundError,
+  IllegalTransitionError,
+  buildIdOf,
+  type BuildKey,
+  type BuildStatus,
+  type Completion,
+} from '../domain/index.js';
 import type { BuildRepository, Clock, CompletionRecord, Logger } from '../ports/index.js';
 import { TOKENS } from './di-tokens.js';
+import { isOwnExecution, notOwnReason } from './execution-completion.js';
 
 export type CompletionResult =
   | CompletionRecord
   /** The build had already ended otherwise; first writer wins and nothing changed. */
-  | { readonly outcome: 'refused'; readonly status: BuildStatus; readonly reason: string };
+  | { readonly outcome: 'refused'; readonly status: BuildStatus; readonly reason: string }
+  /**
+   * The reporting execution is not the build's own (an operator's manual run
+   * with the same input...): nothing changed; `status` is the build's.
+   */
+  | { readonly outcome: 'not-a-build'; readonly status: BuildStatus; readonly reason: string };
 
 /**
  * The update-build-status use case: record how a build's execution ended.
@@ -28,12 +41,23 @@ export class RecordCompletionService {
   ) {}
 
   /**
-   * @param executionArn The reporting execution, when the caller knows it: a
-   *   build whose start was never recorded (a crash between the start and its
-   *   write) still gains it.
+   * @param executionArn The reporting execution, when the caller knows it. It
+   *   must be the build's own (its derived name, or the ARN the build
+   *   records), or nothing changes (`not-a-build`). A build whose start was
+   *   never recorded (a crash between the start and its write) gains it.
    */
   async record(key: BuildKey, completion: Completion, executionArn?: string): Promise<CompletionResult> {
     const buildId = buildIdOf(key);
+    if (executionArn !== undefined && !isOwnExecution(key, undefined, executionArn)) {
+      // Not the derived name: only the ARN the build records makes it the build's own.
+      const build = await this.builds.get(key);
+      if (!build) throw new BuildNotFoundError(key);
+      if (!isOwnExecution(key, build, executionArn)) {
+        const reason = notOwnReason(key, executionArn);
+        this.logger.warn('Build completion ignored: reported by another execution', { buildId, executionArn, status: build.status });
+        return { outcome: 'not-a-build', status: build.status, reason };
+      }
+    }
     try {
       const now = this.clock.now();
       const record = await this.builds.recordCompletion(key, completion, now);

@@ -2,18 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import {
   BuildNotFoundError,
-  IllegalTransitionError,
   PermanentExecutionStartError,
   TransientExecutionStartError,
   ValidationError,
   boundErrorMessage,
   buildIdOf,
   executionInputFor,
-  type Build,
   type BuildKey,
   type BuildStatus,
 } from '../domain/index.js';
-import type { BuildRepository, Clock, Logger } from '../ports/index.js';
+import type { BuildRepository, Clock, Logger, StartClaim } from '../ports/index.js';
 import { TOKENS } from './di-tokens.js';
 import { Orchestrator } from './orchestrator.service.js';
 
@@ -22,7 +20,13 @@ export type TriggerOutcome =
   /** The build is no longer PENDING (or is gone): a redelivery, nothing to start. */
   | { readonly outcome: 'skipped'; readonly status?: BuildStatus; readonly executionArn?: string }
   /** A permanent error: the build was recorded FAILED with this reason. */
-  | { readonly outcome: 'failed'; readonly reason: string };
+  | { readonly outcome: 'failed'; readonly reason: string }
+  /**
+   * The execution that holds the build's name had already closed (its item
+   * was deleted and put back, restored...): the build now records how it
+   * ended, and a new build is needed to deploy again.
+   */
+  | { readonly outcome: 'ended'; readonly executionArn: string; readonly status: BuildStatus };
 
 export interface TriggerOptions {
   /** The artifacts bucket; the key is `{repo}/{branch}/{version}`. */
@@ -60,10 +64,22 @@ export class TriggerBuildService {
     @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {}
 
-  async trigger(build: Build, options: TriggerOptions): Promise<TriggerOutcome> {
+  /**
+   * Starts the build as the table holds it now: only its key is taken from
+   * `build`, so a stale or odd stream image never decides what is deployed.
+   * A build whose item does not read as a build is recorded `FAILED` with the
+   * reason while it is still `PENDING`.
+   */
+  async trigger(build: BuildKey, options: TriggerOptions): Promise<TriggerOutcome> {
     const buildId = buildIdOf(build);
     const attempt = randomUUID();
-    const claim = await this.builds.claimStart(build, attempt, this.clock.now());
+    let claim: StartClaim;
+    try {
+      claim = await this.builds.claimStart(build, attempt, this.clock.now());
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return this.recordUnreadable(build, error);
+    }
     if (!claim.claimed) {
       const current = claim.build;
       this.logger.info('Build not started: it is no longer PENDING', { buildId, status: current?.status ?? 'deleted' });
@@ -74,15 +90,22 @@ export class TriggerBuildService {
       };
     }
     try {
-      const executionArn = await this.orchestrator.startExecution(
+      const started = await this.orchestrator.start(
         executionInputFor(claim.build, options.s3Bucket),
         options.traceHeader === undefined ? {} : { traceHeader: options.traceHeader },
       );
-      return { outcome: 'started', executionArn };
+      if (started.outcome === 'ended') return { outcome: 'ended', executionArn: started.executionArn, status: started.status };
+      return { outcome: 'started', executionArn: started.executionArn };
     } catch (error) {
       if (!(error instanceof PermanentExecutionStartError || error instanceof ValidationError)) throw error;
       return this.recordStartFailure(build, attempt, error);
     }
+  }
+
+  /** The build's item does not read as a build: it can never start. */
+  private async recordUnreadable(key: BuildKey, error: ValidationError): Promise<TriggerOutcome> {
+    const reason = boundErrorMessage(`The build record is invalid: ${error.message}`);
+    return (await this.failUnstartable(key, reason)) === 'failed' ? { outcome: 'failed', reason } : { outcome: 'skipped' };
   }
 
   /**
@@ -107,19 +130,28 @@ export class TriggerBuildService {
   }
 
   /**
-   * Records a build that can never start (a permanent error, an invalid
-   * record) as `FAILED` with the reason. Returns the reason as recorded.
+   * Records a build whose record can never start (it does not read as a
+   * build) as `FAILED` with the reason, only while it is still `PENDING`: a
+   * stale or redelivered record never fails a build that was started or has
+   * ended. Returns the reason as recorded.
    */
   async markUnstartable(key: BuildKey, reason: string): Promise<string> {
-    const buildId = buildIdOf(key);
     const errorMsg = boundErrorMessage(reason);
-    try {
-      await this.builds.recordCompletion(key, { status: 'FAILED', errorMsg }, this.clock.now());
-      this.logger.error('Build cannot start; recorded FAILED', { buildId, reason: errorMsg });
-    } catch (error) {
-      if (!(error instanceof IllegalTransitionError || error instanceof BuildNotFoundError)) throw error;
-      this.logger.warn('Build cannot start and could not be marked FAILED', { buildId, reason: errorMsg, why: error.message });
-    }
+    await this.failUnstartable(key, errorMsg);
     return errorMsg;
+  }
+
+  private async failUnstartable(key: BuildKey, reason: string): Promise<'failed' | 'superseded' | 'missing'> {
+    const buildId = buildIdOf(key);
+    try {
+      const { outcome } = await this.builds.recordUnstartable(key, reason, this.clock.now());
+      if (outcome === 'failed') this.logger.error('Build cannot start; recorded FAILED', { buildId, reason });
+      else this.logger.warn('Build cannot start but is no longer PENDING; left as it is', { buildId, reason });
+      return outcome;
+    } catch (error) {
+      if (!(error instanceof BuildNotFoundError)) throw error;
+      this.logger.warn('Build cannot start and no longer exists', { buildId, reason });
+      return 'missing';
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Orchestrator, ReconcileExecutionService } from '../../src/index.js';
+import { Orchestrator, ReconcileExecutionService, executionName } from '../../src/index.js';
 import { aNewBuild, anInputFor } from '../support/mothers/build.mother.js';
 import { anInMemoryContainer } from '../support/in-memory-container.js';
 
@@ -40,7 +40,7 @@ describe('ReconcileExecutionService', () => {
     const build = aNewBuild();
     await world.buildRepository.create(build);
     const { executionArn } = await world.executionStarter.start({
-      name: 'crashed-before-write',
+      name: executionName(build),
       input: JSON.stringify({ repo: build.repo, env: build.env, sk: build.sk }),
     });
     world.executionStarter.complete(executionArn, 'SUCCEEDED');

@@ -11,7 +11,7 @@ export interface BuildView {
   readonly branch: string;
   readonly version: string;
   readonly commitHash: string;
-  readonly buildNumber?: number;
+  readonly buildNumber?: string;
   readonly stackName?: string;
   readonly executionArn?: string;
   readonly errorMsg?: string;

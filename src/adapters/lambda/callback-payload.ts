@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ValidationError, buildKeySchema, parseWith, type BuildKey, type Completion } from '../../domain/index.js';
+import { ValidationError, parseWith, recordedBuildKeySchema, type BuildKey, type Completion } from '../../domain/index.js';
 
 /**
  * What the deployment state machine sends when it ends, in the Go
@@ -16,7 +16,8 @@ export interface CallbackPayload {
   readonly execution_arn?: string;
 }
 
-const callbackPayloadSchema = buildKeySchema.extend({
+// The build is addressed as recorded: Go may have started a build whose key a new build may not have.
+const callbackPayloadSchema = recordedBuildKeySchema.extend({
   status: z.enum(['SUCCESS', 'FAILED'], { error: 'must be "SUCCESS" or "FAILED"' }),
   error_msg: z.string({ error: 'must be a string when present' }).optional(),
   execution_arn: z

@@ -1,7 +1,6 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { ValidationError, buildIdOf, parseBuildKey, type Build, type BuildKey } from '../../domain/index.js';
+import { ValidationError, parseRecordedBuildKey, type BuildKey } from '../../domain/index.js';
 import { isLatestPointerPartition } from '../dynamodb/build-item.mapper.js';
-import { buildFromImage } from './stream-image.js';
 
 /** What a stream record asks of trigger-build. */
 export type StreamWork =
@@ -9,9 +8,8 @@ export type StreamWork =
   | { readonly kind: 'ignore'; readonly reason: string }
   /** Names no build, so there is nothing to start or to mark FAILED. */
   | { readonly kind: 'unidentifiable'; readonly reason: string }
-  /** A build whose record can never be started: it should become FAILED. */
-  | { readonly kind: 'invalid'; readonly key: BuildKey; readonly reason: string }
-  | { readonly kind: 'trigger'; readonly build: Build };
+  /** A new build: start it as the table holds it. */
+  | { readonly kind: 'trigger'; readonly key: BuildKey };
 
 /**
  * The record's item, as a grouping key: records with the same key must be
@@ -22,7 +20,14 @@ export function itemKeyOf(record: DynamoDBRecord): string | undefined {
   return pk === undefined || sk === undefined ? undefined : JSON.stringify([pk, sk]);
 }
 
-/** Classifies a stream record. Never throws for bad input: every defect is a {@link StreamWork}. */
+/**
+ * Classifies a stream record. Never throws for bad input: every defect is a
+ * {@link StreamWork}.
+ *
+ * An INSERT only says which build is new: the build is read from the table
+ * when it is claimed, so a stale, redelivered or odd image never decides
+ * what is deployed, and the stream view type may be `KEYS_ONLY`.
+ */
 export function parseStreamRecord(record: DynamoDBRecord): StreamWork {
   if (record.eventName !== 'INSERT') {
     return { kind: 'ignore', reason: `${record.eventName ?? 'an unnamed'} event does not create a build` };
@@ -33,26 +38,7 @@ export function parseStreamRecord(record: DynamoDBRecord): StreamWork {
 
   const key = buildKeyOf(pk, sk);
   if ('reason' in key) return { kind: 'unidentifiable', reason: key.reason };
-
-  const image = record.dynamodb?.NewImage;
-  if (image === undefined) {
-    return { kind: 'invalid', key, reason: 'The stream record has no NewImage: the stream view type must include new images' };
-  }
-  let build: Build;
-  try {
-    build = buildFromImage(image);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    return { kind: 'invalid', key, reason: `The build record is invalid: ${error.message}` };
-  }
-  if (buildIdOf(build) !== buildIdOf(key)) {
-    return {
-      kind: 'invalid',
-      key,
-      reason: `The build record is invalid: its repo, env and sk (${buildIdOf(build)}) do not match its pk and sk`,
-    };
-  }
-  return { kind: 'trigger', build };
+  return { kind: 'trigger', key };
 }
 
 function keysOf(record: DynamoDBRecord): { pk?: string; sk?: string } {
@@ -60,12 +46,17 @@ function keysOf(record: DynamoDBRecord): { pk?: string; sk?: string } {
   return { pk: keys?.pk?.S, sk: keys?.sk?.S };
 }
 
-/** A build's `pk` is `{repo}/{env}`; neither part may contain `/`. */
+/**
+ * A build's `pk` is `{repo}/{env}`, split at its first `/`. The key only has
+ * to address the item (see `parseRecordedBuildKey`): whether the build can be
+ * deployed is decided when it is started, and a build that cannot be is
+ * recorded FAILED with the reason, never left PENDING.
+ */
 function buildKeyOf(pk: string, sk: string): BuildKey | { reason: string } {
-  const match = /^([^/]*)\/([^/]*)$/.exec(pk);
-  if (!match) return { reason: `pk "${pk}" is not "{repo}/{env}"` };
+  const slash = pk.indexOf('/');
+  if (slash < 0) return { reason: `pk "${pk}" is not "{repo}/{env}"` };
   try {
-    return parseBuildKey({ repo: match[1], env: match[2], sk });
+    return parseRecordedBuildKey({ repo: pk.slice(0, slash), env: pk.slice(slash + 1), sk });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     return { reason: `pk "${pk}" and sk "${sk}" name no build: ${error.message}` };

@@ -13,7 +13,7 @@ export interface SweeperHandlerDeps {
   readonly maxExecutions?: number;
 }
 
-export type SweeperResult = Pick<SweepSummary, 'examined' | 'completed'>;
+export type SweeperResult = Pick<SweepSummary, 'examined' | 'completed' | 'failed'>;
 
 export type SweeperHandler = (event?: ScheduledEvent) => Promise<SweeperResult>;
 
@@ -44,10 +44,10 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
   const reconciler = reconcilerOf(deps.container);
 
   return async () => {
-    const { examined, completed } = await reconciler.sweep({
+    const { examined, completed, failed } = await reconciler.sweep({
       ...(lookbackMs === undefined ? {} : { lookbackMs }),
       ...(maxExecutions === undefined ? {} : { maxExecutions }),
     });
-    return { examined, completed };
+    return { examined, completed, failed };
   };
 }

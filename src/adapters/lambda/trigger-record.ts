@@ -1,6 +1,6 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { TriggerBuildService, TriggerOutcome } from '../../app/index.js';
-import { IllegalTransitionError, OrchestratorError, buildIdOf, type Build } from '../../domain/index.js';
+import { IllegalTransitionError, OrchestratorError, buildIdOf, type BuildKey } from '../../domain/index.js';
 import type { LogAttributes, Logger } from '../../ports/index.js';
 import { parseStreamRecord } from './stream-record.js';
 
@@ -15,7 +15,7 @@ export interface TriggerRecordDeps {
  * answers: done (`true`), or deliver again (`false`).
  *
  * Done: ignored records, started or skipped builds, builds recorded FAILED
- * (permanent start errors, invalid images), records that name no build, and
+ * (permanent start errors, items that do not read as builds), records that name no build, and
  * refused transitions (a redelivery would be refused the same way). Deliver
  * again: anything else thrown (transient start errors, DynamoDB errors): the
  * build stays PENDING.
@@ -34,13 +34,9 @@ export function createRecordProcessor(deps: TriggerRecordDeps): (record: DynamoD
         case 'unidentifiable':
           logger.error('Record skipped: it names no build', { ...context, reason: work.reason });
           return true;
-        case 'invalid':
-          buildId = buildIdOf(work.key);
-          await trigger.markUnstartable(work.key, work.reason);
-          return true;
         case 'trigger':
-          buildId = buildIdOf(work.build);
-          logOutcome(logger, work.build, await trigger.trigger(work.build, { s3Bucket }), context);
+          buildId = buildIdOf(work.key);
+          logOutcome(logger, work.key, await trigger.trigger(work.key, { s3Bucket }), context);
           return true;
       }
     } catch (error) {
@@ -54,10 +50,11 @@ export function createRecordProcessor(deps: TriggerRecordDeps): (record: DynamoD
   };
 }
 
-function logOutcome(logger: Logger, build: Build, outcome: TriggerOutcome, context: LogAttributes): void {
+function logOutcome(logger: Logger, build: BuildKey, outcome: TriggerOutcome, context: LogAttributes): void {
   const attributes = { ...context, buildId: buildIdOf(build), ...outcome };
   // A failed start was already logged as an error, with its reason, when the build was marked FAILED.
   if (outcome.outcome === 'failed') logger.info('Build recorded FAILED', attributes);
+  else if (outcome.outcome === 'ended') logger.warn('Build not started: its execution had already ended', attributes);
   else logger.info(outcome.outcome === 'started' ? 'Build started' : 'Build skipped', attributes);
 }
 

@@ -50,6 +50,7 @@ export class SfnExecutionInspector implements ExecutionInspector {
         input: execution.input,
         error: execution.error,
         cause: execution.cause,
+        redriveCount: execution.redriveCount,
       });
     } catch (error) {
       if (error instanceof ExecutionDoesNotExist) return undefined;

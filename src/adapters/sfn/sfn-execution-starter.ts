@@ -4,6 +4,7 @@ import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   StartExecutionCommand,
+  type DescribeExecutionCommandOutput,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,7 +19,8 @@ import {
   ExecutionStartError,
   type StateMachineArn,
 } from '../../domain/index.js';
-import type { ExecutionStarter, StartExecutionRequest, StartedExecution } from '../../ports/index.js';
+import type { ClosedExecution, ExecutionStarter, StartExecutionRequest, StartedExecution } from '../../ports/index.js';
+import { withoutUndefined } from '../without-undefined.js';
 
 export interface SfnExecutionStarterOptions {
   /** An `SFNClient` you own and configure (region, retries, tracing). */
@@ -45,7 +47,10 @@ const RETRIED_HERE = new Set(['ExecutionLimitExceeded', 'KmsThrottlingException'
  * the existing execution is this build's.
  *
  * Only STANDARD state machines are supported (EXPRESS executions are not
- * idempotent by name): the type is checked once, on the first start.
+ * idempotent by name): the type is checked until one check succeeds. When
+ * the check or the start fails permanently because of the state machine
+ * (deleting, gone, KMS...), an execution an earlier attempt started is looked
+ * for first: a build whose execution runs is never reported as failed.
  *
  * IAM: `states:StartExecution` and `states:DescribeStateMachine` on the state
  * machine, `states:DescribeExecution` on its executions
@@ -79,7 +84,14 @@ export class SfnExecutionStarter implements ExecutionStarter {
   }
 
   async start(request: StartExecutionRequest): Promise<StartedExecution> {
-    await this.ensureStandard();
+    try {
+      await this.ensureStandard();
+    } catch (error) {
+      // A cold start after a crash between an earlier start and its record must
+      // not fail a build whose execution runs: look for it first.
+      if (error instanceof PermanentExecutionStartError) return this.startedEarlier(request, error);
+      throw error;
+    }
     for (let attempt = 1; ; attempt += 1) {
       try {
         const { executionArn } = await this.client.send(
@@ -119,15 +131,19 @@ export class SfnExecutionStarter implements ExecutionStarter {
     }
   }
 
-  /** The execution that holds the name: confirmed to exist and to belong to the same build. */
+  /**
+   * The execution that holds the name: confirmed to exist and to belong to
+   * the same build, and reported closed when it has already ended.
+   */
   private async existingExecution(request: StartExecutionRequest): Promise<StartedExecution> {
     const executionArn = executionArnFor(this.stateMachine, request.name);
-    let existingInput: string | undefined;
+    let described: DescribeExecutionCommandOutput;
     try {
-      ({ input: existingInput } = await this.client.send(new DescribeExecutionCommand({ executionArn })));
+      described = await this.client.send(new DescribeExecutionCommand({ executionArn }));
     } catch (error) {
       throw toStartError(error);
     }
+    const existingInput = described.input;
     const requested = buildKeyOfSerializedInput(request.input);
     const existing = existingInput === undefined ? undefined : buildKeyOfSerializedInput(existingInput);
     if (requested && (!existing || buildIdOf(existing) !== buildIdOf(requested))) {
@@ -136,13 +152,19 @@ export class SfnExecutionStarter implements ExecutionStarter {
         `execution ${executionArn} exists but runs ${existing ? `build ${buildIdOf(existing)}` : 'another input'}, not build ${buildIdOf(requested)}`,
       );
     }
-    return { executionArn, alreadyStarted: true };
+    const closed = closedExecutionOf(described);
+    return closed === undefined ? { executionArn, alreadyStarted: true } : { executionArn, alreadyStarted: true, closed };
   }
 
-  /** Checks once per instance that the state machine is STANDARD; a transient failure is tried again next time. */
+  /**
+   * Checks that the state machine is STANDARD. Only a success is kept: a
+   * failed check (the machine deleting, a KMS or network error, even an
+   * EXPRESS answer) is asked again on the next start, so one bad moment never
+   * poisons the process.
+   */
   private ensureStandard(): Promise<void> {
     this.standardCheck ??= this.describeType().catch((error: unknown) => {
-      if (!(error instanceof PermanentExecutionStartError)) this.standardCheck = undefined;
+      this.standardCheck = undefined;
       throw error;
     });
     return this.standardCheck;
@@ -168,6 +190,13 @@ export class SfnExecutionStarter implements ExecutionStarter {
 function awsErrorCode(error: unknown): string {
   const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
   return typeof name === 'string' ? name : 'UnknownError';
+}
+
+/** How a closed execution ended; `undefined` while it runs or waits to be redriven. */
+function closedExecutionOf(execution: DescribeExecutionCommandOutput): ClosedExecution | undefined {
+  const { status } = execution;
+  if (status !== 'SUCCEEDED' && status !== 'FAILED' && status !== 'TIMED_OUT' && status !== 'ABORTED') return undefined;
+  return withoutUndefined({ status, error: execution.error, cause: execution.cause });
 }
 
 function toStartError(error: unknown): ExecutionStartError {

@@ -72,7 +72,7 @@ describe('aws-deployer-orchestrator (table commands)', () => {
         cli(),
         cli('get'),
         cli('get', 'not-a-build-id'),
-        cli('get', `${scope.repo}/${scope.env}:has-dashes`),
+        cli('get', `${scope.repo}/${scope.env}:`),
         cli('complete', buildIdOf(middle), '--status', 'DONE'),
         cli('complete', buildIdOf(middle), '--json'),
         cli('list', scope.repo, scope.env, '--sort', 'asc'),

@@ -89,7 +89,7 @@ describe('sweeper handler', () => {
     clock.advance(60_000);
     const handle = createSweeperHandler({ container, lookbackMs: 10 * 60_000, maxExecutions: 100 });
 
-    await expect(handle(aScheduledEvent())).resolves.toEqual({ examined: 2, completed: 1 });
+    await expect(handle(aScheduledEvent())).resolves.toEqual({ examined: 2, completed: 1, failed: 0 });
     expect(await buildRepository.get(ended.build)).toMatchObject({ status: 'FAILED' });
     expect(await buildRepository.get(running.build)).toMatchObject({ status: 'IN_PROGRESS' });
   });
@@ -100,7 +100,7 @@ describe('sweeper handler', () => {
     executionStarter.complete(old.executionArn, 'ABORTED');
     clock.advance(2 * 60 * 60_000);
 
-    await expect(createSweeperHandler({ container, lookbackMs: 60 * 60_000 })()).resolves.toEqual({ examined: 0, completed: 0 });
+    await expect(createSweeperHandler({ container, lookbackMs: 60 * 60_000 })()).resolves.toEqual({ examined: 0, completed: 0, failed: 0 });
   });
 
   it.each([

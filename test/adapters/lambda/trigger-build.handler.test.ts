@@ -213,17 +213,16 @@ describe('trigger-build handler', () => {
     });
 
     it.each([
-      ['a missing attribute', { without: ['commit_hash'] }, /commit_hash: is missing/],
-      ['a string set', { set: { version: { SS: ['1.2.3', '1.2.4'] } } }, /version: is a set/],
-      ['an integer beyond 2^53', { set: { build_number: { N: '9007199254740993' } } }, /build_number: is the number 9007199254740993, beyond 2\^53/],
-      ['a fraction beyond 2^53', { set: { created_at: { N: '123456789012345678901.5' } } }, /created_at: is the number 123456789012345678901\.5, beyond 2\^53/],
-      ['a wrong type', { set: { status: { S: 'QUEUED' } } }, /status: must be one of/],
-      ['a repo that does not match pk', { set: { repo: { S: 'otherapp' } } }, /do not match its pk and sk/],
-    ])('on an image with %s, naming the attribute', async (_, options, reason) => {
-      const { handle, executionStarter, created, statusOf, errorMsgOf } = aTriggerBuild();
-      const build = await created();
+      ['an sk that is no KSUID', { sk: '0b6f2c1e-5d8a-4c1e-9f3a-2b7d9e4c6a10' }, /Invalid sk: must be 1 to 64 letters or digits/],
+      ['a repo with a space', { repo: 'my app' }, /Invalid repo: must not contain .*whitespace/],
+      ['no commit_hash (Go leaves an empty one out)', { commitHash: '' }, /Invalid commit_hash: is absent or empty in the build record/],
+      ['no branch (Go leaves an empty one out)', { branch: '' }, /Invalid branch: is absent or empty in the build record/],
+    ])('on a build another writer recorded with %s, naming the field', async (_, fields, reason) => {
+      const { handle, buildRepository, executionStarter, statusOf, errorMsgOf } = aTriggerBuild();
+      const build = { ...aPendingBuildOf(aNewBuild()), ...fields };
+      buildRepository.seed(build);
 
-      const response = await handle(aStreamEvent(anInsertOf(build, options)));
+      const response = await handle(aStreamEvent(anInsertOf(build)));
 
       expect(response).toEqual({ batchItemFailures: [] });
       expect(executionStarter.attempts).toBe(0);
@@ -231,16 +230,34 @@ describe('trigger-build handler', () => {
       expect(await errorMsgOf(build)).toMatch(reason);
     });
 
-    it('on an INSERT without a new image', async () => {
-      const { handle, created, errorMsgOf } = aTriggerBuild();
-      const build = await created();
-      const insert = anInsertOf(build);
-      delete insert.dynamodb?.NewImage;
+  });
 
-      await handle(aStreamEvent(insert));
+  it.each([
+    ['lacks an attribute the item has', { without: ['commit_hash'] }],
+    ['holds a string set', { set: { version: { SS: ['1.2.3', '1.2.4'] } } }],
+    ['holds an integer beyond 2^53', { set: { build_number: { N: '9007199254740993' } } }],
+    ['holds a fraction beyond 2^53', { set: { created_at: { N: '123456789012345678901.5' } } }],
+    ['holds a status that is none', { set: { status: { S: 'QUEUED' } } }],
+    ['holds a repo that does not match pk', { set: { repo: { S: 'otherapp' } } }],
+  ])('starts the build as the table holds it when the image %s: an image never decides what is deployed', async (_, options) => {
+    const { handle, created, statusOf, inMemoryStarter } = aTriggerBuild();
+    const build = await created();
 
-      expect(await errorMsgOf(build)).toMatch(/no NewImage/);
-    });
+    await expect(handle(aStreamEvent(anInsertOf(build, options)))).resolves.toEqual({ batchItemFailures: [] });
+
+    expect(await statusOf(build)).toBe('IN_PROGRESS');
+    expect(JSON.parse(inMemoryStarter.executions[0]?.input ?? '{}')).toMatchObject({ commit_hash: build.commitHash, version: build.version });
+  });
+
+  it('starts a build from an INSERT without a new image (a KEYS_ONLY stream)', async () => {
+    const { handle, created, statusOf } = aTriggerBuild();
+    const build = await created();
+    const insert = anInsertOf(build);
+    delete insert.dynamodb?.NewImage;
+
+    await handle(aStreamEvent(insert));
+
+    expect(await statusOf(build)).toBe('IN_PROGRESS');
   });
 
   it('ignores unreadable attributes the build does not use, as the repository does', async () => {
@@ -255,7 +272,6 @@ describe('trigger-build handler', () => {
   it.each([
     ['no keys at all', { Keys: {}, NewImage: {} }],
     ['a pk that is not {repo}/{env}', { Keys: anImageOf({ pk: 'myapp', sk: '2HFj3kLmNoPqRsTuVwXy' }) }],
-    ['an sk that is no KSUID', { Keys: anImageOf({ pk: 'myapp/prd', sk: 'not a ksuid' }) }],
   ])('logs and skips a record with %s: there is no build to mark', async (_, dynamodb) => {
     const { handle, executionStarter, logger } = aTriggerBuild();
     const record = aStreamRecord({ eventName: 'INSERT' });

@@ -28,7 +28,7 @@ describeExecutionStarterContract('Step Functions (local endpoint)', async () => 
   return {
     starter: new SfnExecutionStarter({ client, stateMachineArn, limitExceededBaseDelayMs: 5 }),
     stateMachineArn,
-    complete: async (executionArn) => sfn.completeExecution(executionArn, { status: 'SUCCEEDED' }),
+    complete: async (executionArn, end) => sfn.completeExecution(executionArn, end ?? { status: 'SUCCEEDED' }),
     failNext: (fault, times) => sfn.injectFault({ operation: 'StartExecution', fault, times }),
     executionCount: async () => sfn.executions.length,
   };

@@ -57,6 +57,12 @@ export interface LocalStepFunctions {
    * definition, without going over the wire, and returns its ARN.
    */
   createStateMachine(name: string, type?: StateMachineType): string;
+  /**
+   * Starts an execution without going over the wire (no fault, latency or
+   * call count applies), as an operator's run from the console would, and
+   * returns its ARN.
+   */
+  startExecution(stateMachineArn: string, name: string, input: string): string;
   /** Calls received for `operation` (its protocol name, e.g. `StartExecution`), or for all operations. */
   callCount(operation?: string): number;
   /** Closes a RUNNING execution as the state machine would; throws if it is unknown or closed. */
@@ -130,6 +136,10 @@ class LocalStepFunctionsEndpoint implements LocalStepFunctions {
       roleArn: DEFAULT_ROLE_ARN,
     });
     return String(created.stateMachineArn);
+  }
+
+  startExecution(stateMachineArn: string, name: string, input: string): string {
+    return String(this.service.perform('StartExecution', { stateMachineArn, name, input }).executionArn);
   }
 
   callCount(operation?: string): number {

@@ -17,8 +17,11 @@ const FORBIDDEN_NAME_CHARACTERS = new Set('<>{}[]?*"#%\\^|~$&,;:/`');
 
 /**
  * Why `name` is not a valid Step Functions name, or `undefined` when it is.
- * Rules: 1 to 80 characters, no whitespace, none of `< > { } [ ] ? * " # % \ ^ | ~ $ & , ; : /`
- * or the backtick, and no control characters (U+0000-001F, U+007F-009F).
+ * Rules (the current StartExecution API reference): 1 to 80 characters, no
+ * whitespace, none of `< > { } [ ] ? * " # % \ ^ | ~ $ & , ; : /` or the
+ * backtick, no control characters (U+0000-001F, U+007F-009F), no surrogates
+ * (U+D800-DFFF, so nothing outside the Basic Multilingual Plane) and neither
+ * U+FFFE nor U+FFFF.
  */
 export function describeInvalidName(name: string): string | undefined {
   const characters = Array.from(name);
@@ -33,7 +36,17 @@ export function describeInvalidName(name: string): string | undefined {
 }
 
 function isForbiddenNameCharacter(character: string): boolean {
-  return /\s/u.test(character) || isControlCharacter(character) || FORBIDDEN_NAME_CHARACTERS.has(character);
+  return (
+    /\s/u.test(character) ||
+    isControlCharacter(character) ||
+    isOutsideTheBmpOrNonCharacter(character) ||
+    FORBIDDEN_NAME_CHARACTERS.has(character)
+  );
+}
+
+function isOutsideTheBmpOrNonCharacter(character: string): boolean {
+  const codePoint = character.codePointAt(0) ?? 0;
+  return codePoint > 0xffff || (codePoint >= 0xd800 && codePoint <= 0xdfff) || codePoint === 0xfffe || codePoint === 0xffff;
 }
 
 function isControlCharacter(character: string): boolean {

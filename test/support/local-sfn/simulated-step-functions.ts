@@ -52,6 +52,9 @@ export interface ExecutionRecord {
   readonly output: string | undefined;
   readonly error: string | undefined;
   readonly cause: string | undefined;
+  /** How many times RedriveExecution ran it again. */
+  readonly redriveCount: number;
+  readonly redriveDate: Date | undefined;
 }
 
 /** How an execution ends. `output` must be a JSON text when given. */
@@ -104,6 +107,7 @@ export class SimulatedStepFunctions {
     DescribeExecution: (request) => this.describeExecution(request),
     StopExecution: (request) => this.stopExecution(request),
     ListExecutions: (request) => this.listExecutions(request),
+    RedriveExecution: (request) => this.redriveExecution(request),
   };
 
   /**
@@ -257,6 +261,8 @@ export class SimulatedStepFunctions {
       output: undefined,
       error: undefined,
       cause: undefined,
+      redriveCount: 0,
+      redriveDate: undefined,
       sequence: this.nextSequence++,
     };
     this.executionsByArn.set(executionArn, execution);
@@ -292,7 +298,29 @@ export class SimulatedStepFunctions {
       error: execution.error,
       cause: execution.cause,
       traceHeader: execution.traceHeader,
+      redriveCount: execution.redriveCount,
+      redriveDate: execution.redriveDate && epochSeconds(execution.redriveDate),
+      redriveStatus: execution.status === 'RUNNING' || execution.status === 'SUCCEEDED' ? 'NOT_REDRIVABLE' : 'REDRIVABLE',
     };
+  }
+
+  // Redrive runs a FAILED, TIMED_OUT or ABORTED STANDARD execution again from
+  // its failed state, under the same ARN: it is RUNNING again, and its
+  // redriveCount says it was redriven. The runner drives it again.
+  private redriveExecution(request: JsonObject): JsonObject {
+    const execution = this.standardExecution(requiredString(request, 'executionArn'));
+    if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') {
+      throw new SfnServiceError('ExecutionNotRedrivable', `Execution is ${execution.status}: '${execution.executionArn}'`);
+    }
+    execution.status = 'RUNNING';
+    execution.stopDate = undefined;
+    execution.output = undefined;
+    execution.error = undefined;
+    execution.cause = undefined;
+    execution.redriveCount += 1;
+    execution.redriveDate = new Date();
+    this.handToRunner(execution);
+    return { redriveDate: epochSeconds(execution.redriveDate) };
   }
 
   // Stopping an execution that has already closed changes nothing and reports when it stopped.

@@ -42,6 +42,9 @@ export const completeCommand: Command = {
         case 'refused':
           output.result(document, `${buildId} is already ${result.status}; it was not changed to ${completion.status}.\n`);
           return EXIT.FAILED;
+        case 'not-a-build':
+          output.result(document, `${buildId} was not changed: ${result.reason}.\n`);
+          return EXIT.FAILED;
       }
     };
   },

@@ -15,7 +15,7 @@ import { parseBuildIdArgument } from './build-id-argument.js';
 
 type StartOutcome =
   | { readonly outcome: 'started' | 'already-started'; readonly executionArn: string }
-  | { readonly outcome: 'failed' | 'not-started' | 'not-pending'; readonly reason: string; readonly status?: string };
+  | { readonly outcome: 'failed' | 'not-started' | 'not-pending' | 'already-ended'; readonly reason: string; readonly status?: string };
 
 export const startCommand: Command = {
   spec: {
@@ -118,6 +118,12 @@ async function startOutcome(
         return { outcome: 'started', executionArn: triggered.executionArn };
       case 'failed':
         return { outcome: 'failed', status: 'FAILED', reason: triggered.reason };
+      case 'ended':
+        return {
+          outcome: 'already-ended',
+          status: triggered.status,
+          reason: `its execution ${triggered.executionArn} had already ended; the build now records ${triggered.status}`,
+        };
       case 'skipped':
         if (triggered.status === 'IN_PROGRESS' && triggered.executionArn) {
           return { outcome: 'already-started', executionArn: triggered.executionArn };
@@ -139,6 +145,8 @@ function startFailureText(buildId: string, outcome: Extract<StartOutcome, { reas
       return `Could not start ${buildId}; it stays PENDING, try again: ${outcome.reason}\n`;
     case 'not-pending':
       return `Nothing to start: ${buildId} is ${outcome.status ?? 'not PENDING'}.\n`;
+    case 'already-ended':
+      return `Not started: ${buildId} already ran; ${outcome.reason}. Create a new build to deploy again.\n`;
   }
 }
 
