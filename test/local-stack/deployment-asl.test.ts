@@ -53,6 +53,8 @@ function anExecution(): ExecutionRecord {
     output: undefined,
     error: undefined,
     cause: undefined,
+    redriveCount: 0,
+    redriveDate: undefined,
   };
 }
 

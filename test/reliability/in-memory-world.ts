@@ -1,4 +1,5 @@
-import { buildKeyOfSerializedInput, canTransition, createContainer, type BuildKey } from '../../src/index.js';
+import type { Container } from 'inversify';
+import { buildKeyOfSerializedInput, canTransition, createContainer, pendingBuild, type BuildKey, type NewBuild } from '../../src/index.js';
 import { InMemoryBuildRepository, InMemoryExecutionInspector, InMemoryExecutionStarter, RecordingLogger } from '../../src/testing.js';
 import { FaultyBuildRepository } from '../support/faulty-build-repository.js';
 import { STATE_MACHINE_ARN } from '../support/mothers/build.mother.js';
@@ -9,12 +10,14 @@ export function anInMemoryWorld(): LifecycleWorld {
   const store = new InMemoryBuildRepository();
   const repository = new FaultyBuildRepository(store);
   const starter = new InMemoryExecutionStarter({ stateMachineArn: STATE_MACHINE_ARN });
-  const container = createContainer({
-    buildRepository: repository,
-    executionStarter: starter,
-    executionInspector: new InMemoryExecutionInspector(starter),
-    logger: new RecordingLogger(),
-  });
+  const aProcess = (): Container =>
+    createContainer({
+      buildRepository: repository,
+      executionStarter: starter,
+      executionInspector: new InMemoryExecutionInspector(starter),
+      logger: new RecordingLogger(),
+    });
+  let container = aProcess();
 
   const inject = (fault: Fault): void => {
     switch (fault) {
@@ -37,15 +40,33 @@ export function anInMemoryWorld(): LifecycleWorld {
     }
   };
 
+  // What Go's create writes: build_number (the part of version before its first dot) and stack_name.
+  const asGoCreatesIt = (build: NewBuild) =>
+    pendingBuild({ ...build, buildNumber: build.version.split('.')[0] ?? '', stackName: `${build.env}-${build.repo}` }, new Date());
+
   return {
-    container,
+    get container() {
+      return container;
+    },
     repository,
     stateMachineArn: STATE_MACHINE_ARN,
     inject,
+    createAsGo: async (build) => store.seed(asGoCreatesIt(build)),
+    reinsert: async (build) => store.seed(asGoCreatesIt(build)),
+    // Memory has no item size limit: the DynamoDB world exercises this step.
+    bloat: async () => undefined,
+    startForeignExecution: async (name, input) => (await starter.startByHand({ name, input })).executionArn,
+    coldStart: (describeFails) => {
+      // The starter stands for Step Functions itself and outlives the process; a
+      // failed check acts as a permanent start error on the next start.
+      if (describeFails) starter.failNext('KmsAccessDeniedException');
+      container = aProcess();
+    },
     endExecution: async (executionArn, status) => starter.complete(executionArn, { status, ...(status === 'SUCCEEDED' ? {} : { error: `States.${status}` }) }),
     executions: async () =>
       starter.executions.map((execution) => ({
         executionArn: execution.executionArn,
+        name: execution.name,
         build: buildKeyOfSerializedInput(execution.input),
         status: execution.status,
       })),

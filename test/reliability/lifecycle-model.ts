@@ -5,7 +5,16 @@ import {
   createTriggerBuildHandler,
   createUpdateBuildStatusHandler,
 } from '../../src/lambda.js';
-import { buildIdOf, isTerminal, type Build, type NewBuild } from '../../src/index.js';
+import {
+  TriggerBuildService,
+  buildIdOf,
+  executionInputFor,
+  executionName,
+  isTerminal,
+  serializeStepFunctionInput,
+  type Build,
+  type NewBuild,
+} from '../../src/index.js';
 import { anExecutionStatusChangeEvent, aScheduledEvent } from '../support/fixtures/eventbridge-event.mother.js';
 import { aStreamEvent, anInsertOf } from '../support/fixtures/dynamodb-stream-event.mother.js';
 import { aNewBuild, aSortKey, aUniqueScope } from '../support/mothers/build.mother.js';
@@ -20,11 +29,25 @@ export type Action =
   | { readonly type: 'finish'; readonly build: number; readonly status: ExecutionEndStatus; readonly callback: 'sent' | 'lost' }
   /** EventBridge delivers the execution's status change. */
   | { readonly type: 'event'; readonly build: number }
-  | { readonly type: 'sweep' };
+  | { readonly type: 'sweep' }
+  /** An operator deletes the build's item and puts it back as created; its INSERT is delivered again. */
+  | { readonly type: 'operator-reinsert'; readonly build: number }
+  /** An operator runs the state machine by hand with the build's input under another name; it ends, and its event is delivered. */
+  | { readonly type: 'foreign-execution'; readonly build: number; readonly status: ExecutionEndStatus }
+  /** A new process; its first DescribeStateMachine fails when `describeFails`. */
+  | { readonly type: 'cold-start'; readonly describeFails: boolean }
+  /** A person starts the build with the CLI (the trigger-build use case). */
+  | { readonly type: 'cli-start'; readonly build: number }
+  /** An old INSERT of the build comes back with an image that does not read as a build. */
+  | { readonly type: 'stale-insert'; readonly build: number }
+  /** Another writer fills the build's item to just below 400 KB. */
+  | { readonly type: 'bloat'; readonly build: number };
 
 export interface Scenario {
   /** Which of two repos each build belongs to; all share one env. Later builds have later sort keys. */
   readonly builds: readonly ('a' | 'b')[];
+  /** Whether each build was created by the Go implementation (its item as Go writes it) or by this module. */
+  readonly goWritten: readonly boolean[];
   readonly actions: readonly Action[];
   /** How each build's execution ends when the run drains. */
   readonly endings: readonly { readonly status: ExecutionEndStatus; readonly callback: 'sent' | 'lost' }[];
@@ -41,12 +64,34 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ type: fc.constant('finish' as const), build: fc.nat(3), status: ending.map((e) => e.status), callback: ending.map((e) => e.callback) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('event' as const), build: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('sweep' as const) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('operator-reinsert' as const), build: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('foreign-execution' as const), build: fc.nat(3), status: ending.map((e) => e.status) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('cold-start' as const), describeFails: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('cli-start' as const), build: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('stale-insert' as const), build: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('bloat' as const), build: fc.nat(3) }) },
 );
+
+/** Every kind of step the model plays, for reports. */
+export const STEP_KINDS = [
+  'deliver',
+  'fault',
+  'finish',
+  'event',
+  'sweep',
+  'operator-reinsert',
+  'foreign-execution',
+  'cold-start',
+  'cli-start',
+  'stale-insert',
+  'bloat',
+] as const satisfies readonly Action['type'][];
 
 export function scenarios(maxActions: number): fc.Arbitrary<Scenario> {
   return fc.array(fc.constantFrom<'a' | 'b'>('a', 'b'), { minLength: 1, maxLength: 4 }).chain((builds) =>
     fc.record({
       builds: fc.constant(builds),
+      goWritten: fc.array(fc.boolean(), { minLength: builds.length, maxLength: builds.length }),
       actions: fc.array(action, { maxLength: maxActions }),
       endings: fc.array(ending, { minLength: builds.length, maxLength: builds.length }),
     }),
@@ -69,24 +114,32 @@ export interface RunResult {
 export async function runScenario(world: LifecycleWorld, scenario: Scenario): Promise<RunResult> {
   const scope = aUniqueScope();
   const builds = scenario.builds.map((repo) => aNewBuild({ repo: `${repo}-${scope.repo}`, env: scope.env, sk: aSortKey() }));
-  for (const build of builds) await world.repository.create(build);
+  for (const [index, build] of builds.entries()) {
+    if (scenario.goWritten[index]) await world.createAsGo(build);
+    else await world.repository.create(build);
+  }
   const records = builds.map((build) => anInsertOf(build));
   const undelivered = new Set(builds.map((_, index) => index));
 
-  const trigger = createTriggerBuildHandler({ container: world.container, s3Bucket: S3_BUCKET });
-  const callback = createUpdateBuildStatusHandler({ container: world.container });
-  const statusChange = createExecutionStatusChangeHandler({ container: world.container, stateMachineArn: world.stateMachineArn });
-  const sweeper = createSweeperHandler({ container: world.container, lookbackMs: 60 * 60 * 1000 });
+  // The handlers of the current process: a cold start builds them anew.
+  const handlersOf = (container: typeof world.container) => ({
+    trigger: createTriggerBuildHandler({ container, s3Bucket: S3_BUCKET }),
+    callback: createUpdateBuildStatusHandler({ container }),
+    statusChange: createExecutionStatusChangeHandler({ container, stateMachineArn: world.stateMachineArn }),
+    sweeper: createSweeperHandler({ container, lookbackMs: 60 * 60 * 1000 }),
+    cli: container.get(TriggerBuildService),
+  });
+  let handlers = handlersOf(world.container);
 
   const deliver = async (index: number, copies: number): Promise<void> => {
     const responses = await Promise.all(
-      Array.from({ length: copies }, () => trigger(aStreamEvent(records[index]!)).catch(() => undefined)),
+      Array.from({ length: copies }, () => handlers.trigger(aStreamEvent(records[index]!)).catch(() => undefined)),
     );
     // Lambda redelivers a record while any delivery of it failed.
     if (responses.every((response) => response !== undefined && response.batchItemFailures.length === 0)) undelivered.delete(index);
   };
   const executionOf = async (index: number): Promise<WorldExecution | undefined> =>
-    (await world.executions()).find((execution) => execution.build && buildIdOf(execution.build) === buildIdOf(builds[index]!));
+    ownExecutionsOf(await world.executions(), builds[index]!)[0];
   const finish = async (index: number, status: ExecutionEndStatus, report: 'sent' | 'lost'): Promise<void> => {
     const execution = await executionOf(index);
     if (execution?.status !== 'RUNNING') return;
@@ -98,13 +151,15 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
       env: build.env,
       sk: build.sk,
       status: status === 'SUCCEEDED' ? 'SUCCESS' : 'FAILED',
-      error_msg: 'stack rolled back',
+      // Long enough not to fit an item another writer filled to the limit.
+      error_msg: `stack rolled back: ${'x'.repeat(1500)}`,
       execution_arn: execution.executionArn,
     };
     // A callback that fails is a lost callback: reconciliation must catch it.
-    await callback(payload).catch(() => undefined);
+    await handlers.callback(payload).catch(() => undefined);
   };
 
+  let foreign = 0;
   for (const step of scenario.actions) {
     const index = 'build' in step ? step.build % builds.length : 0;
     switch (step.type) {
@@ -121,12 +176,40 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
         const execution = await executionOf(index);
         if (execution) {
           const event = anExecutionStatusChangeEvent({ executionArn: execution.executionArn, stateMachineArn: world.stateMachineArn, status: execution.status as ExecutionEndStatus });
-          await statusChange(event).catch(() => undefined);
+          await handlers.statusChange(event).catch(() => undefined);
         }
         break;
       }
       case 'sweep':
-        await sweeper(aScheduledEvent()).catch(() => undefined);
+        await handlers.sweeper(aScheduledEvent()).catch(() => undefined);
+        break;
+      case 'operator-reinsert':
+        await world.reinsert(builds[index]!);
+        undelivered.add(index);
+        break;
+      case 'foreign-execution': {
+        const input = serializeStepFunctionInput(executionInputFor(builds[index]!, S3_BUCKET));
+        foreign += 1;
+        const executionArn = await world.startForeignExecution(`manual-run-${foreign}`, input);
+        await world.endExecution(executionArn, step.status);
+        const event = anExecutionStatusChangeEvent({ executionArn, stateMachineArn: world.stateMachineArn, status: step.status });
+        await handlers.statusChange(event).catch(() => undefined);
+        break;
+      }
+      case 'cold-start':
+        world.coldStart(step.describeFails);
+        handlers = handlersOf(world.container);
+        break;
+      case 'cli-start': {
+        const build = await world.repository.get(builds[index]!).catch(() => undefined);
+        if (build) await handlers.cli.trigger(build, { s3Bucket: S3_BUCKET }).catch(() => undefined);
+        break;
+      }
+      case 'stale-insert':
+        await handlers.trigger(aStreamEvent(anInsertOf(builds[index]!, { set: { status: { S: 'QUEUED' } } }))).catch(() => undefined);
+        break;
+      case 'bloat':
+        await world.bloat(builds[index]!);
         break;
     }
   }
@@ -134,7 +217,7 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
   for (let round = 0; round < MAX_DRAIN_ROUNDS; round += 1) {
     for (const index of [...undelivered]) await deliver(index, 1);
     for (const [index, planned] of scenario.endings.entries()) await finish(index, planned.status, planned.callback);
-    await sweeper(aScheduledEvent()).catch(() => undefined);
+    await handlers.sweeper(aScheduledEvent()).catch(() => undefined);
     const quiet = undelivered.size === 0 && (await world.executions()).every((execution) => execution.status !== 'RUNNING');
     if (quiet && (await Promise.all(builds.map((build) => world.repository.get(build).catch(() => undefined)))).every((build) => build && isTerminal(build.status))) break;
   }
@@ -150,7 +233,8 @@ async function violations(world: LifecycleWorld, builds: readonly NewBuild[]): P
 
   for (const build of builds) {
     const id = buildIdOf(build);
-    const mine = executions.filter((execution) => execution.build && buildIdOf(execution.build) === id);
+    // An operator's run with the same input is not the build's: it must never decide the build's status.
+    const mine = ownExecutionsOf(executions, build);
     const record = stored.get(id);
     if (mine.length > 1) found.push(`${id}: ${mine.length} executions`);
     if (!record) {
@@ -180,3 +264,10 @@ async function violations(world: LifecycleWorld, builds: readonly NewBuild[]): P
   return found;
 }
 
+
+/** The executions that are the build's own: its input names the build and its name is the build's execution name. */
+function ownExecutionsOf(executions: readonly WorldExecution[], build: NewBuild): WorldExecution[] {
+  return executions.filter(
+    (execution) => execution.build && buildIdOf(execution.build) === buildIdOf(build) && execution.name === executionName(build),
+  );
+}

@@ -1,5 +1,5 @@
 import type { Container } from 'inversify';
-import type { BuildKey, BuildRepository } from '../../src/index.js';
+import type { BuildKey, BuildRepository, NewBuild } from '../../src/index.js';
 
 /** A fault the model can inject before any step. */
 export type Fault =
@@ -27,6 +27,8 @@ export type ExecutionEndStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED
 
 export interface WorldExecution {
   readonly executionArn: string;
+  readonly name: string;
+  /** The build its input names (a foreign execution with the same input names the same build). */
   readonly build: BuildKey | undefined;
   readonly status: string;
 }
@@ -36,10 +38,21 @@ export interface WorldExecution {
  * run on, plus the levers and the evidence the model needs.
  */
 export interface LifecycleWorld {
+  /** The container of the current process; `coldStart` replaces it. */
   readonly container: Container;
   readonly repository: BuildRepository;
   readonly stateMachineArn: string;
   inject(fault: Fault): void;
+  /** Records a new PENDING build exactly as the Go implementation's create writes it. */
+  createAsGo(build: NewBuild): Promise<void>;
+  /** An operator deletes the build's item and puts it back as Go creates it (PENDING, no execution). */
+  reinsert(build: NewBuild): Promise<void>;
+  /** Another writer fills the build's item up to a few hundred bytes below DynamoDB's 400 KB (nothing in memory). */
+  bloat(build: BuildKey): Promise<void>;
+  /** An operator starts an execution by hand, under another name, with this input. */
+  startForeignExecution(name: string, input: string): Promise<string>;
+  /** A new process (a Lambda cold start); its first state machine check fails when `describeFails`. */
+  coldStart(describeFails: boolean): void;
   /** Ends a running execution as Step Functions would (without any callback). */
   endExecution(executionArn: string, status: ExecutionEndStatus): Promise<void>;
   executions(): Promise<WorldExecution[]>;

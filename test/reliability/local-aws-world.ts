@@ -1,10 +1,13 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Container } from 'inversify';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBuildRepository } from '../../src/adapters/dynamodb/index.js';
 import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/adapters/sfn/index.js';
-import { buildKeyOfSerializedInput, canTransition, createContainer, isBuildStatus, type BuildKey } from '../../src/index.js';
+import { buildKeyOfSerializedInput, canTransition, createContainer, isBuildStatus, type BuildKey, type NewBuild } from '../../src/index.js';
 import { RecordingLogger } from '../../src/testing.js';
 import { dynamoDbClientFor } from '../support/dynamodb-local/builds-table.js';
+import { paddedToLimit } from '../support/dynamodb-local/item-size.js';
+import { aGoBuildItem } from '../support/mothers/go-item.mother.js';
 import { statusChangesOf, streamsClientFor, tableStreamRecords } from '../support/dynamodb-local/table-stream.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../support/local-sfn/local-sfn-server.js';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../support/wire/dynamodb-fault-proxy.js';
@@ -25,12 +28,26 @@ export async function aLocalAwsWorld(dynamoDbEndpoint: string, tableName: string
   const stepFunctions = sfnClientFor(sfn.endpoint, { maxAttempts: 1 });
   const stateMachineArn = sfn.createStateMachine('deployment');
   const repository = new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(dynamodb), tableName });
-  const container = createContainer({
-    buildRepository: repository,
-    executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn, limitExceededAttempts: 1 }),
-    executionInspector: new SfnExecutionInspector({ client: stepFunctions, stateMachineArn }),
-    logger: new RecordingLogger(),
-  });
+  // One process: a new starter checks the state machine again, as after a cold start.
+  const aProcess = (): Container =>
+    createContainer({
+      buildRepository: repository,
+      executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn, limitExceededAttempts: 1 }),
+      executionInspector: new SfnExecutionInspector({ client: stepFunctions, stateMachineArn }),
+      logger: new RecordingLogger(),
+    });
+  let container = aProcess();
+  const itemKey = (build: BuildKey) => ({ pk: { S: `${build.repo}/${build.env}` }, sk: { S: build.sk } });
+  // Levers an operator or the Go implementation pulls: straight to DynamoDB Local, past the fault proxy.
+  const putAsGo = async (build: NewBuild): Promise<void> => {
+    const buildNumber = build.version.split('.')[0] ?? '';
+    await evidence.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: aGoBuildItem({ ...build, buildNumber, commitHash: build.commitHash, version: build.version, createdAt: Math.floor(Date.now() / 1000) }),
+      }),
+    );
+  };
 
   const inject = (fault: Fault): void => {
     switch (fault) {
@@ -54,15 +71,33 @@ export async function aLocalAwsWorld(dynamoDbEndpoint: string, tableName: string
   };
 
   return {
-    container,
+    get container() {
+      return container;
+    },
     repository,
     stateMachineArn,
     inject,
+    createAsGo: putAsGo,
+    reinsert: async (build) => {
+      await evidence.send(new DeleteItemCommand({ TableName: tableName, Key: itemKey(build) }));
+      await putAsGo(build);
+    },
+    bloat: async (build) => {
+      const { Item } = await evidence.send(new GetItemCommand({ TableName: tableName, Key: itemKey(build), ConsistentRead: true }));
+      // Room for the start's execution_arn, not for a long error_msg.
+      if (Item) await evidence.send(new PutItemCommand({ TableName: tableName, Item: paddedToLimit(Item, 400) }));
+    },
+    startForeignExecution: async (name, input) => sfn.startExecution(stateMachineArn, name, input),
+    coldStart: (describeFails) => {
+      if (describeFails) sfn.injectFault({ operation: 'DescribeStateMachine', fault: 'KmsAccessDeniedException' });
+      container = aProcess();
+    },
     endExecution: async (executionArn, status) =>
       sfn.completeExecution(executionArn, { status, ...(status === 'SUCCEEDED' ? {} : { error: `States.${status}` }) }),
     executions: async () =>
       sfn.executions.map((execution) => ({
         executionArn: execution.executionArn,
+        name: execution.name,
         build: buildKeyOfSerializedInput(execution.input),
         status: execution.status,
       })),
