@@ -1,8 +1,14 @@
 /**
  * The hexagon's dependency rule: domain <- ports <- app <- adapters and entry
- * points, never back. `npm run lint` and test/architecture enforce it.
+ * points, never back; the composition roots are reached only from the entry
+ * points; development tooling and benchmarks use the package as its users
+ * do. `npm run lint` and test/architecture enforce it, with no exception.
  * @type {import('dependency-cruiser').IConfiguration}
  */
+
+// What a user of the package can import: the files behind its `exports`.
+const PUBLIC_ENTRY_POINTS = ['^src/(index|lambda|testing)\\.ts$', '^src/adapters/(dynamodb|sfn)/index\\.ts$'];
+
 module.exports = {
   forbidden: [
     {
@@ -19,11 +25,18 @@ module.exports = {
       to: { pathNot: ['^src/domain/', '^src/ports/'] },
     },
     {
-      name: 'app-names-no-adapter',
-      comment: 'Only the composition root may name adapter classes.',
+      name: 'app-names-ports-only',
+      comment: 'Services name ports, never an adapter class nor the container that binds them.',
       severity: 'error',
-      from: { path: '^src/app/', pathNot: '^src/app/(aws-)?composition-root\\.ts$' },
-      to: { path: '^src/adapters/' },
+      from: { path: '^src/app/' },
+      to: { path: ['^src/adapters/', '^src/composition/'] },
+    },
+    {
+      name: 'only-entry-points-compose',
+      comment: 'The composition roots name services and adapters; only the entry points (package exports, Lambda and CLI) build them.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/composition/', '^src/adapters/(lambda|cli)/', ...PUBLIC_ENTRY_POINTS] },
+      to: { path: '^src/composition/' },
     },
     {
       name: 'driven-adapters-do-not-call-the-app',
@@ -31,6 +44,50 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/adapters/(?!lambda/|cli/)' },
       to: { path: '^src/app/' },
+    },
+    {
+      name: 'one-builds-table-layout',
+      comment:
+        'The item layout of the builds table has one home, src/adapters/builds-table, shared by exactly two readers: ' +
+        'the DynamoDB repository and the stream parsing of trigger-build.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/adapters/(builds-table|dynamodb)/', '^src/adapters/lambda/trigger-build/'] },
+      to: { path: '^src/adapters/builds-table/' },
+    },
+    {
+      name: 'lambda-handlers-use-ports',
+      comment: 'Handlers reach DynamoDB and Step Functions through the container, never through an adapter class.',
+      severity: 'error',
+      from: { path: '^src/adapters/lambda/' },
+      to: { path: '^src/adapters/(dynamodb|sfn|in-memory)/' },
+    },
+    {
+      name: 'in-memory-adapters-stay-in-memory',
+      comment: "The doubles share the Step Functions adapter's table of start error codes, and nothing else of AWS.",
+      severity: 'error',
+      from: { path: '^src/adapters/in-memory/' },
+      to: { path: ['^src/adapters/(dynamodb|builds-table|lambda|cli)/', '^src/adapters/sfn/(?!start-error-codes\\.ts$)', '(^|/)node_modules/@aws-sdk/'] },
+    },
+    {
+      name: 'start-error-codes-are-plain-data',
+      comment: 'The code table is shared with the in-memory starter and the main entry point: it may not load the SDK.',
+      severity: 'error',
+      from: { path: '^src/adapters/sfn/start-error-codes\\.ts$' },
+      to: { path: '(^|/)node_modules/' },
+    },
+    {
+      name: 'nothing-outside-test-imports-test',
+      comment: 'Tests may use the development tooling; the tooling, the benchmarks and the package never use the tests.',
+      severity: 'error',
+      from: { pathNot: '^test/' },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'tooling-uses-the-public-entry-points',
+      comment: 'The local stack, the benchmarks and the scripts use the package as its users do.',
+      severity: 'error',
+      from: { path: '^(dev|bench|scripts)/' },
+      to: { path: '^src/', pathNot: PUBLIC_ENTRY_POINTS },
     },
     {
       name: 'no-circular',

@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['examples/**', 'scripts/**', 'bench/**', 'test/support/**'],
+    files: ['examples/**', 'scripts/**', 'bench/**', 'dev/**', 'test/support/**'],
     rules: { 'no-console': 'off' },
   },
   {

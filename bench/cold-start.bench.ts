@@ -13,13 +13,12 @@ import { promisify } from 'node:util';
 import { DynamoDbBuildRepository } from '../src/adapters/dynamodb/index.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { VERIFY_ENV, bundleEntry, bundleLambdas } from '../scripts/bundle.js';
-import { createBuildsTable, dynamoDbClientFor, uniqueTableName } from '../test/support/dynamodb-local/builds-table.js';
-import { startDynamoDbLocal } from '../test/support/dynamodb-local/dynamodb-local.js';
-import { aStreamEvent, anInsertOf } from '../test/support/fixtures/dynamodb-stream-event.mother.js';
-import { startLocalStepFunctions } from '../test/support/local-sfn/local-sfn-server.js';
-import { aNewBuild } from '../test/support/mothers/build.mother.js';
+import { createBuildsTable, dynamoDbClientFor, uniqueTableName } from '../dev/dynamodb-local/builds-table.js';
+import { startDynamoDbLocal } from '../dev/dynamodb-local/dynamodb-local.js';
+import { startLocalStepFunctions } from '../dev/local-sfn/local-sfn-server.js';
 import type { Comparison } from './lib/results.js';
 import { summarize } from './lib/stats.js';
+import { aBenchBuild, insertEventOf } from './lib/workload.js';
 
 const IMPORT_RUNS = 11;
 const run = promisify(execFile);
@@ -78,9 +77,9 @@ async function firstInvocation(file: string): Promise<number> {
   try {
     const tableName = uniqueTableName('cold-start');
     await createBuildsTable(client, tableName);
-    const build = aNewBuild();
+    const build = aBenchBuild();
     await new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(client), tableName }).create(build);
-    const event = JSON.stringify(aStreamEvent(anInsertOf(build)));
+    const event = JSON.stringify(insertEventOf([build]));
     const script = [
       'const { handler } = await import(process.argv[1]);',
       'const t = performance.now();',

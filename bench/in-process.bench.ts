@@ -5,9 +5,9 @@
  */
 import { Orchestrator, createContainer, type NewBuild } from '../src/index.js';
 import { InMemoryBuildRepository, InMemoryExecutionStarter, RecordingLogger } from '../src/testing.js';
-import { STATE_MACHINE_ARN, aNewBuild, anInputFor } from '../test/support/mothers/build.mother.js';
 import type { Comparison } from './lib/results.js';
 import { compare } from './lib/stats.js';
+import { aBenchBuild, inputOf, STATE_MACHINE_ARN } from './lib/workload.js';
 
 const ROUNDS = 15;
 const STARTS_PER_ROUND = 2000;
@@ -18,11 +18,11 @@ export async function inProcessCost(): Promise<Comparison[]> {
   const executionStarter = new InMemoryExecutionStarter({ stateMachineArn: STATE_MACHINE_ARN });
   const orchestrator = createContainer({ buildRepository, executionStarter, logger: new RecordingLogger() }).get(Orchestrator);
   const subjectBuilds: NewBuild[] = [];
-  for (let i = 0; i < total; i += 1) subjectBuilds.push(await buildRepository.create(aNewBuild()));
+  for (let i = 0; i < total; i += 1) subjectBuilds.push(await buildRepository.create(aBenchBuild()));
 
   const handExecutions = new Map<string, string>();
   const handRecords = new Map<string, { status: string; executionArn?: string }>();
-  const baselineBuilds = Array.from({ length: total }, () => aNewBuild());
+  const baselineBuilds = Array.from({ length: total }, () => aBenchBuild());
   for (const build of baselineBuilds) handRecords.set(`${build.repo}/${build.env}:${build.sk}`, { status: 'PENDING' });
 
   const timing = await compare(
@@ -30,11 +30,11 @@ export async function inProcessCost(): Promise<Comparison[]> {
     async (i) => {
       const build = baselineBuilds[i - 1]!;
       const name = `${build.repo}-${build.env}-${build.sk}`;
-      handExecutions.set(name, JSON.stringify(anInputFor(build)));
+      handExecutions.set(name, JSON.stringify(inputOf(build)));
       const record = handRecords.get(`${build.repo}/${build.env}:${build.sk}`)!;
       if (record.status === 'PENDING') Object.assign(record, { status: 'IN_PROGRESS', executionArn: `arn:${name}` });
     },
-    (i) => orchestrator.startExecution(anInputFor(subjectBuilds[i - 1]!)),
+    (i) => orchestrator.startExecution(inputOf(subjectBuilds[i - 1]!)),
   );
   const toMicroseconds = (summary: typeof timing.baseline) => ({
     ...summary,

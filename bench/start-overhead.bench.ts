@@ -9,14 +9,14 @@ import { DynamoDbBuildRepository } from '../src/adapters/dynamodb/index.js';
 import { SfnExecutionStarter } from '../src/adapters/sfn/index.js';
 import { Orchestrator, createContainer, type NewBuild } from '../src/index.js';
 import { RecordingLogger } from '../src/testing.js';
-import { createBuildsTable, dynamoDbClientFor, uniqueTableName } from '../test/support/dynamodb-local/builds-table.js';
-import { startDynamoDbLocal } from '../test/support/dynamodb-local/dynamodb-local.js';
-import { startLocalStepFunctions } from '../test/support/local-sfn/local-sfn-server.js';
-import { aNewBuild, anInputFor } from '../test/support/mothers/build.mother.js';
-import { startDynamoDbFaultProxy } from '../test/support/wire/dynamodb-fault-proxy.js';
+import { createBuildsTable, dynamoDbClientFor, uniqueTableName } from '../dev/dynamodb-local/builds-table.js';
+import { startDynamoDbLocal } from '../dev/dynamodb-local/dynamodb-local.js';
+import { startLocalStepFunctions } from '../dev/local-sfn/local-sfn-server.js';
+import { startDynamoDbFaultProxy } from '../dev/wire/dynamodb-fault-proxy.js';
 import type { Comparison } from './lib/results.js';
 import { compare } from './lib/stats.js';
-import { sfnClientFor } from '../test/support/local-sfn/sfn-client.js';
+import { sfnClientFor } from '../dev/local-sfn/sfn-client.js';
+import { aBenchBuild, inputOf } from './lib/workload.js';
 
 const ROUNDS = 9;
 const STARTS_PER_ROUND = 20;
@@ -46,7 +46,7 @@ export async function startOverhead(): Promise<Comparison[]> {
     const rawStart = async (build: NewBuild): Promise<void> => {
       const name = `raw-${build.repo}-${build.sk}`;
       const { executionArn } = await stepFunctions.send(
-        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(anInputFor(build)) }),
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(inputOf(build)) }),
       );
       const now = Math.floor(Date.now() / 1000);
       await documents.send(
@@ -86,7 +86,7 @@ export async function startOverhead(): Promise<Comparison[]> {
     const timing = await compare(
       { rounds: ROUNDS, operationsPerRound: STARTS_PER_ROUND },
       (i) => rawStart(baselineBuilds[i - 1]!),
-      (i) => orchestrator.startExecution(anInputFor(subjectBuilds[i - 1]!)),
+      (i) => orchestrator.startExecution(inputOf(subjectBuilds[i - 1]!)),
     );
 
     const counted = async (run: () => Promise<unknown>) => {
@@ -96,8 +96,8 @@ export async function startOverhead(): Promise<Comparison[]> {
       return { dynamodb: proxy.callCount(), stepFunctions: sfn.callCount() - sfnBefore };
     };
     const [fresh] = await pendingBuilds(buildRepository, 1);
-    const happy = await counted(() => orchestrator.startExecution(anInputFor(fresh!)));
-    const duplicate = await counted(() => orchestrator.startExecution(anInputFor(fresh!)));
+    const happy = await counted(() => orchestrator.startExecution(inputOf(fresh!)));
+    const duplicate = await counted(() => orchestrator.startExecution(inputOf(fresh!)));
 
     return [
       {
@@ -126,7 +126,7 @@ export async function startOverhead(): Promise<Comparison[]> {
 }
 
 async function pendingBuilds(repository: DynamoDbBuildRepository, count: number): Promise<NewBuild[]> {
-  const builds = Array.from({ length: count }, () => aNewBuild());
+  const builds = Array.from({ length: count }, () => aBenchBuild());
   for (const build of builds) await repository.create(build);
   return builds;
 }

@@ -10,14 +10,13 @@ import { SfnExecutionInspector, SfnExecutionStarter } from '../src/adapters/sfn/
 import { createContainer, type NewBuild } from '../src/index.js';
 import { createTriggerBuildHandler } from '../src/lambda.js';
 import { RecordingLogger } from '../src/testing.js';
-import { createBuildsTable, dynamoDbClientFor, uniqueTableName } from '../test/support/dynamodb-local/builds-table.js';
-import { startDynamoDbLocal } from '../test/support/dynamodb-local/dynamodb-local.js';
-import { aStreamEvent, anInsertOf } from '../test/support/fixtures/dynamodb-stream-event.mother.js';
-import { startLocalStepFunctions } from '../test/support/local-sfn/local-sfn-server.js';
-import { aNewBuild } from '../test/support/mothers/build.mother.js';
+import { createBuildsTable, dynamoDbClientFor, uniqueTableName } from '../dev/dynamodb-local/builds-table.js';
+import { startDynamoDbLocal } from '../dev/dynamodb-local/dynamodb-local.js';
+import { startLocalStepFunctions } from '../dev/local-sfn/local-sfn-server.js';
 import type { Comparison } from './lib/results.js';
 import { compare } from './lib/stats.js';
-import { sfnClientFor } from '../test/support/local-sfn/sfn-client.js';
+import { sfnClientFor } from '../dev/local-sfn/sfn-client.js';
+import { aBenchBuild, insertEventOf } from './lib/workload.js';
 
 const BATCH_SIZE = 100;
 const ROUNDS = 5;
@@ -46,7 +45,7 @@ export async function streamBatch(): Promise<Comparison[]> {
     const batches = async (): Promise<NewBuild[][]> => {
       const all: NewBuild[][] = [];
       for (let round = 0; round <= ROUNDS; round += 1) {
-        const batch = Array.from({ length: BATCH_SIZE }, () => aNewBuild());
+        const batch = Array.from({ length: BATCH_SIZE }, () => aBenchBuild());
         for (const build of batch) await buildRepository.create(build);
         all.push(batch);
       }
@@ -54,7 +53,7 @@ export async function streamBatch(): Promise<Comparison[]> {
     };
     const [sequentialBatches, concurrentBatches] = [await batches(), await batches()];
     const runBatch = async (handler: typeof concurrent, batch: readonly NewBuild[]) => {
-      const { batchItemFailures } = await handler(aStreamEvent(...batch.map((build) => anInsertOf(build))));
+      const { batchItemFailures } = await handler(insertEventOf(batch));
       if (batchItemFailures.length > 0) throw new Error(`${batchItemFailures.length} records failed`);
     };
 

@@ -5,19 +5,19 @@
  * variables, and `createAwsContainer`. See docs/lambda.md for IAM policies,
  * event sources and variables.
  */
-export { createAwsContainer, type AwsContainerOptions } from './app/aws-composition-root.js';
+export { createAwsContainer, type AwsContainerOptions } from './composition/aws-container.js';
 export {
   createTriggerBuildHandler,
   type TriggerBuildHandler,
   type TriggerBuildHandlerDeps,
-} from './adapters/lambda/trigger-build.handler.js';
+} from './adapters/lambda/trigger-build/trigger-build.handler.js';
 export {
   createUpdateBuildStatusHandler,
   type UpdateBuildStatusHandler,
   type UpdateBuildStatusHandlerDeps,
   type UpdateBuildStatusResult,
-} from './adapters/lambda/update-build-status.handler.js';
-export type { CallbackPayload } from './adapters/lambda/callback-payload.js';
+} from './adapters/lambda/update-build-status/update-build-status.handler.js';
+export type { CallbackPayload } from './adapters/lambda/update-build-status/callback-payload.js';
 export {
   createExecutionStatusChangeHandler,
   type ExecutionStatusChangeDetail,
@@ -25,13 +25,13 @@ export {
   type ExecutionStatusChangeHandler,
   type ExecutionStatusChangeHandlerDeps,
   type ExecutionStatusChangeResult,
-} from './adapters/lambda/execution-status-change.handler.js';
+} from './adapters/lambda/reconciliation/execution-status-change.handler.js';
 export {
   createSweeperHandler,
   type SweeperHandler,
   type SweeperHandlerDeps,
   type SweeperResult,
-} from './adapters/lambda/sweeper.handler.js';
+} from './adapters/lambda/reconciliation/sweeper.handler.js';
 export {
   executionStatusChangeHandlerFromEnvironment,
   sweeperHandlerFromEnvironment,

@@ -15,4 +15,4 @@ export {
 } from './adapters/in-memory/in-memory-execution-starter.js';
 export { InMemoryExecutionInspector } from './adapters/in-memory/in-memory-execution-inspector.js';
 export { ManualClock } from './adapters/clock/manual-clock.js';
-export { RecordingLogger, type LogEntry } from './adapters/logging/recording-logger.js';
+export { RecordingLogger, type LogEntry, type RecordingLoggerOptions } from './adapters/logging/recording-logger.js';

@@ -1,11 +1,6 @@
 import { buildIdOf, executionName, executionNameOfArn, type Build, type BuildKey, type Completion } from '../domain/index.js';
 import type { ExecutionDescription } from '../ports/index.js';
 
-/** Whether an execution has ended; one waiting to be redriven has not. */
-export function isClosed(execution: Pick<ExecutionDescription, 'status'>): boolean {
-  return execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE';
-}
-
 /**
  * What a closed execution says about its build. A success after a redrive
  * (`redriveCount > 0`) is the one completion that may replace `FAILED`.

@@ -1,5 +1,3 @@
-export { createContainer, type ContainerOptions } from './composition-root.js';
-export { TOKENS } from './di-tokens.js';
 export { Orchestrator, type ExecutionStartResult, type StartExecutionOptions } from './orchestrator.service.js';
 export {
   ReconcileExecutionService,

@@ -11,12 +11,12 @@ import {
   type StepFunctionInput,
 } from '../domain/index.js';
 import type { BuildRepository, ClosedExecution, Clock, ExecutionStarter, Logger } from '../ports/index.js';
-import { TOKENS } from './di-tokens.js';
+import { TOKENS } from '../ports/tokens.js';
 import { completionOfExecution } from './execution-completion.js';
 
 export interface StartExecutionOptions {
   /** X-Ray trace header passed to Step Functions. */
-  readonly traceHeader?: string;
+  readonly traceHeader?: string | undefined;
 }
 
 /** What starting a build's execution did. */
@@ -93,10 +93,11 @@ export class Orchestrator {
     const started = await this.executions.start({
       name,
       input: serializeStepFunctionInput(valid),
-      ...(options.traceHeader === undefined ? {} : { traceHeader: options.traceHeader }),
+      traceHeader: options.traceHeader,
     });
     if (started.closed) return this.recordClosed(key, started.executionArn, started.closed);
     const record = await this.builds.recordStart(key, started.executionArn, this.clock.now());
+    if (record.outcome === 'refused') throw new IllegalTransitionError(record.build, 'IN_PROGRESS', record.reason);
 
     this.logger.info('Execution recorded', {
       buildId,
@@ -118,16 +119,9 @@ export class Orchestrator {
     const ended = completionOfExecution(closed);
     const completion = ended.status === 'FAILED' ? { ...ended, errorMsg: `${ended.errorMsg}; ${NEW_BUILD_NEEDED}` } : ended;
     const now = this.clock.now();
-    let status: BuildStatus;
-    try {
-      status = (await this.builds.recordCompletion(key, completion, now)).status;
-    } catch (error) {
-      if (!(error instanceof IllegalTransitionError)) throw error;
-      status = error.existing.status;
-    }
-    await this.builds.recordStart(key, executionArn, now).catch((error: unknown) => {
-      if (!(error instanceof IllegalTransitionError)) throw error;
-    });
+    // A refusal means the build had already ended otherwise, or records another ARN: it stays as it is.
+    const { status } = await this.builds.recordCompletion(key, completion, now);
+    await this.builds.recordStart(key, executionArn, now);
     this.logger.warn('Build not started: its execution had already ended', {
       buildId: buildIdOf(key),
       executionArn,

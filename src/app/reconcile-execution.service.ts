@@ -1,7 +1,6 @@
 import { inject, injectable } from 'inversify';
 import {
   BuildNotFoundError,
-  IllegalTransitionError,
   buildIdOf,
   buildKeyOfSerializedInput,
   completionEffect,
@@ -10,9 +9,10 @@ import {
   type BuildStatus,
   type Completion,
 } from '../domain/index.js';
-import { completionOfExecution, isClosed, isOwnExecution, notOwnReason } from './execution-completion.js';
+import { isClosedExecutionStatus } from '../ports/execution-inspector.port.js';
+import { completionOfExecution, isOwnExecution, notOwnReason } from './execution-completion.js';
 import type { BuildRepository, Clock, ExecutionDescription, ExecutionInspector, Logger } from '../ports/index.js';
-import { TOKENS } from './di-tokens.js';
+import { TOKENS } from '../ports/tokens.js';
 
 export type ReconcileOutcome =
   /** The build now records how its execution ended. */
@@ -27,9 +27,9 @@ export type ReconcileOutcome =
 
 export interface SweepOptions {
   /** How far back, by execution start, to look (default 24 hours). */
-  readonly lookbackMs?: number;
+  readonly lookbackMs?: number | undefined;
   /** At most this many executions per sweep (default 1,000). */
-  readonly maxExecutions?: number;
+  readonly maxExecutions?: number | undefined;
 }
 
 /** An execution a sweep could not reconcile; the sweep went on to the next one. */
@@ -88,7 +88,7 @@ export class ReconcileExecutionService {
     const outcomes: ReconcileOutcome[] = [];
     const failures: SweepFailure[] = [];
     for (const summary of recent) {
-      if (!isClosed(summary)) continue;
+      if (!isClosedExecutionStatus(summary.status)) continue;
       // Each execution on its own: one bad build or execution never stops the sweep.
       try {
         outcomes.push(await this.reconcile(summary.executionArn));
@@ -105,7 +105,7 @@ export class ReconcileExecutionService {
   }
 
   private async reconcileDescribed(execution: ExecutionDescription): Promise<ReconcileOutcome> {
-    if (!isClosed(execution)) return { outcome: 'running' };
+    if (!isClosedExecutionStatus(execution.status)) return { outcome: 'running' };
     const key = execution.input === undefined ? undefined : buildKeyOfSerializedInput(execution.input);
     if (!key) return { outcome: 'not-a-build', reason: `execution ${execution.executionArn} has no build input` };
     const buildId = buildIdOf(key);
@@ -125,9 +125,7 @@ export class ReconcileExecutionService {
     const now = this.clock.now();
     const outcome = await this.complete(key, completion, now);
     // The start may never have been recorded (a crash between the start and its write): keep the ARN.
-    await this.builds.recordStart(key, execution.executionArn, now).catch((error: unknown) => {
-      if (!(error instanceof IllegalTransitionError)) throw error;
-    });
+    await this.builds.recordStart(key, execution.executionArn, now);
     if (outcome.outcome === 'completed') {
       this.logger.warn('Build completed by reconciliation', {
         buildId,
@@ -145,7 +143,7 @@ export class ReconcileExecutionService {
       const record = await this.builds.recordCompletion(key, completion, now);
       return { outcome: record.outcome, buildId, status: record.status };
     } catch (error) {
-      if (error instanceof IllegalTransitionError) return { outcome: 'refused', buildId, status: error.existing.status };
+      // Deleted between the read and the write.
       if (error instanceof BuildNotFoundError) return { outcome: 'not-a-build', reason: `build ${buildId} does not exist` };
       throw error;
     }

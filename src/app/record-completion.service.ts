@@ -1,20 +1,18 @@
 import { inject, injectable } from 'inversify';
 import {
   BuildNotFoundError,
-  IllegalTransitionError,
   buildIdOf,
   type BuildKey,
   type BuildStatus,
   type Completion,
 } from '../domain/index.js';
 import type { BuildRepository, Clock, CompletionRecord, Logger } from '../ports/index.js';
-import { TOKENS } from './di-tokens.js';
+import { TOKENS } from '../ports/tokens.js';
 import { isOwnExecution, notOwnReason } from './execution-completion.js';
 
 export type CompletionResult =
+  /** `refused`: the build had already ended otherwise; first writer wins and nothing changed. */
   | CompletionRecord
-  /** The build had already ended otherwise; first writer wins and nothing changed. */
-  | { readonly outcome: 'refused'; readonly status: BuildStatus; readonly reason: string }
   /**
    * The reporting execution is not the build's own (an operator's manual run
    * with the same input...): nothing changed; `status` is the build's.
@@ -46,7 +44,7 @@ export class RecordCompletionService {
    *   records), or nothing changes (`not-a-build`). A build whose start was
    *   never recorded (a crash between the start and its write) gains it.
    */
-  async record(key: BuildKey, completion: Completion, executionArn?: string): Promise<CompletionResult> {
+  async record(key: BuildKey, completion: Completion, executionArn?: string | undefined): Promise<CompletionResult> {
     const buildId = buildIdOf(key);
     if (executionArn !== undefined && !isOwnExecution(key, undefined, executionArn)) {
       // Not the derived name: only the ARN the build records makes it the build's own.
@@ -58,20 +56,15 @@ export class RecordCompletionService {
         return { outcome: 'not-a-build', status: build.status, reason };
       }
     }
-    try {
-      const now = this.clock.now();
-      const record = await this.builds.recordCompletion(key, completion, now);
-      if (executionArn !== undefined) {
-        await this.builds.recordStart(key, executionArn, now).catch((error: unknown) => {
-          if (!(error instanceof IllegalTransitionError)) throw error;
-        });
-      }
-      this.logger.info('Build completion recorded', { buildId, outcome: record.outcome, status: record.status, executionArn });
-      return record;
-    } catch (error) {
-      if (!(error instanceof IllegalTransitionError)) throw error;
-      this.logger.warn('Build completion refused', { buildId, status: error.existing.status, requested: completion.status });
-      return { outcome: 'refused', status: error.existing.status, reason: error.message };
+    const now = this.clock.now();
+    const record = await this.builds.recordCompletion(key, completion, now);
+    if (record.outcome === 'refused') {
+      this.logger.warn('Build completion refused', { buildId, status: record.status, requested: completion.status });
+      return { ...record, reason: `Build ${buildId} cannot become ${completion.status}: ${record.reason}` };
     }
+    // A start that was never recorded (a crash between the start and its write) still gains its ARN.
+    if (executionArn !== undefined) await this.builds.recordStart(key, executionArn, now);
+    this.logger.info('Build completion recorded', { buildId, outcome: record.outcome, status: record.status, executionArn });
+    return record;
   }
 }

@@ -12,7 +12,7 @@ import {
   type BuildStatus,
 } from '../domain/index.js';
 import type { BuildRepository, Clock, Logger, StartClaim } from '../ports/index.js';
-import { TOKENS } from './di-tokens.js';
+import { TOKENS } from '../ports/tokens.js';
 import { Orchestrator } from './orchestrator.service.js';
 
 export type TriggerOutcome =
@@ -31,7 +31,7 @@ export type TriggerOutcome =
 export interface TriggerOptions {
   /** The artifacts bucket; the key is `{repo}/{branch}/{version}`. */
   readonly s3Bucket: string;
-  readonly traceHeader?: string;
+  readonly traceHeader?: string | undefined;
 }
 
 /**
@@ -75,7 +75,7 @@ export class TriggerBuildService {
     const attempt = randomUUID();
     let claim: StartClaim;
     try {
-      claim = await this.builds.claimStart(build, attempt, this.clock.now());
+      claim = await this.builds.claimStart(build, attempt);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return this.recordUnreadable(build, error);
@@ -92,7 +92,7 @@ export class TriggerBuildService {
     try {
       const started = await this.orchestrator.start(
         executionInputFor(claim.build, options.s3Bucket),
-        options.traceHeader === undefined ? {} : { traceHeader: options.traceHeader },
+        { traceHeader: options.traceHeader },
       );
       if (started.outcome === 'ended') return { outcome: 'ended', executionArn: started.executionArn, status: started.status };
       return { outcome: 'started', executionArn: started.executionArn };

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ValidationError } from './orchestrator.errors.js';
-import { parseWith } from './validation.js';
+import { nonEmptyText, parseWith } from './validation.js';
 
 /** Identity of a build: `pk = "{repo}/{env}"`, `sk` a KSUID. */
 export interface BuildKey {
@@ -45,7 +45,6 @@ export function parseBuildKey(value: unknown): BuildKey {
   return parseWith(buildKeySchema, value);
 }
 
-const recordedPart = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });
 
 /**
  * The key of a build that is already in the table. Another writer (the Go
@@ -57,13 +56,13 @@ const recordedPart = z.string({ error: 'must be a string' }).min(1, { error: 'mu
  * Whether the build can be deployed is the execution input's question.
  */
 export const recordedBuildKeySchema = z.object({
-  repo: recordedPart
+  repo: nonEmptyText
     .refine((repo) => !repo.includes('/'), { error: 'must not contain "/"' })
     .refine((repo) => repo !== LATEST_POINTER_REPO, {
       error: `"${LATEST_POINTER_REPO}" is reserved for the latest-build pointers`,
     }),
-  env: recordedPart.refine((env) => !env.includes(':'), { error: 'must not contain ":"' }),
-  sk: recordedPart,
+  env: nonEmptyText.refine((env) => !env.includes(':'), { error: 'must not contain ":"' }),
+  sk: nonEmptyText,
 });
 
 /** Validates the key of a build already recorded (see {@link recordedBuildKeySchema}). */

@@ -2,7 +2,8 @@ import * as z from 'zod';
 import { buildKeySchema, type BuildKey } from './build-key.js';
 import { canTransition, isTerminal, type BuildStatus, type TerminalStatus } from './build-status.js';
 import { toWholeSecond } from './timestamps.js';
-import { parseWith } from './validation.js';
+import { nonEmptyText as text, parseWith } from './validation.js';
+import { withoutUndefined } from './without-undefined.js';
 
 /** A build record, as the builds table holds it. */
 export interface Build extends BuildKey {
@@ -24,7 +25,6 @@ export interface Build extends BuildKey {
   readonly finishedAt?: Date;
 }
 
-const text = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });
 
 export const newBuildSchema = buildKeySchema.extend({
   branch: text,
@@ -52,7 +52,7 @@ export type NewBuild = z.input<typeof newBuildSchema>;
 
 /** Validates a new build and gives it its `PENDING` state at `at` (whole seconds). */
 export function pendingBuild(value: NewBuild, at: Date): Build {
-  const fields = parseWith(newBuildSchema, value);
+  const fields = withoutUndefined(parseWith(newBuildSchema, value));
   const createdAt = toWholeSecond(at);
   return { ...fields, status: 'PENDING', createdAt, updatedAt: createdAt };
 }

@@ -1,12 +1,11 @@
 import * as z from 'zod';
 import { buildKeySchema, recordedBuildKeySchema, type BuildKey } from './build-key.js';
 import { ValidationError } from './orchestrator.errors.js';
-import { parseWith } from './validation.js';
+import { nonEmptyText as text, parseWith } from './validation.js';
 
 /** Step Functions' limit on an execution's input, in UTF-8 bytes. */
 export const MAX_EXECUTION_INPUT_BYTES = 262_144;
 
-const text = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });
 
 export const stepFunctionInputSchema = buildKeySchema.extend({
   branch: text,

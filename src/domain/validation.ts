@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './orchestrator.errors.js';
 
 /**
@@ -12,3 +12,6 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.out
   const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'value';
   throw new ValidationError(field, issue?.message ?? 'is invalid');
 }
+
+/** A string with at least one character. */
+export const nonEmptyText = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });

@@ -1,24 +1,40 @@
 import type { Build, BuildKey, BuildStatus, Completion, NewBuild, TerminalStatus } from '../domain/index.js';
 
-/** How recording a start ended, when it did not throw. */
-export interface StartRecord {
-  /**
-   * - `started`: `PENDING -> IN_PROGRESS`, the ARN recorded.
-   * - `already-started`: the build already records this ARN; nothing was written.
-   * - `arn-attached`: the build had finished before its start was recorded; it
-   *   keeps its terminal status and gained the ARN.
-   */
-  readonly outcome: 'started' | 'already-started' | 'arn-attached';
-  /** The build's status after the call. */
-  readonly status: BuildStatus;
-  readonly executionArn: string;
-}
+/** How recording a start ended. */
+export type StartRecord =
+  | {
+      /**
+       * - `started`: `PENDING -> IN_PROGRESS`, the ARN recorded.
+       * - `already-started`: the build already records this ARN; nothing was written.
+       * - `arn-attached`: the build had finished before its start was recorded; it
+       *   keeps its terminal status and gained the ARN.
+       */
+      readonly outcome: 'started' | 'already-started' | 'arn-attached';
+      /** The build's status after the call. */
+      readonly status: BuildStatus;
+      readonly executionArn: string;
+    }
+  /** The transition table forbids it (e.g. the build records another execution); nothing was written. */
+  | Refusal;
 
-/** How recording a completion ended, when it did not throw. */
-export interface CompletionRecord {
-  /** `already-completed`: the build already had this status; nothing was written. */
-  readonly outcome: 'completed' | 'already-completed';
-  readonly status: TerminalStatus;
+/** How recording a completion ended. */
+export type CompletionRecord =
+  | {
+      /** `already-completed`: the build already had this status; nothing was written. */
+      readonly outcome: 'completed' | 'already-completed';
+      readonly status: TerminalStatus;
+    }
+  /** The build had already ended otherwise (first writer wins); nothing was written. */
+  | Refusal;
+
+/** A write the transition table forbids, with the record as it was found. */
+export interface Refusal {
+  readonly outcome: 'refused';
+  /** The build's status as found. */
+  readonly status: BuildStatus;
+  readonly build: Build;
+  /** Why, e.g. "it is already SUCCESS". */
+  readonly reason: string;
 }
 
 /** The result of claiming a build for one start attempt. */
@@ -60,7 +76,7 @@ export interface BuildPage {
 export interface ListBuildsOptions {
   /** At most this many builds (default 25). */
   readonly limit?: number;
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
 }
 
 /**
@@ -75,9 +91,11 @@ export interface ListBuildsOptions {
  * Builds are addressed by key as recorded (see `parseRecordedBuildKey`): a
  * build another writer gave an odd key can still be read and finished.
  *
+ * A change the transition table forbids is answered, never thrown: every
+ * status write resolves to an outcome, `refused` carrying the record found.
+ *
  * Errors: {@link BuildNotFoundError} when the build does not exist,
- * {@link IllegalTransitionError} (carrying the record found) when the table
- * forbids the change, {@link BuildAlreadyExistsError} from `create`,
+ * {@link BuildAlreadyExistsError} from `create`,
  * {@link BuildItemTooLargeError} when the item cannot grow (a completion first
  * retries with a shorter `error_msg`, then without it).
  */
@@ -94,7 +112,7 @@ export interface BuildRepository {
    * attempt that failed can never mark `FAILED` a build that a concurrent
    * attempt started.
    */
-  claimStart(key: BuildKey, attempt: string, at: Date): Promise<StartClaim>;
+  claimStart(key: BuildKey, attempt: string): Promise<StartClaim>;
 
   /**
    * Records `PENDING -> FAILED` with the reason, only while `attempt` still

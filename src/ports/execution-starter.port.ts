@@ -1,3 +1,5 @@
+import type { ClosedExecutionStatus } from './execution-inspector.port.js';
+
 /** One request to start a deployment execution. */
 export interface StartExecutionRequest {
   /** The deterministic execution name (see `executionName`). */
@@ -5,12 +7,12 @@ export interface StartExecutionRequest {
   /** The serialised input (see `serializeStepFunctionInput`). */
   readonly input: string;
   /** An X-Ray trace header to pass through, if any. */
-  readonly traceHeader?: string;
+  readonly traceHeader?: string | undefined;
 }
 
 /** How an execution that already closed ended, as `DescribeExecution` tells it. */
 export interface ClosedExecution {
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  readonly status: ClosedExecutionStatus;
   readonly error?: string;
   readonly cause?: string;
 }

@@ -61,7 +61,7 @@ describe('TriggerBuildService', () => {
 
     const failing = trigger.trigger(build, options);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    await world.buildRepository.claimStart(build, 'a-concurrent-attempt', new Date());
+    await world.buildRepository.claimStart(build, 'a-concurrent-attempt');
 
     const error = await failing.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientExecutionStartError);

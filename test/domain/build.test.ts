@@ -28,7 +28,7 @@ describe('startEffect', () => {
     ['FAILED', OTHER, 'illegal'],
     ['PENDING', OTHER, 'illegal'],
   ] as const)('for a %s build with ARN %s is %s', (status, executionArn, kind) => {
-    expect(startEffect({ status, executionArn }, ARN).kind).toBe(kind);
+    expect(startEffect(executionArn === undefined ? { status } : { status, executionArn }, ARN).kind).toBe(kind);
   });
 });
 

@@ -22,6 +22,15 @@ describe('the built package', () => {
     });
   }, 30_000);
 
+  it('still exports every name 0.1.0 exported, and says what each entry point added since', async () => {
+    const { stdout } = await run(process.execPath, [path.join(import.meta.dirname, 'exports.fixture.mjs')], { cwd: root });
+    const exported = JSON.parse(stdout) as Record<string, string[]>;
+    const expected = Object.fromEntries(
+      Object.entries(EXPORTS_OF_0_1_0).map(([entryPoint, names]) => [entryPoint, [...names, ...(ADDED_SINCE_0_1_0[entryPoint] ?? [])].sort()]),
+    );
+    expect(exported).toEqual(expected);
+  }, 30_000);
+
   it('has JavaScript and type declarations behind every export', async () => {
     const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
       exports: Record<string, string | { types: string; import: string }>;
@@ -33,3 +42,38 @@ describe('the built package', () => {
     }
   });
 });
+
+/** The value exports of 0.1.0 (read from its built package): none may disappear. */
+const EXPORTS_OF_0_1_0: Record<string, string[]> = {
+  '@aws-deployer/orchestrator': [
+    'BUILD_STATUSES', 'BuildAlreadyExistsError', 'BuildNotFoundError', 'ExecutionStartError', 'IllegalTransitionError',
+    'LATEST_POINTER_REPO', 'MAX_ERROR_MESSAGE_LENGTH', 'MAX_EXECUTION_INPUT_BYTES', 'MAX_EXECUTION_NAME_LENGTH', 'Orchestrator',
+    'OrchestratorError', 'PERMANENT_START_ERROR_CODES', 'PermanentExecutionStartError', 'PowertoolsLogger',
+    'ReconcileExecutionService', 'RecordCompletionService', 'SystemClock', 'TERMINAL_STATUSES', 'TOKENS',
+    'TRANSIENT_START_ERROR_CODES', 'TransientExecutionStartError', 'TriggerBuildService', 'ValidationError',
+    'boundErrorMessage', 'buildIdOf', 'buildKeyOf', 'buildKeyOfSerializedInput', 'buildKeySchema', 'canTransition',
+    'completionEffect', 'completionSchema', 'createContainer', 'deserializeStepFunctionInput', 'executionArnFor',
+    'executionInputFor', 'executionName', 'executionStartError', 'fromEpochSeconds', 'isBuildStatus',
+    'isPermanentStartErrorCode', 'isTerminal', 'isValidExecutionName', 'mayFollowAnEarlierStart', 'newBuildSchema',
+    'parseBuildId', 'parseBuildKey', 'parseCompletion', 'parseStateMachineArn', 'parseStepFunctionInput', 'parseWith',
+    'partitionKeyOf', 'pendingBuild', 'serializeStepFunctionInput', 'startEffect', 'statusesThatMayBecome',
+    'stepFunctionInputSchema', 'toEpochSeconds', 'toWholeSecond',
+  ],
+  '@aws-deployer/orchestrator/testing': [
+    'InMemoryBuildRepository', 'InMemoryExecutionInspector', 'InMemoryExecutionStarter', 'ManualClock', 'RecordingLogger',
+  ],
+  '@aws-deployer/orchestrator/dynamodb': ['DynamoDbBuildRepository', 'fromBuildItem', 'isLatestPointerPartition', 'toBuildItem'],
+  '@aws-deployer/orchestrator/sfn': ['SfnExecutionInspector', 'SfnExecutionStarter'],
+  '@aws-deployer/orchestrator/lambda': [
+    'EnvironmentVariableError', 'createAwsContainer', 'createExecutionStatusChangeHandler', 'createSweeperHandler',
+    'createTriggerBuildHandler', 'createUpdateBuildStatusHandler', 'executionStatusChangeHandlerFromEnvironment',
+    'sweeperHandlerFromEnvironment', 'triggerBuildHandlerFromEnvironment', 'updateBuildStatusHandlerFromEnvironment',
+  ],
+};
+
+/** What was added since 0.1.0 (see CHANGELOG.md). */
+const ADDED_SINCE_0_1_0: Record<string, string[]> = {
+  '@aws-deployer/orchestrator': [
+    'BuildItemTooLargeError', 'TRUNCATION_MARK', 'executionNameOfArn', 'parseRecordedBuildKey', 'recordedBuildKeySchema',
+  ],
+};

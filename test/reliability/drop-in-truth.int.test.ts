@@ -6,7 +6,7 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/clie
 import { RedriveExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { toLambdaRecord } from '../../local-stack/stream-event.js';
+import { toLambdaRecord } from '../../dev/local-stack/stream-event.js';
 import { DynamoDbBuildRepository } from '../../src/adapters/dynamodb/index.js';
 import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/adapters/sfn/index.js';
 import {
@@ -26,12 +26,12 @@ import {
   createUpdateBuildStatusHandler,
 } from '../../src/lambda.js';
 import { RecordingLogger } from '../../src/testing.js';
-import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../support/dynamodb-local/builds-table.js';
+import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../dev/dynamodb-local/builds-table.js';
 import { paddedToLimit } from '../support/dynamodb-local/item-size.js';
-import { latestStreamArn, statusChangesOf, streamsClientFor, tableStreamRecords } from '../support/dynamodb-local/table-stream.js';
-import { anExecutionStatusChangeEvent } from '../support/fixtures/eventbridge-event.mother.js';
-import { startLocalStepFunctions, type LocalStepFunctions } from '../support/local-sfn/local-sfn-server.js';
-import { sfnClientFor } from '../support/local-sfn/sfn-client.js';
+import { latestStreamArn, statusChangesOf, streamsClientFor, tableStreamRecords } from '../../dev/dynamodb-local/table-stream.js';
+import { anExecutionStatusChangeEvent } from '../support/mothers/eventbridge-event.mother.js';
+import { startLocalStepFunctions, type LocalStepFunctions } from '../../dev/local-sfn/local-sfn-server.js';
+import { sfnClientFor } from '../../dev/local-sfn/sfn-client.js';
 import { aBuildKey, aNewBuild, aSortKey, aUniqueScope, anInputFor } from '../support/mothers/build.mother.js';
 import { GO_EPOCH_SECONDS, aGoBuildItem, goItemOf, type RawItem } from '../support/mothers/go-item.mother.js';
 

@@ -15,8 +15,8 @@ import {
   type Build,
   type NewBuild,
 } from '../../src/index.js';
-import { anExecutionStatusChangeEvent, aScheduledEvent } from '../support/fixtures/eventbridge-event.mother.js';
-import { aStreamEvent, anInsertOf } from '../support/fixtures/dynamodb-stream-event.mother.js';
+import { anExecutionStatusChangeEvent, aScheduledEvent } from '../support/mothers/eventbridge-event.mother.js';
+import { aStreamEvent, anInsertOf } from '../support/mothers/dynamodb-stream-event.mother.js';
 import { aNewBuild, aSortKey, aUniqueScope } from '../support/mothers/build.mother.js';
 import { FAULTS, type ExecutionEndStatus, type Fault, type LifecycleWorld, type WorldExecution } from './lifecycle-world.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../support/dynamodb-local/builds-table.js';
+import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../dev/dynamodb-local/builds-table.js';
 import { runScenario, scenarios } from './lifecycle-model.js';
 import { aLocalAwsWorld } from './local-aws-world.js';
 

@@ -5,14 +5,14 @@ import { DynamoDbBuildRepository } from '../../src/adapters/dynamodb/index.js';
 import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/adapters/sfn/index.js';
 import { buildKeyOfSerializedInput, canTransition, createContainer, isBuildStatus, type BuildKey, type NewBuild } from '../../src/index.js';
 import { RecordingLogger } from '../../src/testing.js';
-import { dynamoDbClientFor } from '../support/dynamodb-local/builds-table.js';
+import { dynamoDbClientFor } from '../../dev/dynamodb-local/builds-table.js';
 import { paddedToLimit } from '../support/dynamodb-local/item-size.js';
 import { aGoBuildItem } from '../support/mothers/go-item.mother.js';
-import { statusChangesOf, streamsClientFor, tableStreamRecords } from '../support/dynamodb-local/table-stream.js';
-import { startLocalStepFunctions, type LocalStepFunctions } from '../support/local-sfn/local-sfn-server.js';
-import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../support/wire/dynamodb-fault-proxy.js';
+import { statusChangesOf, streamsClientFor, tableStreamRecords } from '../../dev/dynamodb-local/table-stream.js';
+import { startLocalStepFunctions, type LocalStepFunctions } from '../../dev/local-sfn/local-sfn-server.js';
+import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../../dev/wire/dynamodb-fault-proxy.js';
 import type { Fault, LifecycleWorld } from './lifecycle-world.js';
-import { sfnClientFor } from '../support/local-sfn/sfn-client.js';
+import { sfnClientFor } from '../../dev/local-sfn/sfn-client.js';
 
 /**
  * The lifecycle on the real adapters: DynamoDB Local behind a fault-injecting
@@ -44,7 +44,7 @@ export async function aLocalAwsWorld(dynamoDbEndpoint: string, tableName: string
     await evidence.send(
       new PutItemCommand({
         TableName: tableName,
-        Item: aGoBuildItem({ ...build, buildNumber, commitHash: build.commitHash, version: build.version, createdAt: Math.floor(Date.now() / 1000) }),
+        Item: aGoBuildItem({ repo: build.repo, env: build.env, sk: build.sk, branch: build.branch, buildNumber, commitHash: build.commitHash, version: build.version, createdAt: Math.floor(Date.now() / 1000) }),
       }),
     );
   };

@@ -1,10 +1,10 @@
 import {
   RecordCompletionService,
   ReconcileExecutionService,
-  TOKENS,
   TriggerBuildService,
 } from '../../app/index.js';
-import { createAwsContainer } from '../../app/aws-composition-root.js';
+import { TOKENS } from '../../ports/tokens.js';
+import { createAwsContainer } from '../../composition/aws-container.js';
 import { ValidationError } from '../../domain/index.js';
 import type { BuildRepository, ExecutionInspector, Logger } from '../../ports/index.js';
 import { UsageError } from './args.js';
@@ -39,9 +39,9 @@ export function composeServices(config: ConnectionConfig, logger: Logger): CliSe
       tableName: config.tableName,
       stateMachineArn: config.stateMachineArn ?? UNUSED_STATE_MACHINE_ARN,
       logger,
-      ...(config.region === undefined ? {} : { region: config.region }),
-      ...(config.dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint: config.dynamodbEndpoint }),
-      ...(config.stepFunctionsEndpoint === undefined ? {} : { stepFunctionsEndpoint: config.stepFunctionsEndpoint }),
+      region: config.region,
+      dynamodbEndpoint: config.dynamodbEndpoint,
+      stepFunctionsEndpoint: config.stepFunctionsEndpoint,
     });
   } catch (error) {
     if (error instanceof ValidationError) {

@@ -4,10 +4,10 @@ import { stringValue, UsageError, type ParsedArgs } from './args.js';
 export interface ConnectionConfig {
   readonly tableName: string;
   /** Absent for commands that never touch Step Functions. */
-  readonly stateMachineArn?: string;
-  readonly region?: string;
-  readonly dynamodbEndpoint?: string;
-  readonly stepFunctionsEndpoint?: string;
+  readonly stateMachineArn?: string | undefined;
+  readonly region?: string | undefined;
+  readonly dynamodbEndpoint?: string | undefined;
+  readonly stepFunctionsEndpoint?: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -22,13 +22,7 @@ export function resolveConnection(args: ParsedArgs, env: Env, needs: { readonly 
   const region = fromFlagOrEnv(args, 'region', env, 'AWS_REGION');
   const dynamodbEndpoint = nonEmpty(stringValue(args, 'dynamodb-endpoint'));
   const stepFunctionsEndpoint = nonEmpty(stringValue(args, 'sfn-endpoint'));
-  return {
-    tableName,
-    ...(stateMachineArn === undefined ? {} : { stateMachineArn }),
-    ...(region === undefined ? {} : { region }),
-    ...(dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint }),
-    ...(stepFunctionsEndpoint === undefined ? {} : { stepFunctionsEndpoint }),
-  };
+  return { tableName, stateMachineArn, region, dynamodbEndpoint, stepFunctionsEndpoint };
 }
 
 /** The artifacts bucket `start` passes to the execution. */

@@ -1,5 +1,6 @@
 import { buildIdOf, type Build } from '../../domain/index.js';
 import type { ExecutionDescription } from '../../ports/index.js';
+import { withoutUndefined } from '../../domain/without-undefined.js';
 
 /** A build as `--json` prints it: camelCase, ISO-8601 times, its id first. */
 export interface BuildView {
@@ -21,7 +22,7 @@ export interface BuildView {
 }
 
 export function buildView(build: Build): BuildView {
-  return {
+  return withoutUndefined({
     id: buildIdOf(build),
     repo: build.repo,
     env: build.env,
@@ -30,14 +31,14 @@ export function buildView(build: Build): BuildView {
     branch: build.branch,
     version: build.version,
     commitHash: build.commitHash,
-    ...(build.buildNumber === undefined ? {} : { buildNumber: build.buildNumber }),
-    ...(build.stackName === undefined ? {} : { stackName: build.stackName }),
-    ...(build.executionArn === undefined ? {} : { executionArn: build.executionArn }),
-    ...(build.errorMsg === undefined ? {} : { errorMsg: build.errorMsg }),
+    buildNumber: build.buildNumber,
+    stackName: build.stackName,
+    executionArn: build.executionArn,
+    errorMsg: build.errorMsg,
     createdAt: build.createdAt.toISOString(),
     updatedAt: build.updatedAt.toISOString(),
-    ...(build.finishedAt === undefined ? {} : { finishedAt: build.finishedAt.toISOString() }),
-  };
+    finishedAt: build.finishedAt?.toISOString(),
+  });
 }
 
 export interface ExecutionView {
@@ -50,14 +51,14 @@ export interface ExecutionView {
 }
 
 export function executionView(execution: ExecutionDescription): ExecutionView {
-  return {
+  return withoutUndefined({
     executionArn: execution.executionArn,
     status: execution.status,
     startDate: execution.startDate.toISOString(),
-    ...(execution.stopDate === undefined ? {} : { stopDate: execution.stopDate.toISOString() }),
-    ...(execution.error === undefined ? {} : { error: execution.error }),
-    ...(execution.cause === undefined ? {} : { cause: execution.cause }),
-  };
+    stopDate: execution.stopDate?.toISOString(),
+    error: execution.error,
+    cause: execution.cause,
+  });
 }
 
 /** `2026-11-27 01:00:02Z`: seconds are the table's unit. */

@@ -14,7 +14,6 @@ import {
   BuildAlreadyExistsError,
   BuildItemTooLargeError,
   BuildNotFoundError,
-  IllegalTransitionError,
   TERMINAL_STATUSES,
   TRUNCATION_MARK,
   ValidationError,
@@ -44,7 +43,7 @@ import type {
   StartRecord,
   UnreadableBuild,
 } from '../../ports/index.js';
-import { requireText } from '../arguments.js';
+import { TABLE_NAME, TABLE_NAME_RULE, requireText } from '../arguments.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../paging.js';
 import {
   buildItemKey,
@@ -53,9 +52,9 @@ import {
   latestPointerKey,
   toBuildItem,
   type LatestPointerItem,
-} from './build-item.mapper.js';
+} from '../builds-table/build-item.js';
 import { itemFrom } from './item-from.js';
-import { withoutUndefined } from '../without-undefined.js';
+import { withoutUndefined } from '../../domain/without-undefined.js';
 
 export interface DynamoDbBuildRepositoryOptions {
   /** A document client you own and configure (region, retries, tracing); default (un)marshall options. */
@@ -66,7 +65,7 @@ export interface DynamoDbBuildRepositoryOptions {
    * Told about items `latestBuilds` skips because they do not read as builds
    * (`listBuilds` reports them in its page instead). Default: none.
    */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 type BuildWrite = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -113,8 +112,8 @@ export class DynamoDbBuildRepository implements BuildRepository {
   private readonly logger: Logger | undefined;
 
   constructor(options: DynamoDbBuildRepositoryOptions) {
-    if (typeof options.tableName !== 'string' || !/^[A-Za-z0-9_.-]{3,255}$/.test(options.tableName)) {
-      throw new ValidationError('tableName', 'must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
+    if (typeof options.tableName !== 'string' || !TABLE_NAME.test(options.tableName)) {
+      throw new ValidationError('tableName', `must be a DynamoDB table name (${TABLE_NAME_RULE})`);
     }
     this.client = options.client;
     this.tableName = options.tableName;
@@ -145,7 +144,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
     return item && fromBuildItem(item);
   }
 
-  async claimStart(key: BuildKey, attempt: string, _at: Date): Promise<StartClaim> {
+  async claimStart(key: BuildKey, attempt: string): Promise<StartClaim> {
     const valid = parseRecordedBuildKey(key);
     requireText('attempt', attempt);
     try {
@@ -220,7 +219,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
         case 'unchanged':
           return { outcome: 'already-started', status: build.status, executionArn };
         case 'illegal':
-          throw new IllegalTransitionError(build, 'IN_PROGRESS', effect.reason);
+          return { outcome: 'refused', status: build.status, build, reason: effect.reason };
         case 'attach-arn':
           result = await this.writeAlone(valid, this.attachArnWrite(valid, executionArn, at));
           if (result.written) return { outcome: 'arn-attached', status: build.status, executionArn };
@@ -244,7 +243,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
       const build = this.existingBuild(valid, result.existing);
       const effect = completionEffect(build, completion);
       if (effect.kind === 'unchanged') return { outcome: 'already-completed', status: completion.status };
-      if (effect.kind === 'illegal') throw new IllegalTransitionError(build, completion.status, effect.reason);
+      if (effect.kind === 'illegal') return { outcome: 'refused', status: build.status, build, reason: effect.reason };
     }
     throw new Error(`Build ${buildIdOf(valid)} kept changing while its completion was recorded`);
   }
@@ -292,7 +291,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
           ScanIndexForward: false,
           Limit: limit + 1 - items.length,
           ConsistentRead: true,
-          ...(exclusiveStartKey === undefined ? {} : { ExclusiveStartKey: exclusiveStartKey }),
+          ExclusiveStartKey: exclusiveStartKey,
         }),
       );
       items.push(...(page.Items ?? []));
@@ -461,7 +460,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': latestPointerKey({ repo: '', env }).pk },
           ConsistentRead: true,
-          ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+          ExclusiveStartKey: exclusiveStartKey,
         }),
       );
       pointers.push(...((page.Items ?? []) as LatestPointerItem[]));

@@ -5,4 +5,4 @@ export {
   toBuildItem,
   type BuildItem,
   type LatestPointerItem,
-} from './build-item.mapper.js';
+} from '../builds-table/build-item.js';

@@ -1,7 +1,6 @@
 import {
   BuildAlreadyExistsError,
   BuildNotFoundError,
-  IllegalTransitionError,
   buildIdOf,
   completionEffect,
   parseRecordedBuildKey,
@@ -27,6 +26,7 @@ import type {
 } from '../../ports/index.js';
 import { requireText } from '../arguments.js';
 import { compareUtf8, decodeCursor, encodeCursor, pageLimit } from '../paging.js';
+import { withoutUndefined } from '../../domain/without-undefined.js';
 
 /** One status change the repository applied. */
 export interface BuildChange {
@@ -103,7 +103,7 @@ export class InMemoryBuildRepository implements BuildRepository {
     return this.builds.get(buildIdOf(valid));
   }
 
-  async claimStart(key: BuildKey, attempt: string, _at: Date): Promise<StartClaim> {
+  async claimStart(key: BuildKey, attempt: string): Promise<StartClaim> {
     const valid = parseRecordedBuildKey(key);
     requireText('attempt', attempt);
     await this.pause();
@@ -152,7 +152,7 @@ export class InMemoryBuildRepository implements BuildRepository {
       case 'unchanged':
         return { outcome: 'already-started', status: build.status, executionArn };
       case 'illegal':
-        throw new IllegalTransitionError(build, 'IN_PROGRESS', effect.reason);
+        return { outcome: 'refused', status: build.status, build, reason: effect.reason };
     }
   }
 
@@ -169,7 +169,7 @@ export class InMemoryBuildRepository implements BuildRepository {
       case 'unchanged':
         return { outcome: 'already-completed', status: completion.status };
       case 'illegal':
-        throw new IllegalTransitionError(build, completion.status, effect.reason);
+        return { outcome: 'refused', status: build.status, build, reason: effect.reason };
     }
   }
 
@@ -212,13 +212,15 @@ export class InMemoryBuildRepository implements BuildRepository {
   /** Stores a status change and moves the latest pointer, unless a newer build holds it. */
   private writeStatusChange(before: Build | undefined, after: Build): void {
     this.builds.set(buildIdOf(after), after);
-    this.changes.push({
-      buildId: buildIdOf(after),
-      ...(before ? { from: before.status } : {}),
-      to: after.status,
-      ...(after.executionArn === undefined ? {} : { executionArn: after.executionArn }),
-      at: after.updatedAt,
-    });
+    this.changes.push(
+      withoutUndefined({
+        buildId: buildIdOf(after),
+        from: before?.status,
+        to: after.status,
+        executionArn: after.executionArn,
+        at: after.updatedAt,
+      }),
+    );
     const pointers = this.latest.get(after.env) ?? new Map<string, LatestPointer>();
     this.latest.set(after.env, pointers);
     const pointer = pointers.get(after.repo);

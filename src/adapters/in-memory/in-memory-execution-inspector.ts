@@ -1,5 +1,5 @@
 import type { ExecutionDescription, ExecutionInspector } from '../../ports/index.js';
-import { withoutUndefined } from '../without-undefined.js';
+import { withoutUndefined } from '../../domain/without-undefined.js';
 import type { InMemoryExecutionStarter } from './in-memory-execution-starter.js';
 
 /**

@@ -4,14 +4,14 @@ import {
   buildIdOf,
   buildKeyOfSerializedInput,
   executionArnFor,
-  executionStartError,
   isValidExecutionName,
-  mayFollowAnEarlierStart,
   parseStateMachineArn,
   type StateMachineArn,
 } from '../../domain/index.js';
-import type { ExecutionStarter, ExecutionStatus, StartExecutionRequest, StartedExecution } from '../../ports/index.js';
-import { withoutUndefined } from '../without-undefined.js';
+import { executionStartError, mayFollowAnEarlierStart } from '../sfn/start-error-codes.js';
+import type { ClosedExecutionStatus, ExecutionStarter, ExecutionStatus, StartExecutionRequest, StartedExecution } from '../../ports/index.js';
+import { withoutUndefined } from '../../domain/without-undefined.js';
+import { isClosedExecutionStatus } from '../../ports/execution-inspector.port.js';
 
 /** An execution the in-memory starter started. */
 export interface RecordedExecution {
@@ -30,7 +30,7 @@ export interface RecordedExecution {
 
 /** How an execution ended. */
 export interface ExecutionEnd {
-  readonly status: Exclude<ExecutionStatus, 'RUNNING' | 'PENDING_REDRIVE'>;
+  readonly status: ClosedExecutionStatus;
   readonly error?: string;
   readonly cause?: string;
 }
@@ -149,14 +149,14 @@ export class InMemoryExecutionStarter implements ExecutionStarter {
       return alreadyStarted(existing);
     }
 
-    const execution: RecordedExecution = {
+    const execution: RecordedExecution = withoutUndefined({
       name: request.name,
       input: request.input,
       executionArn: executionArnFor(this.stateMachine, request.name),
-      ...(request.traceHeader === undefined ? {} : { traceHeader: request.traceHeader }),
+      traceHeader: request.traceHeader,
       startDate: new Date(),
-      status: 'RUNNING',
-    };
+      status: 'RUNNING' as const,
+    });
     this.byName.set(request.name, execution);
     await this.onExecutionStarted?.(execution);
     return { executionArn: execution.executionArn, alreadyStarted: false };
@@ -166,7 +166,7 @@ export class InMemoryExecutionStarter implements ExecutionStarter {
 /** The answer for a name an execution of the same build holds; a closed one says how it ended. */
 function alreadyStarted(existing: RecordedExecution): StartedExecution {
   const { executionArn, status, error, cause } = existing;
-  if (status === 'RUNNING' || status === 'PENDING_REDRIVE') return { executionArn, alreadyStarted: true };
+  if (!isClosedExecutionStatus(status)) return { executionArn, alreadyStarted: true };
   return { executionArn, alreadyStarted: true, closed: withoutUndefined({ status, error, cause }) };
 }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { TABLE_NAME, TABLE_NAME_RULE } from '../arguments.js';
 import { OrchestratorError, ValidationError, parseStateMachineArn, parseWith } from '../../domain/index.js';
 
 /** A Lambda environment variable is missing or invalid; the message names it. */
@@ -23,12 +24,12 @@ export interface TableEnvironment {
 
 export interface TriggerBuildEnvironment extends TableEnvironment {
   readonly s3Bucket: string;
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
 }
 
 export interface SweeperEnvironment extends TableEnvironment {
-  readonly lookbackMs?: number;
-  readonly maxExecutions?: number;
+  readonly lookbackMs?: number | undefined;
+  readonly maxExecutions?: number | undefined;
 }
 
 const required = (what: string) =>
@@ -42,8 +43,8 @@ const positiveInteger = (what: string) =>
     .optional();
 
 const tableSchema = z.object({
-  BUILDS_TABLE_NAME: required('the builds table name').regex(/^[A-Za-z0-9_.-]{3,255}$/, {
-    error: 'is invalid: a DynamoDB table name is 3-255 of A-Z a-z 0-9 _ . -',
+  BUILDS_TABLE_NAME: required('the builds table name').regex(TABLE_NAME, {
+    error: `is invalid: a DynamoDB table name is ${TABLE_NAME_RULE}`,
   }),
   STATE_MACHINE_ARN: required('the deployment state machine ARN'),
 });
@@ -78,7 +79,7 @@ export function readTriggerBuildEnvironment(env: Environment): TriggerBuildEnvir
   return {
     ...table,
     s3Bucket: vars.ARTIFACT_BUCKET,
-    ...(vars.TRIGGER_CONCURRENCY === undefined ? {} : { concurrency: vars.TRIGGER_CONCURRENCY }),
+    concurrency: vars.TRIGGER_CONCURRENCY,
   };
 }
 
@@ -88,8 +89,8 @@ export function readSweeperEnvironment(env: Environment): SweeperEnvironment {
   const vars = read(sweeperSchema, env);
   return {
     ...table,
-    ...(vars.SWEEP_LOOKBACK_MINUTES === undefined ? {} : { lookbackMs: vars.SWEEP_LOOKBACK_MINUTES * 60_000 }),
-    ...(vars.SWEEP_MAX_EXECUTIONS === undefined ? {} : { maxExecutions: vars.SWEEP_MAX_EXECUTIONS }),
+    lookbackMs: vars.SWEEP_LOOKBACK_MINUTES === undefined ? undefined : vars.SWEEP_LOOKBACK_MINUTES * 60_000,
+    maxExecutions: vars.SWEEP_MAX_EXECUTIONS,
   };
 }
 

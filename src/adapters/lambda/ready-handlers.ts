@@ -1,5 +1,5 @@
 import type { Container } from 'inversify';
-import { createAwsContainer } from '../../app/aws-composition-root.js';
+import { createAwsContainer } from '../../composition/aws-container.js';
 import { PowertoolsLogger } from '../logging/powertools-logger.js';
 import {
   readSweeperEnvironment,
@@ -8,10 +8,10 @@ import {
   type Environment,
   type TableEnvironment,
 } from './environment.js';
-import { createExecutionStatusChangeHandler, type ExecutionStatusChangeHandler } from './execution-status-change.handler.js';
-import { createSweeperHandler, type SweeperHandler } from './sweeper.handler.js';
-import { createTriggerBuildHandler, type TriggerBuildHandler } from './trigger-build.handler.js';
-import { createUpdateBuildStatusHandler, type UpdateBuildStatusHandler } from './update-build-status.handler.js';
+import { createExecutionStatusChangeHandler, type ExecutionStatusChangeHandler } from './reconciliation/execution-status-change.handler.js';
+import { createSweeperHandler, type SweeperHandler } from './reconciliation/sweeper.handler.js';
+import { createTriggerBuildHandler, type TriggerBuildHandler } from './trigger-build/trigger-build.handler.js';
+import { createUpdateBuildStatusHandler, type UpdateBuildStatusHandler } from './update-build-status/update-build-status.handler.js';
 
 // Each function builds its dependencies once: call it at module scope, so a
 // cold start pays for them and warm invocations reuse them. A missing or bad
@@ -35,7 +35,7 @@ export function triggerBuildHandlerFromEnvironment(env: Environment = process.en
   return createTriggerBuildHandler({
     container: awsContainer(table, 'trigger-build'),
     s3Bucket,
-    ...(concurrency === undefined ? {} : { concurrency }),
+    concurrency,
   });
 }
 
@@ -80,7 +80,7 @@ export function sweeperHandlerFromEnvironment(env: Environment = process.env): S
   const { lookbackMs, maxExecutions, ...table } = readSweeperEnvironment(env);
   return createSweeperHandler({
     container: awsContainer(table, 'sweeper'),
-    ...(lookbackMs === undefined ? {} : { lookbackMs }),
-    ...(maxExecutions === undefined ? {} : { maxExecutions }),
+    lookbackMs,
+    maxExecutions,
   });
 }

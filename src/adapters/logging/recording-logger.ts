@@ -6,6 +6,11 @@ export interface LogEntry {
   readonly attributes: LogAttributes;
 }
 
+export interface RecordingLoggerOptions {
+  /** Told about each entry as it is logged (to print it, or to forward it). */
+  readonly onEntry?: ((entry: LogEntry) => void) | undefined;
+}
+
 /**
  * Keeps every entry in memory so tests can assert on what was logged.
  *
@@ -19,20 +24,30 @@ export interface LogEntry {
  */
 export class RecordingLogger implements Logger {
   readonly entries: LogEntry[] = [];
+  private readonly onEntry: (entry: LogEntry) => void;
+
+  constructor(options: RecordingLoggerOptions = {}) {
+    this.onEntry = options.onEntry ?? (() => {});
+  }
 
   debug(message: string, attributes: LogAttributes = {}): void {
-    this.entries.push({ level: 'debug', message, attributes });
+    this.record({ level: 'debug', message, attributes });
   }
 
   info(message: string, attributes: LogAttributes = {}): void {
-    this.entries.push({ level: 'info', message, attributes });
+    this.record({ level: 'info', message, attributes });
   }
 
   warn(message: string, attributes: LogAttributes = {}): void {
-    this.entries.push({ level: 'warn', message, attributes });
+    this.record({ level: 'warn', message, attributes });
   }
 
   error(message: string, attributes: LogAttributes = {}): void {
-    this.entries.push({ level: 'error', message, attributes });
+    this.record({ level: 'error', message, attributes });
+  }
+
+  private record(entry: LogEntry): void {
+    this.entries.push(entry);
+    this.onEntry(entry);
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { parseStateMachineArn } from '../../domain/index.js';
 import type { ExecutionDescription, ExecutionInspector, ExecutionStatus } from '../../ports/index.js';
-import { withoutUndefined } from '../without-undefined.js';
+import { withoutUndefined } from '../../domain/without-undefined.js';
 
 export interface SfnExecutionInspectorOptions {
   readonly client: SFNClient;

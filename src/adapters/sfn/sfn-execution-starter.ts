@@ -13,14 +13,14 @@ import {
   buildIdOf,
   buildKeyOfSerializedInput,
   executionArnFor,
-  executionStartError,
-  mayFollowAnEarlierStart,
   parseStateMachineArn,
   ExecutionStartError,
   type StateMachineArn,
 } from '../../domain/index.js';
+import { executionStartError, mayFollowAnEarlierStart } from './start-error-codes.js';
 import type { ClosedExecution, ExecutionStarter, StartExecutionRequest, StartedExecution } from '../../ports/index.js';
-import { withoutUndefined } from '../without-undefined.js';
+import { withoutUndefined } from '../../domain/without-undefined.js';
+import { isClosedExecutionStatus } from '../../ports/execution-inspector.port.js';
 
 export interface SfnExecutionStarterOptions {
   /** An `SFNClient` you own and configure (region, retries, tracing). */
@@ -99,7 +99,7 @@ export class SfnExecutionStarter implements ExecutionStarter {
             stateMachineArn: this.stateMachineArn,
             name: request.name,
             input: request.input,
-            ...(request.traceHeader === undefined ? {} : { traceHeader: request.traceHeader }),
+            traceHeader: request.traceHeader,
           }),
         );
         if (!executionArn) throw new Error('StartExecution answered without an executionArn');
@@ -195,7 +195,7 @@ function awsErrorCode(error: unknown): string {
 /** How a closed execution ended; `undefined` while it runs or waits to be redriven. */
 function closedExecutionOf(execution: DescribeExecutionCommandOutput): ClosedExecution | undefined {
   const { status } = execution;
-  if (status !== 'SUCCEEDED' && status !== 'FAILED' && status !== 'TIMED_OUT' && status !== 'ABORTED') return undefined;
+  if (!isClosedExecutionStatus(status)) return undefined;
   return withoutUndefined({ status, error: execution.error, cause: execution.cause });
 }
 

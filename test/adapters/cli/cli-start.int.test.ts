@@ -5,8 +5,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbBuildRepository } from '../../../src/adapters/dynamodb/index.js';
 import { buildIdOf, executionName, type Build } from '../../../src/index.js';
-import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../support/dynamodb-local/builds-table.js';
-import { startLocalStepFunctions, type LocalStepFunctions } from '../../support/local-sfn/local-sfn-server.js';
+import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../../dev/dynamodb-local/builds-table.js';
+import { startLocalStepFunctions, type LocalStepFunctions } from '../../../dev/local-sfn/local-sfn-server.js';
 import { aNewBuild, aSortKey, aUniqueScope } from '../../support/mothers/build.mother.js';
 import { eventually, jsonOf, runCli, spawnCli, type RunningCli } from './cli-process.js';
 

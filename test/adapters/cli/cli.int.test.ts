@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbBuildRepository } from '../../../src/adapters/dynamodb/index.js';
 import { buildIdOf, type Build } from '../../../src/index.js';
-import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../support/dynamodb-local/builds-table.js';
+import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../../dev/dynamodb-local/builds-table.js';
 import { aNewBuild, aSortKey, aUniqueScope } from '../../support/mothers/build.mother.js';
 import { jsonOf, runCli } from './cli-process.js';
 

@@ -2,7 +2,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { DynamoDbBuildRepository } from '../../../src/adapters/dynamodb/index.js';
 import { describeBuildRepositoryContract } from '../../ports/build-repository.contract.js';
-import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../support/dynamodb-local/builds-table.js';
+import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../../dev/dynamodb-local/builds-table.js';
 
 const client = dynamoDbClientFor(inject('dynamodbEndpoint'));
 const documentClient = DynamoDBDocumentClient.from(client);

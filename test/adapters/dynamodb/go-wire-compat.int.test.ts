@@ -12,7 +12,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbBuildRepository } from '../../../src/adapters/dynamodb/index.js';
 import type { BuildKey, NewBuild } from '../../../src/index.js';
-import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../support/dynamodb-local/builds-table.js';
+import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../../dev/dynamodb-local/builds-table.js';
 import { aBuildKey, aNewBuild, aSortKey, aUniqueScope } from '../../support/mothers/build.mother.js';
 import {
   GO_BUILD_ITEM_TYPES,

@@ -2,8 +2,8 @@ import { type SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll } from 'vitest';
 import { SfnExecutionInspector, SfnExecutionStarter } from '../../../src/adapters/sfn/index.js';
 import { describeExecutionInspectorContract } from '../../ports/execution-inspector.contract.js';
-import { startLocalStepFunctions, type LocalStepFunctions } from '../../support/local-sfn/local-sfn-server.js';
-import { sfnClientFor } from '../../support/local-sfn/sfn-client.js';
+import { startLocalStepFunctions, type LocalStepFunctions } from '../../../dev/local-sfn/local-sfn-server.js';
+import { sfnClientFor } from '../../../dev/local-sfn/sfn-client.js';
 
 const endpoints: LocalStepFunctions[] = [];
 const clients: SFNClient[] = [];

@@ -3,8 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PermanentExecutionStartError, TransientExecutionStartError, ValidationError } from '../../../src/index.js';
 import { SfnExecutionStarter } from '../../../src/adapters/sfn/index.js';
 import { describeExecutionStarterContract } from '../../ports/execution-starter.contract.js';
-import { startLocalStepFunctions, type LocalStepFunctions } from '../../support/local-sfn/local-sfn-server.js';
-import { sfnClientFor } from '../../support/local-sfn/sfn-client.js';
+import { startLocalStepFunctions, type LocalStepFunctions } from '../../../dev/local-sfn/local-sfn-server.js';
+import { sfnClientFor } from '../../../dev/local-sfn/sfn-client.js';
 
 const endpoints: LocalStepFunctions[] = [];
 const clients: SFNClient[] = [];

@@ -2,7 +2,7 @@
 // whole run. Test files share it and isolate themselves by table name
 // (uniqueTableName), so they can run in parallel.
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from './dynamodb-local.js';
+import { startDynamoDbLocal } from '../../../dev/dynamodb-local/dynamodb-local.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

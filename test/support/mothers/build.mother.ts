@@ -1,22 +1,23 @@
+import { randomBytes } from 'node:crypto';
+import { ksuidOf } from '../../../dev/ksuid.js';
 import type { BuildKey, NewBuild, StepFunctionInput } from '../../../src/index.js';
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 let sequence = 0;
 const runPrefix = Date.now().toString(36);
+// Keeps the keys of test processes running side by side apart.
+const processBytes = randomBytes(8);
 
 /**
- * A KSUID-shaped sort key (27 base62 characters). Keys made later sort after
- * keys made earlier, as real KSUIDs do.
+ * A KSUID sort key. Keys made later in a process sort after keys made
+ * earlier, as real KSUIDs do across seconds: within one second the payload
+ * starts with a counter.
  */
 export function aSortKey(): string {
   sequence += 1;
-  let n = BigInt(Date.now()) * 1_000_000n + BigInt(sequence);
-  let encoded = '';
-  while (n > 0n) {
-    encoded = BASE62[Number(n % 62n)] + encoded;
-    n /= 62n;
-  }
-  return encoded.padStart(27, '0');
+  const payload = Buffer.alloc(16);
+  payload.writeBigUInt64BE(BigInt(sequence), 0);
+  processBytes.copy(payload, 8);
+  return ksuidOf(new Date(), payload);
 }
 
 /** A repo/env pair no other test uses, so tests can share a table. */

@@ -27,7 +27,7 @@ export const completeCommand: Command = {
   parse(args) {
     const key = parseBuildIdArgument(args.positionals['build-id']);
     const errorMsg = stringValue(args, 'error-msg');
-    const completion = parseCompletion({ status: stringValue(args, 'status'), ...(errorMsg === undefined ? {} : { errorMsg }) });
+    const completion = parseCompletion({ status: stringValue(args, 'status'), errorMsg });
     return async ({ services, output }) => {
       const buildId = buildIdOf(key);
       const result = await services().completions.record(key, completion);

@@ -4,6 +4,7 @@ import { CONNECTION_OPTIONS, numberValue, OUTPUT_OPTIONS, stringValue, UsageErro
 import type { Command } from '../command.js';
 import { buildView, formatTable, formatTime, type Column } from '../format.js';
 import { EXIT } from '../io.js';
+import { withoutUndefined } from '../../../domain/without-undefined.js';
 
 const scopeSchema = z.object({ repo: buildKeySchema.shape.repo, env: buildKeySchema.shape.env });
 
@@ -40,7 +41,7 @@ export const listCommand: Command = {
     return async ({ services, output }) => {
       let page;
       try {
-        page = await services().builds.listBuilds(repo, env, { limit, ...(cursor === undefined ? {} : { cursor }) });
+        page = await services().builds.listBuilds(repo, env, { limit, cursor });
       } catch (error) {
         // The cursor is opaque to the CLI: only the repository can tell it is not one of its own.
         if (error instanceof ValidationError && error.field === 'cursor') throw new UsageError(`--cursor ${error.reason}`);
@@ -51,7 +52,7 @@ export const listCommand: Command = {
           ? `No builds of ${repo} in ${env}.\n`
           : formatTable(page.builds, BUILD_COLUMNS) + (page.nextCursor ? `\nMore: --cursor ${page.nextCursor}\n` : '');
       output.result(
-        { builds: page.builds.map(buildView), ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) },
+        withoutUndefined({ builds: page.builds.map(buildView), nextCursor: page.nextCursor }),
         text,
       );
       return EXIT.OK;

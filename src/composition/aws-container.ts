@@ -1,0 +1,60 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Container } from 'inversify';
+import { DynamoDbBuildRepository } from '../adapters/dynamodb/dynamodb-build-repository.js';
+import { SfnExecutionInspector } from '../adapters/sfn/sfn-execution-inspector.js';
+import { SfnExecutionStarter } from '../adapters/sfn/sfn-execution-starter.js';
+import type { Clock, Logger } from '../ports/index.js';
+import { createContainer } from './container.js';
+
+export interface AwsContainerOptions {
+  /** The builds table. */
+  readonly tableName: string;
+  /** The STANDARD deployment state machine. */
+  readonly stateMachineArn: string;
+  /** Defaults to the SDK's region resolution (`AWS_REGION`, profile...). */
+  readonly region?: string | undefined;
+  /** Overrides for local endpoints (DynamoDB Local, a local Step Functions). */
+  readonly dynamodbEndpoint?: string | undefined;
+  readonly stepFunctionsEndpoint?: string | undefined;
+  readonly clock?: Clock | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+/**
+ * The container on real AWS clients, as the Lambda handlers and the CLI use
+ * it: DynamoDB repository, Step Functions starter and inspector. Build it
+ * once per process.
+ *
+ * @example
+ * ```ts
+ * const container = createAwsContainer({
+ *   tableName: 'prd-aws-deployer--builds',
+ *   stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:deployment',
+ * });
+ * ```
+ */
+export function createAwsContainer(options: AwsContainerOptions): Container {
+  // The SDK's client configuration types refuse an explicit `undefined`: leave the unset ones out.
+  const region = options.region === undefined ? {} : { region: options.region };
+  const dynamodb = new DynamoDBClient({
+    ...region,
+    ...(options.dynamodbEndpoint === undefined ? {} : { endpoint: options.dynamodbEndpoint }),
+  });
+  const stepFunctions = new SFNClient({
+    ...region,
+    ...(options.stepFunctionsEndpoint === undefined ? {} : { endpoint: options.stepFunctionsEndpoint }),
+  });
+  return createContainer({
+    buildRepository: new DynamoDbBuildRepository({
+      client: DynamoDBDocumentClient.from(dynamodb),
+      tableName: options.tableName,
+      logger: options.logger,
+    }),
+    executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn: options.stateMachineArn }),
+    executionInspector: new SfnExecutionInspector({ client: stepFunctions, stateMachineArn: options.stateMachineArn }),
+    clock: options.clock,
+    logger: options.logger,
+  });
+}
