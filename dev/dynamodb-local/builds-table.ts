@@ -1,4 +1,4 @@
-// Helpers for tests that need a builds table (pk/sk + stream) in DynamoDB Local.
+// Helpers for a builds table (pk/sk, stream, status index) in DynamoDB Local.
 import { randomUUID } from 'node:crypto';
 import {
   CreateTableCommand,
@@ -8,6 +8,7 @@ import {
   waitUntilTableExists,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_STATUS_INDEX_NAME } from '../../src/adapters/dynamodb/index.js';
 
 export function dynamoDbClientFor(endpoint: string, overrides: DynamoDBClientConfig = {}): DynamoDBClient {
   return new DynamoDBClient({
@@ -28,19 +29,48 @@ export function uniqueTableName(prefix = 'test'): string {
   return `${prefix}-${randomUUID()}`;
 }
 
-/** Creates a table shaped like the production builds table and waits until it is ACTIVE. */
-export async function createBuildsTable(client: DynamoDBClient, tableName: string): Promise<void> {
+export interface BuildsTableOptions {
+  /** Create the status index the sweeper queries (default true); `false` makes a table as 0.1.0 knew it. */
+  readonly statusIndex?: boolean;
+}
+
+/**
+ * Creates a table shaped like the production builds table (pk/sk, a stream
+ * with new and old images, the status index) and waits until it is ACTIVE.
+ */
+export async function createBuildsTable(client: DynamoDBClient, tableName: string, options: BuildsTableOptions = {}): Promise<void> {
+  const statusIndex = options.statusIndex ?? true;
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        ...(statusIndex
+          ? [
+              { AttributeName: 'status', AttributeType: 'S' as const },
+              { AttributeName: 'updated_at', AttributeType: 'N' as const },
+            ]
+          : []),
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
+      ...(statusIndex
+        ? {
+            GlobalSecondaryIndexes: [
+              {
+                IndexName: DEFAULT_STATUS_INDEX_NAME,
+                KeySchema: [
+                  { AttributeName: 'status', KeyType: 'HASH' as const },
+                  { AttributeName: 'updated_at', KeyType: 'RANGE' as const },
+                ],
+                Projection: { ProjectionType: 'ALL' as const },
+              },
+            ],
+          }
+        : {}),
       BillingMode: 'PAY_PER_REQUEST',
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     }),

@@ -60,9 +60,9 @@ export interface LocalStepFunctions {
   /**
    * Starts an execution without going over the wire (no fault, latency or
    * call count applies), as an operator's run from the console would, and
-   * returns its ARN.
+   * returns its ARN. `startDate` backdates it (an execution started long ago).
    */
-  startExecution(stateMachineArn: string, name: string, input: string): string;
+  startExecution(stateMachineArn: string, name: string, input: string, options?: { readonly startDate?: Date }): string;
   /** Calls received for `operation` (its protocol name, e.g. `StartExecution`), or for all operations. */
   callCount(operation?: string): number;
   /** Closes a RUNNING execution as the state machine would; throws if it is unknown or closed. */
@@ -138,8 +138,10 @@ class LocalStepFunctionsEndpoint implements LocalStepFunctions {
     return String(created.stateMachineArn);
   }
 
-  startExecution(stateMachineArn: string, name: string, input: string): string {
-    return String(this.service.perform('StartExecution', { stateMachineArn, name, input }).executionArn);
+  startExecution(stateMachineArn: string, name: string, input: string, options: { readonly startDate?: Date } = {}): string {
+    const executionArn = String(this.service.perform('StartExecution', { stateMachineArn, name, input }).executionArn);
+    if (options.startDate !== undefined) this.service.backdateExecution(executionArn, options.startDate);
+    return executionArn;
   }
 
   callCount(operation?: string): number {

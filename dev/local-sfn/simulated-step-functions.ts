@@ -140,6 +140,13 @@ export class SimulatedStepFunctions {
     close(execution, outcome);
   }
 
+  /** Moves an execution's start into the past, as if it had started then. */
+  backdateExecution(executionArn: string, startDate: Date): void {
+    const execution = this.executionsByArn.get(executionArn);
+    if (execution === undefined) throw new Error(`No execution ${executionArn}`);
+    execution.startDate = startDate;
+  }
+
   /** Forgets every state machine and execution. */
   clear(): void {
     this.stateMachines.clear();

@@ -16,15 +16,27 @@ export function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-export function encodeCursor(sk: string): string {
-  return Buffer.from(JSON.stringify({ sk }), 'utf8').toString('base64url');
+/** Where a page stopped: the fields of the last item that order the listing. */
+export type Position = Readonly<Record<string, string | number>>;
+
+/** A cursor carrying a position; opaque to callers. */
+export function encodeCursor(position: Position): string {
+  return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string): string {
+/** Reads a cursor back into a position with exactly these fields and types, or throws a `ValidationError` naming `cursor`. */
+export function decodeCursor<F extends Readonly<Record<string, 'string' | 'number'>>>(
+  cursor: string,
+  fields: F,
+): { readonly [K in keyof F]: F[K] extends 'number' ? number : string } {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && 'sk' in parsed && typeof parsed.sk === 'string') {
-      return parsed.sk;
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      Object.entries(fields).every(([name, type]) => typeof (parsed as Record<string, unknown>)[name] === type)
+    ) {
+      return parsed as { readonly [K in keyof F]: F[K] extends 'number' ? number : string };
     }
   } catch {
     // fall through to the typed error below

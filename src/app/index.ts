@@ -7,4 +7,9 @@ export {
   type SweepSummary,
 } from './reconcile-execution.service.js';
 export { RecordCompletionService, type CompletionResult } from './record-completion.service.js';
+export {
+  SweepOpenBuildsService,
+  type OpenBuildsSweepOptions,
+  type OpenBuildsSweepSummary,
+} from './sweep-open-builds.service.js';
 export { TriggerBuildService, type TriggerOptions, type TriggerOutcome } from './trigger-build.service.js';

@@ -111,17 +111,18 @@ export class Orchestrator {
   }
 
   /**
-   * The build's execution had already closed: record how it ended first
-   * (`PENDING | IN_PROGRESS -> SUCCESS | FAILED`), then attach its ARN, so the
+   * The build's execution had already closed: record how it ended, with its
+   * ARN, in one write (`PENDING | IN_PROGRESS -> SUCCESS | FAILED`), so the
    * build is never seen `IN_PROGRESS` for an execution that is over.
    */
   private async recordClosed(key: BuildKey, executionArn: string, closed: ClosedExecution): Promise<ExecutionStartResult> {
     const ended = completionOfExecution(closed);
     const completion = ended.status === 'FAILED' ? { ...ended, errorMsg: `${ended.errorMsg}; ${NEW_BUILD_NEEDED}` } : ended;
     const now = this.clock.now();
-    // A refusal means the build had already ended otherwise, or records another ARN: it stays as it is.
-    const { status } = await this.builds.recordCompletion(key, completion, now);
-    await this.builds.recordStart(key, executionArn, now);
+    // A refusal means the build had already ended otherwise: it stays as it is, and gains the ARN if it has none.
+    const record = await this.builds.recordCompletion(key, { ...completion, executionArn }, now);
+    if (record.outcome !== 'completed') await this.builds.recordStart(key, executionArn, now);
+    const { status } = record;
     this.logger.warn('Build not started: its execution had already ended', {
       buildId: buildIdOf(key),
       executionArn,

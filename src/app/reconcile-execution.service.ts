@@ -104,7 +104,8 @@ export class ReconcileExecutionService {
     return { examined: recent.length, completed, failed, outcomes, failures };
   }
 
-  private async reconcileDescribed(execution: ExecutionDescription): Promise<ReconcileOutcome> {
+  /** {@link reconcile} for an execution already described (with its input). */
+  async reconcileDescribed(execution: ExecutionDescription): Promise<ReconcileOutcome> {
     if (!isClosedExecutionStatus(execution.status)) return { outcome: 'running' };
     const key = execution.input === undefined ? undefined : buildKeyOfSerializedInput(execution.input);
     if (!key) return { outcome: 'not-a-build', reason: `execution ${execution.executionArn} has no build input` };
@@ -123,9 +124,10 @@ export class ReconcileExecutionService {
       if (effect.kind === 'illegal') return { outcome: 'refused', buildId, status: build.status };
     }
     const now = this.clock.now();
-    const outcome = await this.complete(key, completion, now);
-    // The start may never have been recorded (a crash between the start and its write): keep the ARN.
-    await this.builds.recordStart(key, execution.executionArn, now);
+    // The start may never have been recorded (a crash between the start and its write): the
+    // completion carries the ARN, and a build that had already ended without it gains it after.
+    const outcome = await this.complete(key, { ...completion, executionArn: execution.executionArn }, now);
+    if (outcome.outcome !== 'completed') await this.builds.recordStart(key, execution.executionArn, now);
     if (outcome.outcome === 'completed') {
       this.logger.warn('Build completed by reconciliation', {
         buildId,

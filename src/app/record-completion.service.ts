@@ -57,13 +57,14 @@ export class RecordCompletionService {
       }
     }
     const now = this.clock.now();
-    const record = await this.builds.recordCompletion(key, completion, now);
+    const record = await this.builds.recordCompletion(key, executionArn === undefined ? completion : { ...completion, executionArn }, now);
     if (record.outcome === 'refused') {
       this.logger.warn('Build completion refused', { buildId, status: record.status, requested: completion.status });
       return { ...record, reason: `Build ${buildId} cannot become ${completion.status}: ${record.reason}` };
     }
-    // A start that was never recorded (a crash between the start and its write) still gains its ARN.
-    if (executionArn !== undefined) await this.builds.recordStart(key, executionArn, now);
+    // A start never recorded (a crash between the start and its write) gains its ARN with the
+    // completion; a build that had already ended without it gains it here.
+    if (executionArn !== undefined && record.outcome === 'already-completed') await this.builds.recordStart(key, executionArn, now);
     this.logger.info('Build completion recorded', { buildId, outcome: record.outcome, status: record.status, executionArn });
     return record;
   }

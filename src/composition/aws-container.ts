@@ -13,6 +13,8 @@ export interface AwsContainerOptions {
   readonly tableName: string;
   /** The STANDARD deployment state machine. */
   readonly stateMachineArn: string;
+  /** The table's status index (default `status-updated_at-index`). */
+  readonly statusIndexName?: string | undefined;
   /** Defaults to the SDK's region resolution (`AWS_REGION`, profile...). */
   readonly region?: string | undefined;
   /** Overrides for local endpoints (DynamoDB Local, a local Step Functions). */
@@ -50,6 +52,7 @@ export function createAwsContainer(options: AwsContainerOptions): Container {
     buildRepository: new DynamoDbBuildRepository({
       client: DynamoDBDocumentClient.from(dynamodb),
       tableName: options.tableName,
+      statusIndexName: options.statusIndexName,
       logger: options.logger,
     }),
     executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn: options.stateMachineArn }),

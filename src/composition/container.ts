@@ -5,6 +5,7 @@ import type { BuildRepository, Clock, ExecutionInspector, ExecutionStarter, Logg
 import { Orchestrator } from '../app/orchestrator.service.js';
 import { ReconcileExecutionService } from '../app/reconcile-execution.service.js';
 import { RecordCompletionService } from '../app/record-completion.service.js';
+import { SweepOpenBuildsService } from '../app/sweep-open-builds.service.js';
 import { TriggerBuildService } from '../app/trigger-build.service.js';
 import { TOKENS } from '../ports/tokens.js';
 
@@ -42,6 +43,7 @@ export function createContainer(options: ContainerOptions): Container {
   if (options.executionInspector) {
     container.bind<ExecutionInspector>(TOKENS.ExecutionInspector).toConstantValue(options.executionInspector);
     container.bind(ReconcileExecutionService).toSelf();
+    container.bind(SweepOpenBuildsService).toSelf();
   }
   container.bind(Orchestrator).toSelf();
   container.bind(TriggerBuildService).toSelf();

@@ -53,3 +53,19 @@ export class BuildItemTooLargeError extends OrchestratorError {
     super(`Build ${buildIdOf(key)} cannot be written: its item would pass DynamoDB's 400 KB limit`, options);
   }
 }
+
+/**
+ * The builds table has no status index (partition key `status`, sort key
+ * `updated_at`), which the sweep of open builds queries. Create it, online:
+ * every item already carries both attributes.
+ */
+export class StatusIndexMissingError extends OrchestratorError {
+  readonly code = 'STATUS_INDEX_MISSING';
+
+  constructor(
+    readonly indexName: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The builds table has no index ${indexName} (partition key status, sort key updated_at)`, options);
+  }
+}

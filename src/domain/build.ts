@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { buildKeySchema, type BuildKey } from './build-key.js';
 import { canTransition, isTerminal, type BuildStatus, type TerminalStatus } from './build-status.js';
 import { toWholeSecond } from './timestamps.js';
-import { nonEmptyText as text, parseWith } from './validation.js';
+import { nonEmptyText, nonEmptyText as text, parseWith } from './validation.js';
 import { withoutUndefined } from './without-undefined.js';
 
 /** A build record, as the builds table holds it. */
@@ -78,12 +78,20 @@ export interface Completion {
    * only by reconciliation from `DescribeExecution`.
    */
   readonly redriven?: boolean;
+  /**
+   * The execution that ended, written in the same write as the status on a
+   * build that records no execution yet (its start's write was lost), so no
+   * crash can leave a finished build without its execution. A build that
+   * records one keeps it.
+   */
+  readonly executionArn?: string;
 }
 
 export const completionSchema = z.object({
   status: z.enum(['SUCCESS', 'FAILED'], { error: 'must be "SUCCESS" or "FAILED"' }),
   errorMsg: z.string({ error: 'must be a string' }).optional(),
   redriven: z.boolean({ error: 'must be a boolean' }).optional(),
+  executionArn: nonEmptyText.optional(),
 });
 
 /**
@@ -91,10 +99,11 @@ export const completionSchema = z.object({
  * never finds a `FAILED` build without one.
  */
 export function parseCompletion(value: unknown): Completion {
-  const completion = parseWith(completionSchema, value);
-  if (completion.status === 'SUCCESS') return completion.redriven === true ? { status: 'SUCCESS', redriven: true } : { status: 'SUCCESS' };
-  const reason = completion.errorMsg?.trim() ? completion.errorMsg : 'no reason was reported';
-  return { status: 'FAILED', errorMsg: boundErrorMessage(reason) };
+  const { status, errorMsg, redriven, executionArn } = parseWith(completionSchema, value);
+  const ofExecution = withoutUndefined({ executionArn });
+  if (status === 'SUCCESS') return redriven === true ? { status, redriven, ...ofExecution } : { status, ...ofExecution };
+  const reason = errorMsg?.trim() ? errorMsg : 'no reason was reported';
+  return { status, errorMsg: boundErrorMessage(reason), ...ofExecution };
 }
 
 /** What recording an execution's start does to a build in a given state. */

@@ -73,6 +73,15 @@ export interface BuildPage {
   readonly unreadable?: readonly UnreadableBuild[];
 }
 
+/** Which builds of one status to list, oldest update first. */
+export interface ListBuildsByStatusOptions {
+  /** Only builds last updated at or before this instant. */
+  readonly updatedBefore?: Date | undefined;
+  /** At most this many builds (default 25). */
+  readonly limit?: number | undefined;
+  readonly cursor?: string | undefined;
+}
+
 export interface ListBuildsOptions {
   /** At most this many builds (default 25). */
   readonly limit?: number;
@@ -139,6 +148,15 @@ export interface BuildRepository {
    * that many remain, and a cursor whenever more remain.
    */
   listBuilds(repo: string, env: string, options?: ListBuildsOptions): Promise<BuildPage>;
+
+  /**
+   * The builds with this status in the whole table, oldest update first: what
+   * the sweeper finds open builds with. Its cost is the builds of that status,
+   * never the table (DynamoDB: a query of the status index).
+   *
+   * @throws StatusIndexMissingError when the table has no status index.
+   */
+  listBuildsByStatus(status: BuildStatus, options?: ListBuildsByStatusOptions): Promise<BuildPage>;
 
   /** The latest build of every repo in `env`, ordered by repo. */
   latestBuilds(env: string): Promise<Build[]>;

@@ -32,6 +32,9 @@ export interface ExecutionInspector {
   /** `undefined` when the execution does not exist. */
   describe(executionArn: string): Promise<ExecutionDescription | undefined>;
 
+  /** The ARN an execution of this name has (or would have) on the inspected state machine. */
+  executionArnOf(executionName: string): string;
+
   /** Executions started at or after `since`, newest first, at most `limit` (without input). */
   listStartedSince(since: Date, limit: number): Promise<ExecutionDescription[]>;
 }

@@ -74,6 +74,8 @@ const EXPORTS_OF_0_1_0: Record<string, string[]> = {
 /** What was added since 0.1.0 (see CHANGELOG.md). */
 const ADDED_SINCE_0_1_0: Record<string, string[]> = {
   '@aws-deployer/orchestrator': [
-    'BuildItemTooLargeError', 'TRUNCATION_MARK', 'executionNameOfArn', 'parseRecordedBuildKey', 'recordedBuildKeySchema',
+    'BuildItemTooLargeError', 'StatusIndexMissingError', 'SweepOpenBuildsService', 'TRUNCATION_MARK', 'executionNameOfArn',
+    'parseRecordedBuildKey', 'recordedBuildKeySchema',
   ],
+  '@aws-deployer/orchestrator/dynamodb': ['DEFAULT_STATUS_INDEX_NAME'],
 };

@@ -207,6 +207,23 @@ export function describeBuildRepositoryContract(name: string, makeRepository: ()
     });
 
     describe('recordCompletion', () => {
+      it('writes the ending execution\'s ARN with the status on a build that records none, in one write', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        expect(await repo.recordCompletion(build, { status: 'SUCCESS', executionArn: ARN }, T1)).toEqual({ outcome: 'completed', status: 'SUCCESS' });
+        expect(await repo.get(build)).toMatchObject({ status: 'SUCCESS', executionArn: ARN });
+      });
+
+      it('keeps the ARN a build already records', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordStart(build, ARN, T1);
+        await repo.recordCompletion(build, { status: 'FAILED', errorMsg: 'x', executionArn: OTHER_ARN }, T2);
+        expect(await repo.get(build)).toMatchObject({ status: 'FAILED', executionArn: ARN });
+      });
+
       it.each(['SUCCESS', 'FAILED'] as const)('moves IN_PROGRESS to %s with finishedAt', async (status) => {
         const repo = repository();
         const build = aNewBuild();
@@ -321,6 +338,61 @@ export function describeBuildRepositoryContract(name: string, makeRepository: ()
         const { repo: name, env } = aUniqueScope();
         await expect(repo.listBuilds(name, env, { cursor: 'garbage' })).rejects.toMatchObject({ field: 'cursor' });
         await expect(repo.listBuilds(name, env, { limit: 0 })).rejects.toMatchObject({ field: 'limit' });
+      });
+    });
+
+    describe('listBuildsByStatus', () => {
+      // Each test works in an hour of 2001 of its own: listing everything updated
+      // before it finds only what it wrote there (the DynamoDB table is shared).
+      const anHourOf2001 = () => Date.UTC(2001, 0, 1) + Math.floor(Math.random() * 8000) * 3_600_000;
+      const at = (hour: number, seconds: number) => new Date(hour + seconds * 1000);
+      const allUpTo = async (repo: BuildRepository, status: 'PENDING' | 'IN_PROGRESS', before: Date, limit = 25) => {
+        const builds: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await repo.listBuildsByStatus(status, { updatedBefore: before, limit, cursor });
+          expect(page.unreadable).toBeUndefined();
+          builds.push(...page.builds.map((build) => `${build.repo}/${build.env}:${build.sk}`));
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        return builds;
+      };
+
+      it('lists the builds of one status, oldest update first, up to a time, across repos and environments', async () => {
+        const repo = repository();
+        const hour = anHourOf2001();
+        const [first, started, second, late] = [aNewBuild(), aNewBuild(), aNewBuild(), aNewBuild()];
+        await repo.create(first, at(hour, 1));
+        await repo.create(started, at(hour, 2));
+        await repo.create(second, at(hour, 3));
+        await repo.create(late, at(hour, 60));
+        await repo.recordStart(started, ARN, at(hour, 4));
+        const id = (build: { repo: string; env: string; sk: string }) => `${build.repo}/${build.env}:${build.sk}`;
+        const ours = new Set([first, started, second, late].map(id));
+
+        const pending = (await allUpTo(repo, 'PENDING', at(hour, 30))).filter((build) => ours.has(build));
+        const inProgress = (await allUpTo(repo, 'IN_PROGRESS', at(hour, 30))).filter((build) => ours.has(build));
+
+        expect(pending).toEqual([id(first), id(second)]);
+        expect(inProgress).toEqual([id(started)]);
+      });
+
+      it('pages with a cursor, every build once, none left out', async () => {
+        const repo = repository();
+        const hour = anHourOf2001();
+        const builds = Array.from({ length: 7 }, () => aNewBuild());
+        for (const [index, build] of builds.entries()) await repo.create(build, at(hour, index + 1));
+        const ours = new Set(builds.map((build) => `${build.repo}/${build.env}:${build.sk}`));
+
+        const listed = (await allUpTo(repo, 'PENDING', at(hour, 30), 2)).filter((build) => ours.has(build));
+
+        expect(listed).toEqual(builds.map((build) => `${build.repo}/${build.env}:${build.sk}`));
+      });
+
+      it('refuses a cursor it did not hand out, naming it', async () => {
+        await expect(repository().listBuildsByStatus('PENDING', { cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({
+          field: 'cursor',
+        });
       });
     });
 

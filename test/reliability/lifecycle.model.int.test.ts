@@ -4,7 +4,7 @@ import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } fr
 import { runScenario, scenarios } from './lifecycle-model.js';
 import { aLocalAwsWorld } from './local-aws-world.js';
 
-export const LOCAL_AWS_RUNS = 25;
+export const LOCAL_AWS_RUNS = Number(process.env.MODEL_RUNS_LOCAL ?? 25);
 
 const admin = dynamoDbClientFor(inject('dynamodbEndpoint'));
 const tableName = uniqueTableName('reliability');

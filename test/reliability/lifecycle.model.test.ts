@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { anInMemoryWorld } from './in-memory-world.js';
 import { runScenario, scenarios } from './lifecycle-model.js';
 
-export const IN_MEMORY_RUNS = 300;
+export const IN_MEMORY_RUNS = Number(process.env.MODEL_RUNS ?? 300);
 
 describe('the deployment lifecycle under random deliveries, races and faults (in memory)', () => {
   it(`keeps every promise over ${IN_MEMORY_RUNS} random scenarios`, async () => {

@@ -43,6 +43,8 @@ export class FaultyBuildRepository implements BuildRepository {
   recordCompletion: BuildRepository['recordCompletion'] = (...args) =>
     this.call('recordCompletion', () => this.inner.recordCompletion(...args));
   listBuilds: BuildRepository['listBuilds'] = (...args) => this.call('listBuilds', () => this.inner.listBuilds(...args));
+  listBuildsByStatus: BuildRepository['listBuildsByStatus'] = (...args) =>
+    this.call('listBuildsByStatus', () => this.inner.listBuildsByStatus(...args));
   latestBuilds: BuildRepository['latestBuilds'] = (...args) => this.call('latestBuilds', () => this.inner.latestBuilds(...args));
 
   private async call<T>(operation: Operation, run: () => Promise<T>): Promise<T> {

@@ -49,7 +49,7 @@ export interface LatestPointerItem {
   updated_at: number;
 }
 
-const LATEST_PARTITION_PREFIX = 'latest/';
+export const LATEST_PARTITION_PREFIX = 'latest/';
 
 export function buildItemKey(key: BuildKey): { pk: string; sk: string } {
   return { pk: partitionKeyOf(key), sk: key.sk };

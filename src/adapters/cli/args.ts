@@ -23,6 +23,8 @@ export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 export interface PositionalSpec {
   readonly name: string;
   readonly description: string;
+  /** May be left out (only after every required one); its value is then `''`. */
+  readonly optional?: boolean;
 }
 
 /** What a command accepts, and everything its `--help` shows. */
@@ -83,7 +85,7 @@ export function parseCommandArgs(spec: CommandSpec, args: readonly string[]): Pa
   }
   const given = parsed.positionals;
   const missing = spec.positionals[given.length];
-  if (missing) throw new UsageError(`missing argument <${missing.name}>`);
+  if (missing && !missing.optional) throw new UsageError(`missing argument <${missing.name}>`);
   if (given.length > spec.positionals.length) {
     throw new UsageError(`unexpected argument "${given[spec.positionals.length] ?? ''}"`);
   }
@@ -135,7 +137,9 @@ export function numberValue(
 
 /** `aws-deployer-orchestrator <command> --help`. */
 export function commandUsage(spec: CommandSpec): string {
-  const positionals = spec.positionals.map((positional) => ` <${positional.name}>`).join('');
+  const positionals = spec.positionals
+    .map((positional) => (positional.optional ? ` [${positional.name}]` : ` <${positional.name}>`))
+    .join('');
   const lines = [`Usage: ${PROGRAM} ${spec.name}${positionals} [options]`, '', spec.summary];
   if (spec.description) lines.push('', spec.description);
   if (spec.positionals.length > 0) {

@@ -22,6 +22,7 @@ import {
   parseBuildId,
   parseCompletion,
   parseRecordedBuildKey,
+  StatusIndexMissingError,
   pendingBuild,
   startEffect,
   statusesThatMayBecome,
@@ -37,6 +38,7 @@ import type {
   BuildPage,
   BuildRepository,
   CompletionRecord,
+  ListBuildsByStatusOptions,
   ListBuildsOptions,
   StartClaim,
   StartFailureRecord,
@@ -46,6 +48,7 @@ import type {
 import { TABLE_NAME, TABLE_NAME_RULE, requireText } from '../arguments.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../paging.js';
 import {
+  LATEST_PARTITION_PREFIX,
   buildItemKey,
   fromBuildItem,
   latestPointerItem,
@@ -62,6 +65,14 @@ export interface DynamoDbBuildRepositoryOptions {
   /** The builds table (the Go deployment names it `{env}-aws-deployer--builds`). */
   readonly tableName: string;
   /**
+   * The global secondary index on `status` (partition key) and `updated_at`
+   * (sort key), projection ALL, that `listBuildsByStatus` queries (default
+   * `status-updated_at-index`). Every item the Go implementation writes has
+   * both attributes, so adding the index to an existing table is one online
+   * change.
+   */
+  readonly statusIndexName?: string | undefined;
+  /**
    * Told about items `latestBuilds` skips because they do not read as builds
    * (`listBuilds` reports them in its page instead). Default: none.
    */
@@ -77,6 +88,7 @@ const MAX_TRANSACTION_ATTEMPTS = 5;
 // States only move forward, so a refused write needs at most one more round per status.
 const MAX_RESOLUTION_ROUNDS = 4;
 const MAX_BATCH_GET_KEYS = 100;
+export const DEFAULT_STATUS_INDEX_NAME = 'status-updated_at-index';
 // An error_msg cut to this many characters when the whole one does not fit the item.
 const SHORT_ERROR_MESSAGE_LENGTH = 256;
 // The reason a FAILED build keeps when not even the short one fits: a failure always says something.
@@ -94,7 +106,7 @@ const REASON_DID_NOT_FIT = 'reason left out: the item is at the 400 KB limit';
  *
  * IAM: `dynamodb:GetItem`, `PutItem`, `UpdateItem`, `Query`, `BatchGetItem`
  * on the table (`TransactWriteItems` is authorised through `PutItem` and
- * `UpdateItem`).
+ * `UpdateItem`), and `Query` on its status index for `listBuildsByStatus`.
  *
  * @example
  * ```ts
@@ -110,6 +122,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly logger: Logger | undefined;
+  private readonly statusIndexName: string;
 
   constructor(options: DynamoDbBuildRepositoryOptions) {
     if (typeof options.tableName !== 'string' || !TABLE_NAME.test(options.tableName)) {
@@ -118,6 +131,10 @@ export class DynamoDbBuildRepository implements BuildRepository {
     this.client = options.client;
     this.tableName = options.tableName;
     this.logger = options.logger;
+    this.statusIndexName = options.statusIndexName ?? DEFAULT_STATUS_INDEX_NAME;
+    if (!TABLE_NAME.test(this.statusIndexName)) {
+      throw new ValidationError('statusIndexName', `must be a DynamoDB index name (${TABLE_NAME_RULE})`);
+    }
   }
 
   async create(value: NewBuild, at: Date = new Date()): Promise<Build> {
@@ -276,7 +293,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
 
   async listBuilds(repo: string, env: string, options: ListBuildsOptions = {}): Promise<BuildPage> {
     const limit = pageLimit(options.limit);
-    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, { sk: 'string' }).sk;
     const pk = buildItemKey({ repo, env, sk: '' }).pk;
     // One more than asked tells whether another page exists. A query page also
     // stops at 1 MB, so keep reading until that many items came or the partition ended.
@@ -303,7 +320,49 @@ export class DynamoDbBuildRepository implements BuildRepository {
     const last = pageItems.at(-1);
     return withoutUndefined({
       builds,
-      nextCursor: items.length > limit && last ? encodeCursor(String(last.sk)) : undefined,
+      nextCursor: items.length > limit && last ? encodeCursor({ sk: String(last.sk) }) : undefined,
+      unreadable: unreadable.length > 0 ? unreadable : undefined,
+    });
+  }
+
+  async listBuildsByStatus(status: BuildStatus, options: ListBuildsByStatusOptions = {}): Promise<BuildPage> {
+    const limit = pageLimit(options.limit);
+    const before = options.updatedBefore === undefined ? undefined : toEpochSeconds(options.updatedBefore);
+    const items: Record<string, unknown>[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined =
+      options.cursor === undefined ? undefined : decodeCursor(options.cursor, INDEX_POSITION);
+    // Latest pointers carry status and updated_at too: filtered out. A filter
+    // counts against Limit, so keep reading until the page is full or the index ends.
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: this.statusIndexName,
+            KeyConditionExpression: before === undefined ? '#status = :status' : '#status = :status AND updated_at <= :before',
+            FilterExpression: 'NOT begins_with(pk, :pointers)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: withoutUndefined({ ':status': status, ':before': before, ':pointers': LATEST_PARTITION_PREFIX }),
+            Limit: limit + 1 - items.length,
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        );
+      } catch (error) {
+        if (isMissingIndex(error)) throw new StatusIndexMissingError(this.statusIndexName, { cause: error });
+        throw error;
+      }
+      items.push(...(page.Items ?? []));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined && items.length <= limit);
+
+    const pageItems = items.slice(0, limit);
+    const { builds, unreadable } = readBuilds(pageItems);
+    const last = pageItems.at(-1);
+    const next = items.length > limit && last ? indexPositionOf(last) : exclusiveStartKey;
+    return withoutUndefined({
+      builds,
+      nextCursor: next === undefined ? undefined : encodeCursor(indexPositionOf(next)),
       unreadable: unreadable.length > 0 ? unreadable : undefined,
     });
   }
@@ -364,6 +423,11 @@ export class DynamoDbBuildRepository implements BuildRepository {
     const set = ['#status = :to', 'updated_at = :at'];
     const values: Record<string, unknown> = { ...guard.values, ':to': shape.status, ':at': toEpochSeconds(at) };
     if (shape.finishedAt) set.push('finished_at = :at');
+    if (shape.executionArn !== undefined) {
+      // Only a build that records no execution gains this one.
+      set.push('execution_arn = if_not_exists(execution_arn, :arn)');
+      values[':arn'] = shape.executionArn;
+    }
     if (shape.errorMsg !== undefined) {
       set.push('error_msg = :error');
       values[':error'] = shape.errorMsg;
@@ -545,4 +609,16 @@ function readBuilds(items: readonly Record<string, unknown>[]): { builds: Build[
     }
   }
   return { builds, unreadable };
+}
+
+/** The key of an item in the status index: the table's key and the index's. */
+const INDEX_POSITION = { pk: 'string', sk: 'string', status: 'string', updated_at: 'number' } as const;
+
+function indexPositionOf(item: Record<string, unknown>): { pk: string; sk: string; status: string; updated_at: number } {
+  return { pk: String(item.pk), sk: String(item.sk), status: String(item.status), updated_at: Number(item.updated_at) };
+}
+
+/** DynamoDB's answer to a query of an index the table does not have. */
+function isMissingIndex(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ValidationException' && /index/i.test(error.message);
 }

@@ -1,4 +1,8 @@
-export { DynamoDbBuildRepository, type DynamoDbBuildRepositoryOptions } from './dynamodb-build-repository.js';
+export {
+  DEFAULT_STATUS_INDEX_NAME,
+  DynamoDbBuildRepository,
+  type DynamoDbBuildRepositoryOptions,
+} from './dynamodb-build-repository.js';
 export {
   fromBuildItem,
   isLatestPointerPartition,

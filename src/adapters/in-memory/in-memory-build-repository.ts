@@ -19,6 +19,7 @@ import type {
   BuildPage,
   BuildRepository,
   CompletionRecord,
+  ListBuildsByStatusOptions,
   ListBuildsOptions,
   StartClaim,
   StartFailureRecord,
@@ -175,7 +176,7 @@ export class InMemoryBuildRepository implements BuildRepository {
 
   async listBuilds(repo: string, env: string, options: ListBuildsOptions = {}): Promise<BuildPage> {
     const limit = pageLimit(options.limit);
-    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, { sk: 'string' }).sk;
     await this.pause();
     const newestFirst = [...this.builds.values()]
       .filter((build) => build.repo === repo && build.env === env)
@@ -183,7 +184,25 @@ export class InMemoryBuildRepository implements BuildRepository {
       .sort((a, b) => compareUtf8(b.sk, a.sk));
     const builds = newestFirst.slice(0, limit);
     const last = builds.at(-1);
-    return newestFirst.length > limit && last ? { builds, nextCursor: encodeCursor(last.sk) } : { builds };
+    return newestFirst.length > limit && last ? { builds, nextCursor: encodeCursor({ sk: last.sk }) } : { builds };
+  }
+
+  async listBuildsByStatus(status: BuildStatus, options: ListBuildsByStatusOptions = {}): Promise<BuildPage> {
+    const limit = pageLimit(options.limit);
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, { updatedAt: 'number', id: 'string' });
+    const before = options.updatedBefore === undefined ? undefined : toWholeSecond(options.updatedBefore).getTime();
+    await this.pause();
+    // The status index's order: oldest update first, then (in memory, where ties need an order) by build id.
+    const oldestFirst = [...this.builds.values()]
+      .filter((build) => build.status === status && (before === undefined || build.updatedAt.getTime() <= before))
+      .map((build) => ({ build, position: statusPosition(build) }))
+      .filter(({ position }) => after === undefined || comparePositions(position, after) > 0)
+      .sort((a, b) => comparePositions(a.position, b.position));
+    const page = oldestFirst.slice(0, limit);
+    const last = page.at(-1);
+    return oldestFirst.length > limit && last
+      ? { builds: page.map(({ build }) => build), nextCursor: encodeCursor(last.position) }
+      : { builds: page.map(({ build }) => build) };
   }
 
   async latestBuilds(env: string): Promise<Build[]> {
@@ -199,8 +218,9 @@ export class InMemoryBuildRepository implements BuildRepository {
   private complete(build: Build, completion: Completion, at: Date): void {
     const finishedAt = toWholeSecond(at);
     const { errorMsg: _previous, ...rest } = build;
-    const { redriven: _cause, ...recorded } = completion;
-    this.writeStatusChange(build, { ...rest, ...recorded, updatedAt: finishedAt, finishedAt });
+    const { redriven: _cause, executionArn, ...recorded } = completion;
+    const ofExecution = build.executionArn === undefined && executionArn !== undefined ? { executionArn } : {};
+    this.writeStatusChange(build, { ...rest, ...recorded, ...ofExecution, updatedAt: finishedAt, finishedAt });
   }
 
   private existing(key: BuildKey): Build {
@@ -234,3 +254,14 @@ export class InMemoryBuildRepository implements BuildRepository {
   }
 }
 
+
+/** Where a build stands in the status index's order. */
+type StatusPosition = { readonly updatedAt: number; readonly id: string };
+
+function statusPosition(build: Build): StatusPosition {
+  return { updatedAt: build.updatedAt.getTime(), id: buildIdOf(build) };
+}
+
+function comparePositions(a: StatusPosition, b: StatusPosition): number {
+  return a.updatedAt - b.updatedAt || compareUtf8(a.id, b.id);
+}

@@ -32,6 +32,10 @@ export class InMemoryExecutionInspector implements ExecutionInspector {
     });
   }
 
+  executionArnOf(executionName: string): string {
+    return this.starter.executionArnOf(executionName);
+  }
+
   async listStartedSince(since: Date, limit: number): Promise<ExecutionDescription[]> {
     return this.starter.executions
       .filter((execution) => execution.startDate.getTime() >= since.getTime())

@@ -76,6 +76,11 @@ export class InMemoryExecutionStarter implements ExecutionStarter {
     this.onExecutionStarted = options.onExecutionStarted;
   }
 
+  /** The ARN an execution of this name has (or would have) on this state machine. */
+  executionArnOf(name: string): string {
+    return executionArnFor(this.stateMachine, name);
+  }
+
   /** Every execution started, oldest first. */
   get executions(): readonly RecordedExecution[] {
     return [...this.byName.values()];

@@ -20,6 +20,8 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 export interface TableEnvironment {
   readonly tableName: string;
   readonly stateMachineArn: string;
+  /** The table's status index, when not `status-updated_at-index`. */
+  readonly statusIndexName?: string | undefined;
 }
 
 export interface TriggerBuildEnvironment extends TableEnvironment {
@@ -28,6 +30,10 @@ export interface TriggerBuildEnvironment extends TableEnvironment {
 }
 
 export interface SweeperEnvironment extends TableEnvironment {
+  readonly s3Bucket?: string | undefined;
+  readonly graceMs?: number | undefined;
+  readonly pageSize?: number | undefined;
+  readonly timeBudgetMs?: number | undefined;
   readonly lookbackMs?: number | undefined;
   readonly maxExecutions?: number | undefined;
 }
@@ -47,16 +53,26 @@ const tableSchema = z.object({
     error: `is invalid: a DynamoDB table name is ${TABLE_NAME_RULE}`,
   }),
   STATE_MACHINE_ARN: required('the deployment state machine ARN'),
+  BUILDS_STATUS_INDEX_NAME: z
+    .string()
+    .regex(TABLE_NAME, { error: `is invalid: a DynamoDB index name is ${TABLE_NAME_RULE}` })
+    .optional(),
+});
+
+const artifactBucket = required('the S3 bucket of the build artifacts').regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+  error: 'is invalid: an S3 bucket name is 3-63 of a-z 0-9 . -',
 });
 
 const triggerBuildSchema = z.object({
-  ARTIFACT_BUCKET: required('the S3 bucket of the build artifacts').regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-    error: 'is invalid: an S3 bucket name is 3-63 of a-z 0-9 . -',
-  }),
+  ARTIFACT_BUCKET: artifactBucket,
   TRIGGER_CONCURRENCY: positiveInteger('items processed at the same time'),
 });
 
 const sweeperSchema = z.object({
+  ARTIFACT_BUCKET: artifactBucket.optional(),
+  SWEEP_GRACE_MINUTES: positiveInteger('minutes an open build is left alone'),
+  SWEEP_PAGE_SIZE: positiveInteger('builds read per query'),
+  SWEEP_TIME_BUDGET_SECONDS: positiveInteger('seconds a sweep may read new pages'),
   SWEEP_LOOKBACK_MINUTES: positiveInteger('how far back each sweep looks'),
   SWEEP_MAX_EXECUTIONS: positiveInteger('executions examined per sweep'),
 });
@@ -69,7 +85,7 @@ const sweeperSchema = z.object({
 export function readTableEnvironment(env: Environment): TableEnvironment {
   const vars = read(tableSchema, env);
   asEnvironmentError(() => parseStateMachineArn(vars.STATE_MACHINE_ARN, 'STATE_MACHINE_ARN'));
-  return { tableName: vars.BUILDS_TABLE_NAME, stateMachineArn: vars.STATE_MACHINE_ARN };
+  return { tableName: vars.BUILDS_TABLE_NAME, stateMachineArn: vars.STATE_MACHINE_ARN, statusIndexName: vars.BUILDS_STATUS_INDEX_NAME };
 }
 
 /** Reads the table variables plus `ARTIFACT_BUCKET` and `TRIGGER_CONCURRENCY`. */
@@ -83,13 +99,23 @@ export function readTriggerBuildEnvironment(env: Environment): TriggerBuildEnvir
   };
 }
 
-/** Reads the table variables plus `SWEEP_LOOKBACK_MINUTES` and `SWEEP_MAX_EXECUTIONS`. */
+/**
+ * Reads the table variables plus the optional `ARTIFACT_BUCKET` (to start
+ * `PENDING` builds), `SWEEP_GRACE_MINUTES`, `SWEEP_PAGE_SIZE`,
+ * `SWEEP_TIME_BUDGET_SECONDS`, and for a table without the status index
+ * `SWEEP_LOOKBACK_MINUTES` and `SWEEP_MAX_EXECUTIONS`.
+ */
 export function readSweeperEnvironment(env: Environment): SweeperEnvironment {
   const table = readTableEnvironment(env);
   const vars = read(sweeperSchema, env);
+  const times = (value: number | undefined, unitMs: number) => (value === undefined ? undefined : value * unitMs);
   return {
     ...table,
-    lookbackMs: vars.SWEEP_LOOKBACK_MINUTES === undefined ? undefined : vars.SWEEP_LOOKBACK_MINUTES * 60_000,
+    s3Bucket: vars.ARTIFACT_BUCKET,
+    graceMs: times(vars.SWEEP_GRACE_MINUTES, 60_000),
+    pageSize: vars.SWEEP_PAGE_SIZE,
+    timeBudgetMs: times(vars.SWEEP_TIME_BUDGET_SECONDS, 1_000),
+    lookbackMs: times(vars.SWEEP_LOOKBACK_MINUTES, 60_000),
     maxExecutions: vars.SWEEP_MAX_EXECUTIONS,
   };
 }

@@ -69,7 +69,9 @@ export function executionStatusChangeHandlerFromEnvironment(env: Environment = p
 
 /**
  * The sweeper configured from `BUILDS_TABLE_NAME`, `STATE_MACHINE_ARN` and
- * optionally `SWEEP_LOOKBACK_MINUTES` and `SWEEP_MAX_EXECUTIONS`.
+ * optionally `ARTIFACT_BUCKET`, `BUILDS_STATUS_INDEX_NAME`,
+ * `SWEEP_GRACE_MINUTES`, `SWEEP_PAGE_SIZE`, `SWEEP_TIME_BUDGET_SECONDS`,
+ * `SWEEP_LOOKBACK_MINUTES` and `SWEEP_MAX_EXECUTIONS`.
  *
  * @example
  * ```ts
@@ -77,9 +79,13 @@ export function executionStatusChangeHandlerFromEnvironment(env: Environment = p
  * ```
  */
 export function sweeperHandlerFromEnvironment(env: Environment = process.env): SweeperHandler {
-  const { lookbackMs, maxExecutions, ...table } = readSweeperEnvironment(env);
+  const { s3Bucket, graceMs, pageSize, timeBudgetMs, lookbackMs, maxExecutions, ...table } = readSweeperEnvironment(env);
   return createSweeperHandler({
     container: awsContainer(table, 'sweeper'),
+    s3Bucket,
+    graceMs,
+    pageSize,
+    timeBudgetMs,
     lookbackMs,
     maxExecutions,
   });

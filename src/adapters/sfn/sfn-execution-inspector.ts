@@ -5,7 +5,7 @@ import {
   type ExecutionListItem,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { parseStateMachineArn } from '../../domain/index.js';
+import { executionArnFor, parseStateMachineArn, type StateMachineArn } from '../../domain/index.js';
 import type { ExecutionDescription, ExecutionInspector, ExecutionStatus } from '../../ports/index.js';
 import { withoutUndefined } from '../../domain/without-undefined.js';
 
@@ -33,8 +33,10 @@ export class SfnExecutionInspector implements ExecutionInspector {
   private readonly client: SFNClient;
   private readonly stateMachineArn: string;
 
+  private readonly stateMachine: StateMachineArn;
+
   constructor(options: SfnExecutionInspectorOptions) {
-    parseStateMachineArn(options.stateMachineArn);
+    this.stateMachine = parseStateMachineArn(options.stateMachineArn);
     this.client = options.client;
     this.stateMachineArn = options.stateMachineArn;
   }
@@ -56,6 +58,10 @@ export class SfnExecutionInspector implements ExecutionInspector {
       if (error instanceof ExecutionDoesNotExist) return undefined;
       throw error;
     }
+  }
+
+  executionArnOf(executionName: string): string {
+    return executionArnFor(this.stateMachine, executionName);
   }
 
   async listStartedSince(since: Date, limit: number): Promise<ExecutionDescription[]> {

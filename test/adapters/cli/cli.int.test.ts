@@ -53,7 +53,7 @@ describe('aws-deployer-orchestrator (table commands)', () => {
     expect(top).toMatchObject({ code: 0 });
     expect(top?.stdout).toContain('Usage: aws-deployer-orchestrator <command>');
     for (const command of commands) expect(top?.stdout).toContain(`  ${command} `);
-    expect(helpTopic?.stdout).toContain('Usage: aws-deployer-orchestrator list <repo> <env>');
+    expect(helpTopic?.stdout).toContain('Usage: aws-deployer-orchestrator list [repo] [env]');
     commands.forEach((command, index) => {
       const help = perCommand[index];
       expect(help?.code, command).toBe(0);
@@ -177,6 +177,21 @@ describe('aws-deployer-orchestrator (table commands)', () => {
     const result = await cli('list', scope.repo, scope.env, '--cursor', 'bm90LWEtY3Vyc29y');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--cursor is not a cursor this repository returned');
+  });
+
+  it('list --status: the builds of one status through the status index, a repo and env keeping only theirs', async () => {
+    const [all, scoped, bad] = await Promise.all([
+      cli('list', '--status', 'PENDING', '--limit', '1000', '--json'),
+      cli('list', scope.repo, scope.env, '--status', 'IN_PROGRESS', '--json'),
+      cli('list', '--status', 'QUEUED'),
+    ]);
+
+    const ids = (result: typeof all) => (jsonOf<{ builds: { id: string }[] }>(result!).builds ?? []).map((build) => build.id);
+    expect(ids(all)).toEqual(expect.arrayContaining([buildIdOf(middle), buildIdOf(otherRepo)]));
+    expect(ids(all)).not.toContain(buildIdOf(newest));
+    expect(ids(scoped)).toEqual([buildIdOf(newest)]);
+    expect(bad).toMatchObject({ code: 2 });
+    expect(bad?.stderr).toContain('--status must be one of PENDING, IN_PROGRESS, SUCCESS, FAILED');
   });
 
   it('latest: the newest build of every repo in the environment', async () => {

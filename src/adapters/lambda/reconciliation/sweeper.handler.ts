@@ -1,26 +1,54 @@
-import type { ScheduledEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { Container } from 'inversify';
-import type { SweepSummary } from '../../../app/index.js';
+import { SweepOpenBuildsService, type OpenBuildsSweepSummary } from '../../../app/index.js';
 import { ValidationError } from '../../../domain/index.js';
 import { reconcilerOf } from './reconciler-of.js';
 
 export interface SweeperHandlerDeps {
   /** A container with an execution inspector (`createAwsContainer` has one). */
   readonly container: Container;
-  /** How far back, by execution start, each sweep looks (default 24 hours). Cover at least two schedule periods. */
+  /**
+   * The artifacts bucket, to start `PENDING` builds whose stream record was
+   * lost. Without it they are counted and logged, not started.
+   */
+  readonly s3Bucket?: string | undefined;
+  /** Builds updated more recently are left to trigger-build and the state machine (default 5 minutes). */
+  readonly graceMs?: number | undefined;
+  /** Builds read per query of the status index (default 25). */
+  readonly pageSize?: number | undefined;
+  /**
+   * No new page is read after this long (default 60 s, and never closer than
+   * 5 s to the invocation's own deadline); the next run goes on from there.
+   */
+  readonly timeBudgetMs?: number | undefined;
+  /** Fallback without the status index: how far back, by execution start, to look (default 24 hours). */
   readonly lookbackMs?: number | undefined;
-  /** At most this many executions per sweep (default 1,000). */
+  /** Fallback without the status index: at most this many executions per sweep (default 1,000). */
   readonly maxExecutions?: number | undefined;
 }
 
-export type SweeperResult = Pick<SweepSummary, 'examined' | 'completed' | 'failed'>;
+export type SweeperResult = Pick<
+  OpenBuildsSweepSummary,
+  'mode' | 'examined' | 'started' | 'completed' | 'failed' | 'pendingNotStarted' | 'continuation'
+>;
 
-export type SweeperHandler = (event?: ScheduledEvent) => Promise<SweeperResult>;
+export type SweeperHandler = (event?: ScheduledEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SweeperResult>;
+
+// Room left, at the end of a budget cut short by the invocation's deadline, to finish the build at hand.
+const DEADLINE_MARGIN_MS = 5_000;
 
 /**
- * The scheduled sweeper: reconciles the recently ended executions, so a
- * build whose end event and callback were both lost still records how its
- * execution ended. A safety net behind the EventBridge handler.
+ * The scheduled sweeper: every build left open past a grace period reaches a
+ * true status, with no person involved. `IN_PROGRESS` builds record how their
+ * execution ended (`DescribeExecution` is the truth); `PENDING` builds whose
+ * stream record was lost are started, exactly as trigger-build would. The
+ * open builds come from the table's status index (`status-updated_at-index`);
+ * a table without it falls back to reconciling recent executions, with a
+ * warning.
+ *
+ * Where a run stopped for lack of time, the next run in the same process goes
+ * on from there; a new process starts again from the oldest open build,
+ * which is safe: every step is idempotent.
  *
  * @example
  * ```ts
@@ -28,23 +56,41 @@ export type SweeperHandler = (event?: ScheduledEvent) => Promise<SweeperResult>;
  *
  * export const handler = createSweeperHandler({
  *   container: createAwsContainer({ tableName, stateMachineArn }),
- *   lookbackMs: 6 * 60 * 60 * 1000,
+ *   s3Bucket: 'my-artifacts-bucket',
  * });
- * // await handler(); // { examined: 12, completed: 1 }
+ * // await handler(); // { mode: 'status-index', examined: 3, started: 1, completed: 1, failed: 0, pendingNotStarted: 0 }
  * ```
  */
 export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
-  const { lookbackMs, maxExecutions } = deps;
-  if (lookbackMs !== undefined && !(Number.isFinite(lookbackMs) && lookbackMs > 0)) {
-    throw new ValidationError('lookbackMs', 'must be a positive number of milliseconds');
+  for (const field of ['graceMs', 'timeBudgetMs', 'lookbackMs'] as const) {
+    const value = deps[field];
+    const allowsZero = field === 'graceMs';
+    if (value !== undefined && !(Number.isFinite(value) && (allowsZero ? value >= 0 : value > 0))) {
+      throw new ValidationError(field, `must be a ${allowsZero ? 'non-negative' : 'positive'} number of milliseconds`);
+    }
   }
-  if (maxExecutions !== undefined && !(Number.isSafeInteger(maxExecutions) && maxExecutions > 0)) {
-    throw new ValidationError('maxExecutions', 'must be a positive integer');
+  for (const field of ['pageSize', 'maxExecutions'] as const) {
+    const value = deps[field];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new ValidationError(field, 'must be a positive integer');
   }
-  const reconciler = reconcilerOf(deps.container);
+  if (deps.s3Bucket !== undefined && deps.s3Bucket.length === 0) throw new ValidationError('s3Bucket', 'must not be empty');
+  reconcilerOf(deps.container);
+  const sweeper = deps.container.get(SweepOpenBuildsService);
+  let continuation: string | undefined;
 
-  return async () => {
-    const { examined, completed, failed } = await reconciler.sweep({ lookbackMs, maxExecutions });
-    return { examined, completed, failed };
+  return async (_event, context) => {
+    const remaining = context?.getRemainingTimeInMillis();
+    const budget = deps.timeBudgetMs ?? 60_000;
+    const summary = await sweeper.sweep({
+      s3Bucket: deps.s3Bucket,
+      graceMs: deps.graceMs,
+      pageSize: deps.pageSize,
+      timeBudgetMs: remaining === undefined ? budget : Math.max(0, Math.min(budget, remaining - DEADLINE_MARGIN_MS)),
+      lookbackMs: deps.lookbackMs,
+      maxExecutions: deps.maxExecutions,
+      continuation,
+    });
+    continuation = summary.continuation;
+    return summary;
   };
 }
