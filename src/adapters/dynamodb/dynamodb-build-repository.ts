@@ -189,35 +189,30 @@ export class DynamoDbBuildRepository implements BuildRepository {
   }
 
   async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date): Promise<StartFailureRecord> {
-    const valid = parseRecordedBuildKey(key);
     requireText('attempt', attempt);
-    const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
-    const result = await this.writeCompletionThatFits(valid, completion, (shape) =>
-      this.writeWithPointer(
-        valid,
-        this.completionWrite(valid, shape, at, {
-          // Guards: no start was recorded, and no other attempt claimed the build since this one did.
-          expression: '#status = :pending AND start_attempt = :attempt',
-          values: { ':pending': 'PENDING', ':attempt': attempt },
-        }),
-        latestPointerItem(valid, 'FAILED', at),
-      ),
-    );
-    if (result.written) return { outcome: 'failed' };
-    if (!result.existing) throw new BuildNotFoundError(valid);
-    return { outcome: 'superseded' };
+    // Guards: no start was recorded, and no other attempt claimed the build since this one did.
+    return this.failPendingBuild(key, reason, at, {
+      expression: '#status = :pending AND start_attempt = :attempt',
+      values: { ':pending': 'PENDING', ':attempt': attempt },
+    });
   }
 
   async recordUnstartable(key: BuildKey, reason: string, at: Date): Promise<StartFailureRecord> {
+    // Guards: the build is still PENDING; one that started or ended is never failed by its old record.
+    return this.failPendingBuild(key, reason, at, { expression: '#status = :pending', values: { ':pending': 'PENDING' } });
+  }
+
+  /** `PENDING -> FAILED` with the reason, under `guard`; `superseded` when the guard no longer holds. */
+  private async failPendingBuild(
+    key: BuildKey,
+    reason: string,
+    at: Date,
+    guard: { expression: string; values: Record<string, unknown> },
+  ): Promise<StartFailureRecord> {
     const valid = parseRecordedBuildKey(key);
     const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
     const result = await this.writeCompletionThatFits(valid, completion, (shape) =>
-      this.writeWithPointer(
-        valid,
-        // Guards: the build is still PENDING; one that started or ended is never failed by its old record.
-        this.completionWrite(valid, shape, at, { expression: '#status = :pending', values: { ':pending': 'PENDING' } }),
-        latestPointerItem(valid, 'FAILED', at),
-      ),
+      this.writeWithPointer(valid, this.completionWrite(valid, shape, at, guard), latestPointerItem(valid, 'FAILED', at)),
     );
     if (result.written) return { outcome: 'failed' };
     if (!result.existing) throw new BuildNotFoundError(valid);

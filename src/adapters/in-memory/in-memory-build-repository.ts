@@ -115,23 +115,22 @@ export class InMemoryBuildRepository implements BuildRepository {
   }
 
   async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date): Promise<StartFailureRecord> {
-    const valid = parseRecordedBuildKey(key);
     requireText('attempt', attempt);
-    const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
-    await this.pause();
-    const build = this.existing(valid);
     // Only before any start was recorded, and only for the attempt that holds the claim.
-    if (build.status !== 'PENDING' || this.startClaims.get(buildIdOf(valid)) !== attempt) return { outcome: 'superseded' };
-    this.complete(build, completion, at);
-    return { outcome: 'failed' };
+    return this.failPendingBuild(key, reason, at, (build) => this.startClaims.get(buildIdOf(build)) === attempt);
   }
 
   async recordUnstartable(key: BuildKey, reason: string, at: Date): Promise<StartFailureRecord> {
+    return this.failPendingBuild(key, reason, at, () => true);
+  }
+
+  /** `PENDING -> FAILED` with the reason while `holds`; `superseded` otherwise. */
+  private async failPendingBuild(key: BuildKey, reason: string, at: Date, holds: (build: Build) => boolean): Promise<StartFailureRecord> {
     const valid = parseRecordedBuildKey(key);
     const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
     await this.pause();
     const build = this.existing(valid);
-    if (build.status !== 'PENDING') return { outcome: 'superseded' };
+    if (build.status !== 'PENDING' || !holds(build)) return { outcome: 'superseded' };
     this.complete(build, completion, at);
     return { outcome: 'failed' };
   }
