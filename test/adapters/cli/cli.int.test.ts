@@ -1,11 +1,13 @@
 // The CLI as people run it (a child process) on DynamoDB Local: the commands
 // that only use the table, --help, usage errors and operational failures.
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbBuildRepository } from '../../../src/adapters/dynamodb/index.js';
 import { buildIdOf, type Build } from '../../../src/index.js';
 import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../../dev/dynamodb-local/builds-table.js';
 import { aNewBuild, aSortKey, aUniqueScope } from '../../support/mothers/build.mother.js';
+import { aGoBuildItem } from '../../support/mothers/go-item.mother.js';
 import { jsonOf, runCli } from './cli-process.js';
 
 const endpoint = inject('dynamodbEndpoint');
@@ -192,6 +194,19 @@ describe('aws-deployer-orchestrator (table commands)', () => {
     expect(ids(scoped)).toEqual([buildIdOf(newest)]);
     expect(bad).toMatchObject({ code: 2 });
     expect(bad?.stderr).toContain('--status must be one of PENDING, IN_PROGRESS, SUCCESS, FAILED');
+  });
+
+  it('get and complete: reach a build another writer gave an odd key (a space in repo, a UUID as sk)', async () => {
+    const odd = { repo: `my app ${scope.repo}`, env: `${scope.env}-odd`, sk: '0b6f2c1e-5d8a-4c1e-9f3a-2b7d9e4c6a10' };
+    await client.send(new PutItemCommand({ TableName: tableName, Item: aGoBuildItem({ ...odd, status: 'IN_PROGRESS' }) }));
+
+    const got = await cli('get', buildIdOf(odd), '--json');
+    const completed = await cli('complete', buildIdOf(odd), '--status', 'FAILED', '--error-msg', 'stack rolled back');
+
+    expect(got).toMatchObject({ code: 0 });
+    expect(jsonOf(got)).toMatchObject({ id: buildIdOf(odd), status: 'IN_PROGRESS' });
+    expect(completed).toMatchObject({ code: 0 });
+    expect(await repository.get(odd)).toMatchObject({ status: 'FAILED', errorMsg: 'stack rolled back' });
   });
 
   it('latest: the newest build of every repo in the environment', async () => {
