@@ -53,5 +53,25 @@ describe('ready handlers', () => {
       maxExecutions: 500,
     });
     expect(readSweeperEnvironment(TABLE_ENV)).toEqual({ tableName: 'prd-aws-deployer--builds', stateMachineArn: STATE_MACHINE_ARN });
+    expect(
+      readSweeperEnvironment({
+        ...TABLE_ENV,
+        ARTIFACT_BUCKET: 'my-artifacts-bucket',
+        BUILDS_STATUS_INDEX_NAME: 'open-builds',
+        SWEEP_GRACE_MINUTES: '10',
+        SWEEP_PAGE_SIZE: '50',
+        SWEEP_TIME_BUDGET_SECONDS: '45',
+      }),
+    ).toMatchObject({ s3Bucket: 'my-artifacts-bucket', statusIndexName: 'open-builds', graceMs: 600_000, pageSize: 50, timeBudgetMs: 45_000 });
+  });
+
+  it.each([
+    ['ARTIFACT_BUCKET', 'Not_A_Bucket', /S3 bucket name/],
+    ['BUILDS_STATUS_INDEX_NAME', 'no spaces allowed', /index name/],
+    ['SWEEP_GRACE_MINUTES', '-5', /positive integer/],
+  ])('refuses a bad sweeper variable %s, naming it', (variable, value, reason) => {
+    expect(() => readSweeperEnvironment({ ...TABLE_ENV, [variable]: value })).toThrow(
+      expect.objectContaining({ variable, message: expect.stringMatching(reason) }),
+    );
   });
 });
