@@ -7,6 +7,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,7 +47,7 @@ import type {
   UnreadableBuild,
 } from '../../ports/index.js';
 import { TABLE_NAME, TABLE_NAME_RULE, requireText } from '../arguments.js';
-import { decodeCursor, encodeCursor, pageLimit } from '../paging.js';
+import { decodeCursor, encodeCursor, pageLimit, type Position } from '../paging.js';
 import {
   LATEST_PARTITION_PREFIX,
   buildItemKey,
@@ -290,76 +291,61 @@ export class DynamoDbBuildRepository implements BuildRepository {
     const limit = pageLimit(options.limit);
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, { sk: 'string' }).sk;
     const pk = buildItemKey({ repo, env, sk: '' }).pk;
-    // One more than asked tells whether another page exists. A query page also
-    // stops at 1 MB, so keep reading until that many items came or the partition ended.
-    const items: Record<string, unknown>[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined = after === undefined ? undefined : { pk, sk: after };
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ScanIndexForward: false,
-          Limit: limit + 1 - items.length,
-          ConsistentRead: true,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey !== undefined && items.length <= limit);
-
-    const pageItems = items.slice(0, limit);
-    const { builds, unreadable } = readBuilds(pageItems);
-    const last = pageItems.at(-1);
-    return withoutUndefined({
-      builds,
-      nextCursor: items.length > limit && last ? encodeCursor({ sk: String(last.sk) }) : undefined,
-      unreadable: unreadable.length > 0 ? unreadable : undefined,
-    });
+    const items = await this.queryUpTo(
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        ExclusiveStartKey: after === undefined ? undefined : { pk, sk: after },
+      },
+      limit,
+    );
+    return pageOf(items, limit, (last) => ({ sk: String(last.sk) }));
   }
 
   async listBuildsByStatus(status: BuildStatus, options: ListBuildsByStatusOptions = {}): Promise<BuildPage> {
     const limit = pageLimit(options.limit);
     const before = options.updatedBefore === undefined ? undefined : toEpochSeconds(options.updatedBefore);
+    let items: Record<string, unknown>[];
+    try {
+      items = await this.queryUpTo(
+        {
+          TableName: this.tableName,
+          IndexName: this.statusIndexName,
+          KeyConditionExpression: before === undefined ? '#status = :status' : '#status = :status AND updated_at <= :before',
+          // Latest pointers carry status and updated_at too.
+          FilterExpression: 'NOT begins_with(pk, :pointers)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: withoutUndefined({ ':status': status, ':before': before, ':pointers': LATEST_PARTITION_PREFIX }),
+          ExclusiveStartKey: options.cursor === undefined ? undefined : decodeCursor(options.cursor, INDEX_POSITION),
+        },
+        limit,
+      );
+    } catch (error) {
+      if (isMissingIndex(error)) throw new StatusIndexMissingError(this.statusIndexName, { cause: error });
+      throw error;
+    }
+    return pageOf(items, limit, indexPositionOf);
+  }
+
+  /**
+   * Runs a query until `limit + 1` items came (one more than a page tells
+   * whether another exists) or the results end: a query page also stops at
+   * 1 MB, and a filter counts against `Limit`, so one call may bring fewer.
+   */
+  private async queryUpTo(input: QueryCommandInput, limit: number): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined =
-      options.cursor === undefined ? undefined : decodeCursor(options.cursor, INDEX_POSITION);
-    // Latest pointers carry status and updated_at too: filtered out. A filter
-    // counts against Limit, so keep reading until the page is full or the index ends.
+    let exclusiveStartKey = input.ExclusiveStartKey;
     do {
-      let page;
-      try {
-        page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: this.statusIndexName,
-            KeyConditionExpression: before === undefined ? '#status = :status' : '#status = :status AND updated_at <= :before',
-            FilterExpression: 'NOT begins_with(pk, :pointers)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: withoutUndefined({ ':status': status, ':before': before, ':pointers': LATEST_PARTITION_PREFIX }),
-            Limit: limit + 1 - items.length,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        );
-      } catch (error) {
-        if (isMissingIndex(error)) throw new StatusIndexMissingError(this.statusIndexName, { cause: error });
-        throw error;
-      }
+      const page = await this.client.send(
+        new QueryCommand({ ...input, Limit: limit + 1 - items.length, ExclusiveStartKey: exclusiveStartKey }),
+      );
       items.push(...(page.Items ?? []));
       exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey !== undefined && items.length <= limit);
-
-    const pageItems = items.slice(0, limit);
-    const { builds, unreadable } = readBuilds(pageItems);
-    const last = pageItems.at(-1);
-    const next = items.length > limit && last ? indexPositionOf(last) : exclusiveStartKey;
-    return withoutUndefined({
-      builds,
-      nextCursor: next === undefined ? undefined : encodeCursor(indexPositionOf(next)),
-      unreadable: unreadable.length > 0 ? unreadable : undefined,
-    });
+    return items;
   }
 
   async latestBuilds(env: string): Promise<Build[]> {
@@ -604,6 +590,18 @@ function readBuilds(items: readonly Record<string, unknown>[]): { builds: Build[
     }
   }
   return { builds, unreadable };
+}
+
+/** A page of at most `limit` builds from `items`, with a cursor at its last item when more came. */
+function pageOf(items: readonly Record<string, unknown>[], limit: number, positionOf: (last: Record<string, unknown>) => Position): BuildPage {
+  const pageItems = items.slice(0, limit);
+  const { builds, unreadable } = readBuilds(pageItems);
+  const last = pageItems.at(-1);
+  return withoutUndefined({
+    builds,
+    nextCursor: items.length > limit && last ? encodeCursor(positionOf(last)) : undefined,
+    unreadable: unreadable.length > 0 ? unreadable : undefined,
+  });
 }
 
 /** The key of an item in the status index: the table's key and the index's. */
