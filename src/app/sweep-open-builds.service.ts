@@ -3,11 +3,12 @@ import {
   StatusIndexMissingError,
   buildIdOf,
   executionName,
+  parseBuildId,
   type Build,
   type BuildStatus,
 } from '../domain/index.js';
 import { isClosedExecutionStatus } from '../ports/execution-inspector.port.js';
-import type { BuildRepository, Clock, ExecutionInspector, Logger } from '../ports/index.js';
+import type { BuildRepository, Clock, ExecutionInspector, Logger, UnreadableBuild } from '../ports/index.js';
 import { TOKENS } from '../ports/tokens.js';
 import { ReconcileExecutionService, type SweepOptions } from './reconcile-execution.service.js';
 import { TriggerBuildService } from './trigger-build.service.js';
@@ -111,10 +112,7 @@ export class SweepOpenBuildsService {
             return this.done(progress, encodeContinuation({ status, cursor }));
           }
           const page = await this.builds.listBuildsByStatus(status, { updatedBefore, limit: options.pageSize ?? DEFAULT_PAGE_SIZE, cursor });
-          for (const item of page.unreadable ?? []) {
-            progress.failed += 1;
-            this.logger.error('Open build not swept: its item does not read as a build', { ...item });
-          }
+          for (const item of page.unreadable ?? []) await this.sweepUnreadable(status, item, options.s3Bucket, progress);
           for (const build of page.builds) await this.sweepBuild(status, build, options, progress);
           cursor = page.nextCursor;
         } while (cursor !== undefined);
@@ -140,6 +138,28 @@ export class SweepOpenBuildsService {
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       });
     }
+  }
+
+  /**
+   * An open item that does not read as a build. A `PENDING` one goes the
+   * trigger-build way, which records it `FAILED` with the reason while it is
+   * still `PENDING`; any other is logged and counted for a person to see.
+   */
+  private async sweepUnreadable(status: OpenStatus, item: UnreadableBuild, s3Bucket: string | undefined, progress: Progress): Promise<void> {
+    progress.examined += 1;
+    if (status === 'PENDING' && s3Bucket !== undefined) {
+      try {
+        const outcome = await this.trigger.trigger(parseBuildId(item.id), { s3Bucket });
+        if (outcome.outcome === 'failed') {
+          progress.completed += 1;
+          return;
+        }
+      } catch (error) {
+        this.logger.warn('Unreadable open build could not be recorded FAILED', { ...item, error: String(error) });
+      }
+    }
+    progress.failed += 1;
+    this.logger.error('Open build not swept: its item does not read as a build', { ...item, status });
   }
 
   private async sweepInProgress(build: Build, progress: Progress): Promise<void> {

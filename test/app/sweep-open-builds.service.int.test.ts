@@ -114,6 +114,17 @@ describe('the sweep of open builds, from the status index', () => {
     expect((await rawItem(key))?.error_msg?.S).toMatch(/does not exist/);
   });
 
+  it('records FAILED, naming the attribute, a PENDING item that does not read as a build', async () => {
+    const key = aBuildKey();
+    await putRaw({ ...aGoBuildItem({ ...key, createdAt: nowSeconds() - 10 * MINUTE }), created_at: { S: 'yesterday' } });
+
+    await aSweeperProcess().sweep();
+
+    const item = await rawItem(key);
+    expect(item?.status?.S).toBe('FAILED');
+    expect(item?.error_msg?.S).toMatch(/The build record is invalid: .*created_at/);
+  });
+
   it('leaves alone a running build, a PENDING build inside its grace period and finished builds', async () => {
     const running = aBuildKey();
     const runningArn = anExecutionOf(running, DAY);
