@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { TABLE_NAME, TABLE_NAME_RULE } from '../arguments.js';
+import type { SweeperHandlerDeps } from './reconciliation/sweeper.handler.js';
 import { OrchestratorError, ValidationError, parseStateMachineArn, parseWith } from '../../domain/index.js';
 
 /** A Lambda environment variable is missing or invalid; the message names it. */
@@ -29,14 +30,8 @@ export interface TriggerBuildEnvironment extends TableEnvironment {
   readonly concurrency?: number | undefined;
 }
 
-export interface SweeperEnvironment extends TableEnvironment {
-  readonly s3Bucket?: string | undefined;
-  readonly graceMs?: number | undefined;
-  readonly pageSize?: number | undefined;
-  readonly timeBudgetMs?: number | undefined;
-  readonly lookbackMs?: number | undefined;
-  readonly maxExecutions?: number | undefined;
-}
+/** The table variables and the sweeper's settings, as `createSweeperHandler` takes them. */
+export interface SweeperEnvironment extends TableEnvironment, Omit<SweeperHandlerDeps, 'container'> {}
 
 const required = (what: string) =>
   z.string({ error: `is not set: it must hold ${what}` }).trim().min(1, { error: `is empty: it must hold ${what}` });

@@ -79,14 +79,6 @@ export function executionStatusChangeHandlerFromEnvironment(env: Environment = p
  * ```
  */
 export function sweeperHandlerFromEnvironment(env: Environment = process.env): SweeperHandler {
-  const { s3Bucket, graceMs, pageSize, timeBudgetMs, lookbackMs, maxExecutions, ...table } = readSweeperEnvironment(env);
-  return createSweeperHandler({
-    container: awsContainer(table, 'sweeper'),
-    s3Bucket,
-    graceMs,
-    pageSize,
-    timeBudgetMs,
-    lookbackMs,
-    maxExecutions,
-  });
+  const { tableName, stateMachineArn, statusIndexName, ...sweep } = readSweeperEnvironment(env);
+  return createSweeperHandler({ container: awsContainer({ tableName, stateMachineArn, statusIndexName }, 'sweeper'), ...sweep });
 }

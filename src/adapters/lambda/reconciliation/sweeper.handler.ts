@@ -1,30 +1,18 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { Container } from 'inversify';
-import { SweepOpenBuildsService, type OpenBuildsSweepSummary } from '../../../app/index.js';
+import { SweepOpenBuildsService, type OpenBuildsSweepOptions, type OpenBuildsSweepSummary } from '../../../app/index.js';
 import { ValidationError } from '../../../domain/index.js';
 import { reconcilerOf } from './reconciler-of.js';
 
-export interface SweeperHandlerDeps {
+/**
+ * The sweep's settings (see `OpenBuildsSweepOptions`: artifacts bucket, grace
+ * period, page size, time budget, and the execution window used without the
+ * status index). The time budget is never closer than 5 s to the
+ * invocation's own deadline; where a run stops, the next one goes on.
+ */
+export interface SweeperHandlerDeps extends Omit<OpenBuildsSweepOptions, 'continuation'> {
   /** A container with an execution inspector (`createAwsContainer` has one). */
   readonly container: Container;
-  /**
-   * The artifacts bucket, to start `PENDING` builds whose stream record was
-   * lost. Without it they are counted and logged, not started.
-   */
-  readonly s3Bucket?: string | undefined;
-  /** Builds updated more recently are left to trigger-build and the state machine (default 5 minutes). */
-  readonly graceMs?: number | undefined;
-  /** Builds read per query of the status index (default 25). */
-  readonly pageSize?: number | undefined;
-  /**
-   * No new page is read after this long (default 60 s, and never closer than
-   * 5 s to the invocation's own deadline); the next run goes on from there.
-   */
-  readonly timeBudgetMs?: number | undefined;
-  /** Fallback without the status index: how far back, by execution start, to look (default 24 hours). */
-  readonly lookbackMs?: number | undefined;
-  /** Fallback without the status index: at most this many executions per sweep (default 1,000). */
-  readonly maxExecutions?: number | undefined;
 }
 
 export type SweeperResult = Pick<
@@ -74,7 +62,7 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
     if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new ValidationError(field, 'must be a positive integer');
   }
   if (deps.s3Bucket !== undefined && deps.s3Bucket.length === 0) throw new ValidationError('s3Bucket', 'must not be empty');
-  reconcilerOf(deps.container);
+  reconcilerOf(deps.container); // says what the container lacks when it has no execution inspector
   const sweeper = deps.container.get(SweepOpenBuildsService);
   let continuation: string | undefined;
 
