@@ -1,0 +1,68 @@
+// Builds dist/cjs, the CommonJS copy of the package's public entry points that
+// its `require` export conditions serve, from the ESM build in dist/.
+//
+// The sources stay ESM (the source of truth). tsc cannot emit them as CommonJS
+// here: module CommonJS implies node10 resolution, which cannot resolve
+// inversify (an ESM package with only an `exports` map). So esbuild rewrites
+// each file reachable from an entry point into CommonJS, one output file per
+// source file, so every class exists once per module system (instanceof holds
+// across subpaths). The declarations are the ESM build's, all of them (type-only
+// modules have no JavaScript), copied: their text is the same, and TypeScript
+// reads them as CommonJS because of dist/cjs/package.json.
+//
+//   tsx scripts/build-commonjs.ts   (after tsc -p tsconfig.build.json)
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist/cjs');
+
+/** The sources behind the package's `exports` (the CLI is ESM only: it is not here). */
+const PUBLIC_ENTRY_POINTS = ['src/index.ts', 'src/testing.ts', 'src/lambda.ts', 'src/adapters/dynamodb/index.ts', 'src/adapters/sfn/index.ts'];
+
+async function sourcesReachableFromEntryPoints(): Promise<string[]> {
+  const { metafile } = await build({
+    entryPoints: PUBLIC_ENTRY_POINTS.map((entry) => join(root, entry)),
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    write: false,
+    metafile: true,
+    outdir,
+    logLevel: 'warning',
+  });
+  return Object.keys(metafile.inputs).filter((input) => input.startsWith('src/'));
+}
+
+async function main(): Promise<void> {
+  const sources = await sourcesReachableFromEntryPoints();
+  await build({
+    entryPoints: sources.map((source) => join(root, source)),
+    outbase: join(root, 'src'),
+    outdir,
+    bundle: false,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    // Decorators compile from tsconfig's experimentalDecorators, as in the Lambda bundles.
+    tsconfig: join(root, 'tsconfig.json'),
+    sourcemap: true,
+    sourcesContent: true,
+    logLevel: 'warning',
+  });
+  const esmBuild = join(root, 'dist');
+  const declarations = (await readdir(esmBuild, { recursive: true })).filter(
+    (file) => file.endsWith('.d.ts') && !join(esmBuild, file).startsWith(outdir),
+  );
+  for (const declaration of declarations) {
+    await mkdir(dirname(join(outdir, declaration)), { recursive: true });
+    await copyFile(join(esmBuild, declaration), join(outdir, declaration));
+  }
+  // Node and TypeScript read a file's module system from the nearest package.json.
+  await writeFile(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  console.log(`dist/cjs: ${sources.length} modules`);
+}
+
+await main();
