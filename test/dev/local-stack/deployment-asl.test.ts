@@ -5,6 +5,7 @@ import '../../../dev/local-stack/promise-with-resolvers.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { parseCallbackPayload } from '../../../src/adapters/lambda/update-build-status/callback-payload.js';
+import { BuildNotFoundError, ValidationError } from '../../../src/index.js';
 import { createAslRunner, type TaskHandler } from '../../../dev/local-stack/asl-runner.js';
 import { CloudFormationStandIn } from '../../../dev/local-stack/cloudformation-stand-ins.js';
 import {
@@ -239,6 +240,25 @@ describe('the deployment workflow run by the ASL engine', () => {
 
     expect(calls).toBe(3);
     expect(outcome?.status).toBe('SUCCEEDED');
+  });
+
+  it.each([
+    ['ValidationError', () => new ValidationError('status', 'must be SUCCESS or FAILED')],
+    ['BuildNotFoundError', () => new BuildNotFoundError({ repo: input.repo, env: input.env, sk: input.sk })],
+  ])('does not retry a report update-build-status refuses with %s: it would fail the same way', async (name, refusal) => {
+    let calls = 0;
+    const { outcome } = await runDeployment({
+      settleAfterPolls: 1,
+      tasks: {
+        [DEPLOYMENT_TASKS.reportSuccess]: async () => {
+          calls += 1;
+          throw refusal();
+        },
+      },
+    });
+
+    expect(calls).toBe(1);
+    expect(outcome).toMatchObject({ status: 'FAILED', error: name });
   });
 
   it('refuses an invalid definition and a Task state without a local handler', () => {
