@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['examples/**', 'scripts/**', 'bench/**', 'dev/**', 'test/support/**'],
+    files: ['examples/**', 'scripts/**', 'bench/**', 'dev/**', 'test/support/**', 'test/reliability/soak.ts'],
     rules: { 'no-console': 'off' },
   },
   {
