@@ -43,30 +43,6 @@ export interface ParsedArgs {
   readonly values: Readonly<Record<string, string | boolean | undefined>>;
 }
 
-/** Flags every command accepts. */
-export const OUTPUT_OPTIONS: OptionSpecs = {
-  json: { type: 'boolean', description: 'Print one JSON document on stdout instead of text.' },
-  verbose: { type: 'boolean', short: 'v', description: 'Log the library at info level (JSON lines on stderr; default: warn).' },
-  help: { type: 'boolean', short: 'h', description: 'Show this help.' },
-};
-
-/**
- * Where the builds and executions live. Every command accepts all of them
- * (so one alias or wrapper serves every command); only `start` and
- * `reconcile` use the state machine.
- */
-export const CONNECTION_OPTIONS: OptionSpecs = {
-  table: { type: 'string', valueName: 'name', description: 'Builds table (default: $BUILDS_TABLE_NAME).' },
-  'state-machine-arn': {
-    type: 'string',
-    valueName: 'arn',
-    description: 'STANDARD deployment state machine, for start and reconcile (default: $STATE_MACHINE_ARN).',
-  },
-  region: { type: 'string', valueName: 'region', description: 'AWS region (default: $AWS_REGION, then the SDK profile).' },
-  'dynamodb-endpoint': { type: 'string', valueName: 'url', description: 'DynamoDB endpoint, e.g. http://localhost:8000 for DynamoDB Local.' },
-  'sfn-endpoint': { type: 'string', valueName: 'url', description: 'Step Functions endpoint, for a local one.' },
-};
-
 /**
  * Parses one command's arguments strictly: unknown flags, missing values and
  * extra or missing positionals are {@link UsageError}s.
@@ -75,13 +51,13 @@ export function parseCommandArgs(spec: CommandSpec, args: readonly string[]): Pa
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: [...args],
+      args: withNegativeNumbersAttached(args, spec.options),
       options: toParseArgsOptions(spec.options),
       strict: true,
       allowPositionals: true,
     });
   } catch (error) {
-    throw new UsageError(parseArgsMessage(error));
+    throw new UsageError(parseArgsMessage(error, spec.options));
   }
   const given = parsed.positionals;
   const missing = spec.positionals[given.length];
@@ -135,74 +111,67 @@ export function numberValue(
   return value;
 }
 
-/** `aws-deployer-orchestrator <command> --help`. */
-export function commandUsage(spec: CommandSpec): string {
-  const positionals = spec.positionals
-    .map((positional) => (positional.optional ? ` [${positional.name}]` : ` <${positional.name}>`))
-    .join('');
-  const lines = [`Usage: ${PROGRAM} ${spec.name}${positionals} [options]`, '', spec.summary];
-  if (spec.description) lines.push('', spec.description);
-  if (spec.positionals.length > 0) {
-    lines.push('', 'Arguments:');
-    const width = Math.max(...spec.positionals.map((positional) => positional.name.length + 2));
-    for (const positional of spec.positionals) {
-      lines.push(`  ${`<${positional.name}>`.padEnd(width)}  ${positional.description}`);
-    }
-  }
-  lines.push('', 'Options:');
-  const rows = Object.entries(spec.options).map(([name, option]) => {
-    const short = option.short ? `-${option.short}, ` : '    ';
-    const value = option.type === 'string' ? ` <${option.valueName ?? 'value'}>` : '';
-    return [`${short}--${name}${value}`, option.description] as const;
-  });
-  const width = Math.max(...rows.map(([left]) => left.length));
-  for (const [left, description] of rows) lines.push(`  ${left.padEnd(width)}  ${description}`);
-  if (spec.examples.length > 0) {
-    lines.push('', 'Examples:');
-    for (const example of spec.examples) lines.push(`  ${example}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** `aws-deployer-orchestrator --help`. */
-export function programUsage(commands: readonly CommandSpec[]): string {
-  const width = Math.max(...commands.map((command) => command.name.length));
-  return [
-    `Usage: ${PROGRAM} <command> [arguments] [options]`,
-    '',
-    'Operate the deployment orchestrator: start, inspect and complete builds.',
-    '',
-    'Commands:',
-    ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
-    '',
-    'Every command takes --help, --json (machine-readable output) and --verbose.',
-    'Environment: BUILDS_TABLE_NAME, STATE_MACHINE_ARN, ARTIFACT_BUCKET, AWS_REGION',
-    '(flags --table, --state-machine-arn, --s3-bucket, --region win over them).',
-    '',
-    'Exit codes: 0 ok, 1 the operation failed, 2 usage error.',
-    `Run '${PROGRAM} <command> --help' for a command's arguments and options.`,
-    '',
-  ].join('\n');
-}
-
 function toParseArgsOptions(specs: OptionSpecs): Record<string, { type: 'string' | 'boolean'; short?: string }> {
   return Object.fromEntries(
     Object.entries(specs).map(([name, spec]) => [name, spec.short ? { type: spec.type, short: spec.short } : { type: spec.type }]),
   );
 }
 
-/** node's parseArgs messages carry advice for script authors; keep the first sentence. */
-function parseArgsMessage(error: unknown): string {
+/**
+ * parseArgs refuses a value that starts with a dash (`--limit -5` is
+ * "ambiguous"), so a flag's own check, which says what it expects, would
+ * never run. No flag starts with a digit: a negative number after a flag that
+ * takes a value is that value, and is attached to it (`--limit=-5`).
+ */
+function withNegativeNumbersAttached(args: readonly string[], specs: OptionSpecs): string[] {
+  const attached: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] ?? '';
+    const next = args[index + 1];
+    if (arg === '--') return [...attached, ...args.slice(index)];
+    const option = optionSpecOf(arg, specs);
+    if (option?.spec.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      // parseArgs reads `--name=value`, and a short flag's value written right after it.
+      attached.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
+      index += 1;
+    } else {
+      attached.push(arg);
+    }
+  }
+  return attached;
+}
+
+const NEGATIVE_NUMBER = /^-\.?\d/;
+
+/** The spec of `--name` or `-n`, with its long name. */
+function optionSpecOf(arg: string, specs: OptionSpecs): { name: string; spec: OptionSpec } | undefined {
+  const entry = arg.startsWith('--')
+    ? Object.entries(specs).find(([name]) => `--${name}` === arg)
+    : Object.entries(specs).find(([, spec]) => spec.short !== undefined && `-${spec.short}` === arg);
+  return entry && { name: entry[0], spec: entry[1] };
+}
+
+/** node's parseArgs messages carry advice for script authors; say what is wrong in this CLI's terms. */
+function parseArgsMessage(error: unknown, specs: OptionSpecs): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown }).code;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const option = /'([^']+)'/.exec(message)?.[1];
-    return option ? `unknown option ${option}` : message;
-  }
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const option = /Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1];
-    if (option && message.includes('argument missing')) return `${option} needs a value`;
-    if (option) return `${option} does not take a value`;
+  // The option as parseArgs quotes it: "'--limit'", "'-l'" or "'-l, --limit <value>'".
+  const quoted = /'([^']+)'/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return quoted ? `unknown option ${quoted}` : message;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && quoted) {
+    const option = longOptionIn(quoted, specs);
+    if (message.includes('argument missing')) return `${option} needs a value`;
+    // The next argument starts with a dash (and is no number): a flag, most likely.
+    if (message.includes('ambiguous')) return `${option} needs a value (one that starts with "-" goes as ${option}=VALUE)`;
+    return `${option} does not take a value`;
   }
   return message.split('\n')[0] ?? message;
+}
+
+/** `--limit` from "--limit", "-l, --limit <value>" or "-l". */
+function longOptionIn(quoted: string, specs: OptionSpecs): string {
+  const long = /--[\w-]+/.exec(quoted)?.[0];
+  if (long) return long;
+  const short = optionSpecOf(quoted, specs);
+  return short ? `--${short.name}` : quoted;
 }

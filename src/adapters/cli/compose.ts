@@ -3,6 +3,7 @@ import {
   ReconcileExecutionService,
   TriggerBuildService,
 } from '../../app/index.js';
+import type { Container } from 'inversify';
 import { TOKENS } from '../../ports/tokens.js';
 import { createAwsContainer } from '../../composition/aws-container.js';
 import { ValidationError } from '../../domain/index.js';
@@ -33,7 +34,7 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
 };
 
 export function composeServices(config: ConnectionConfig, logger: Logger): CliServices {
-  let container: ReturnType<typeof createAwsContainer>;
+  let container: Container;
   try {
     container = createAwsContainer({
       tableName: config.tableName,
@@ -49,6 +50,11 @@ export function composeServices(config: ConnectionConfig, logger: Logger): CliSe
     }
     throw error;
   }
+  return servicesOf(container);
+}
+
+/** What the commands use, from any container (tests hand in one on their own clients). */
+export function servicesOf(container: Container): CliServices {
   return {
     builds: container.get<BuildRepository>(TOKENS.BuildRepository),
     inspector: container.get<ExecutionInspector>(TOKENS.ExecutionInspector),

@@ -4,10 +4,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export const EXIT = {
   /** The operation did what was asked. */
   OK: 0,
-  /** The operation failed: build not found, start failed, build ended FAILED, timed out... */
+  /** The operation failed: build not found, start failed, the awaited build ended FAILED... */
   FAILED: 1,
   /** The command line was wrong: unknown command or flag, missing or invalid argument. */
   USAGE: 2,
+  /**
+   * `start --wait` or `wait` gave up before the build ended: it is still open,
+   * which a script must not mistake for FAILED (1), since it may yet succeed.
+   */
+  WAIT_TIMED_OUT: 3,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,14 +1,6 @@
 import { ValidationError } from '../../domain/index.js';
-import {
-  commandUsage,
-  flag,
-  locateCommand,
-  parseCommandArgs,
-  programUsage,
-  UsageError,
-  type OptionSpecs,
-  type ParsedArgs,
-} from './args.js';
+import { flag, locateCommand, parseCommandArgs, UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
+import { restateAwsError } from './aws-problems.js';
 import type { Command } from './command.js';
 import { completeCommand } from './commands/complete.js';
 import { getCommand } from './commands/get.js';
@@ -16,15 +8,27 @@ import { latestCommand } from './commands/latest.js';
 import { listCommand } from './commands/list.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { startCommand } from './commands/start.js';
+import { waitCommand } from './commands/wait.js';
+import { PROGRAM_OPTIONS } from './common-options.js';
 import type { CliServices, composeServices } from './compose.js';
-import { resolveConnection } from './config.js';
+import { resolveConnection, type ConnectionConfig } from './config.js';
 import { EXIT, type CliIo, type ExitCode } from './io.js';
 import { Output } from './output.js';
 import { StderrJsonLogger } from './stderr-logger.js';
+import { commandUsage, programUsage } from './usage.js';
+import { packageVersion } from './version.js';
 
-export const COMMANDS: readonly Command[] = [startCommand, getCommand, listCommand, latestCommand, completeCommand, reconcileCommand];
+export const COMMANDS: readonly Command[] = [
+  startCommand,
+  waitCommand,
+  getCommand,
+  listCommand,
+  latestCommand,
+  completeCommand,
+  reconcileCommand,
+];
 
-const ALL_OPTIONS: OptionSpecs = Object.assign({}, ...COMMANDS.map((command) => command.spec.options)) as OptionSpecs;
+const ALL_OPTIONS: OptionSpecs = Object.assign({}, PROGRAM_OPTIONS, ...COMMANDS.map((command) => command.spec.options)) as OptionSpecs;
 
 export interface RunOptions {
   /** Replaces the AWS composition (tests of `run` in process). */
@@ -50,6 +54,11 @@ export async function run(argv: readonly string[], io: CliIo, options: RunOption
     }
     if (wantsHelp || name === 'help') {
       io.stdout.write(usage);
+      return EXIT.OK;
+    }
+    if (rest.includes('--version')) {
+      const version = packageVersion();
+      new Output(io, wantsJson).result({ version }, `${version}\n`);
       return EXIT.OK;
     }
     new Output(io, wantsJson).error(new UsageError('missing command'));
@@ -79,12 +88,13 @@ async function runCommand(
 ): Promise<ExitCode> {
   let output = new Output(io, wantsJson);
   let action;
+  let connection: ConnectionConfig;
   let services: () => CliServices;
   try {
     const parsed: ParsedArgs = parseCommandArgs(command.spec, args);
     output = new Output(io, flag(parsed, 'json'));
     action = command.parse(parsed, io.env);
-    const connection = resolveConnection(parsed, io.env, { stateMachine: command.needsStateMachine });
+    connection = resolveConnection(parsed, io.env, { stateMachine: command.needsStateMachine });
     // Loaded once the command line is valid: help and usage errors stay fast without the AWS SDK.
     const composeWith = compose ?? (await import('./compose.js')).composeServices;
     const logger = new StderrJsonLogger(io.stderr, flag(parsed, 'verbose') ? 'info' : 'warn', io.now);
@@ -99,18 +109,10 @@ async function runCommand(
   try {
     return await action({ io, output, services });
   } catch (caught) {
-    const error = configurationProblem(caught) ?? caught;
+    const error = restateAwsError(caught, connection) ?? caught;
     output.error(error, command.spec.name);
     return error instanceof UsageError ? EXIT.USAGE : EXIT.FAILED;
   }
-}
-
-/** The SDK's way of saying the environment lacks a setting the CLI has a flag for. */
-function configurationProblem(error: unknown): UsageError | undefined {
-  if (error instanceof Error && error.message === 'Region is missing') {
-    return new UsageError('missing the AWS region: pass --region or set AWS_REGION');
-  }
-  return undefined;
 }
 
 function isUsageProblem(error: unknown): boolean {

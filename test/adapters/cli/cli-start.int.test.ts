@@ -152,12 +152,28 @@ describe('aws-deployer-orchestrator start / reconcile', () => {
     expect(events.at(-2)).toMatchObject({ outcome: 'completed', buildStatus: 'FAILED' });
   });
 
-  it('start --wait: gives up with exit 1 after --timeout-minutes', async () => {
+  it('start --wait: gives up with exit 3 after --timeout-minutes', async () => {
     const build = await aPendingBuild();
     const result = await cli('start', buildIdOf(build), '--wait', '--poll-seconds', '0.2', '--timeout-minutes', '0.01', '--json');
 
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(3);
     expect(jsonOf(result)).toMatchObject({ result: 'timed-out', build: { status: 'IN_PROGRESS' }, execution: { status: 'RUNNING' } });
+  });
+
+  it('wait: follows a build another run started, and exits 0 when it ends SUCCESS', async () => {
+    const build = await aPendingBuild();
+    expect(await cli('start', buildIdOf(build))).toMatchObject({ code: 0 });
+    const waiting = cliInBackground('wait', buildIdOf(build), '--poll-seconds', '0.2');
+
+    await eventually(async () => (waiting.stdout().includes('execution RUNNING') ? true : undefined));
+    sfn.completeExecution(executionArnOf(build), { status: 'SUCCEEDED', output: '{}' });
+    await repository.recordCompletion(build, { status: 'SUCCESS' }, new Date());
+    const result = await waiting.result;
+
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^\S+ \S+Z {2}build IN_PROGRESS, execution RUNNING$/);
+    expect(lines.at(-1)).toBe(`${buildIdOf(build)} ended SUCCESS`);
   });
 
   it('reconcile: records how closed executions ended on builds that missed it', async () => {

@@ -45,7 +45,7 @@ afterAll(async () => {
 
 describe('aws-deployer-orchestrator (table commands)', () => {
   it('prints help for the program and every command, exit 0', async () => {
-    const commands = ['start', 'get', 'list', 'latest', 'complete', 'reconcile'];
+    const commands = ['start', 'get', 'list', 'latest', 'complete', 'reconcile', 'wait'];
     const [top, helpTopic, ...perCommand] = await Promise.all([
       runCli(['--help']),
       runCli(['help', 'list']),
@@ -54,6 +54,7 @@ describe('aws-deployer-orchestrator (table commands)', () => {
 
     expect(top).toMatchObject({ code: 0 });
     expect(top?.stdout).toContain('Usage: aws-deployer-orchestrator <command>');
+    expect(top?.stdout).toContain('aws-deployer-orchestrator --version');
     for (const command of commands) expect(top?.stdout).toContain(`  ${command} `);
     expect(helpTopic?.stdout).toContain('Usage: aws-deployer-orchestrator list [repo] [env]');
     commands.forEach((command, index) => {
@@ -109,6 +110,24 @@ describe('aws-deployer-orchestrator (table commands)', () => {
     expect(noTable?.stderr).toContain('pass --table or set BUILDS_TABLE_NAME');
     expect(badTable?.code).toBe(2);
     expect(badTable?.stderr).toContain('invalid --table (BUILDS_TABLE_NAME)');
+  });
+
+  it('names the builds table DynamoDB did not find, reading or writing, with exit 1', async () => {
+    const missing = uniqueTableName('missing');
+    const [read, write, json] = await Promise.all([
+      cli('get', buildIdOf(middle), '--table', missing),
+      cli('complete', buildIdOf(middle), '--status', 'SUCCESS', '--table', missing),
+      cli('latest', scope.env, '--table', missing, '--json'),
+    ]);
+
+    for (const result of [read, write]) {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`aws-deployer-orchestrator: The builds table ${missing} was not found at ${endpoint}`);
+    }
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stderr.trim().split('\n').at(-1) ?? '')).toEqual({
+      error: { code: 'TABLE_NOT_FOUND', message: expect.stringContaining(`The builds table ${missing} was not found`) },
+    });
   });
 
   it('get: shows one build, as JSON and as text', async () => {

@@ -1,5 +1,6 @@
 import { buildIdOf, parseCompletion } from '../../../domain/index.js';
-import { CONNECTION_OPTIONS, OUTPUT_OPTIONS, stringValue } from '../args.js';
+import { stringValue, UsageError } from '../args.js';
+import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../io.js';
 import { parseBuildIdArgument } from './build-id-argument.js';
@@ -15,7 +16,7 @@ export const completeCommand: Command = {
     options: {
       status: { type: 'string', valueName: 'SUCCESS|FAILED', description: 'How the build ended (required).' },
       'error-msg': { type: 'string', valueName: 'text', description: 'Why it failed (FAILED only; recorded on the build).' },
-      ...CONNECTION_OPTIONS,
+      ...CONFIGURATION_OPTIONS,
       ...OUTPUT_OPTIONS,
     },
     examples: [
@@ -28,6 +29,10 @@ export const completeCommand: Command = {
     const key = parseBuildIdArgument(args.positionals['build-id']);
     const errorMsg = stringValue(args, 'error-msg');
     const completion = parseCompletion({ status: stringValue(args, 'status'), errorMsg });
+    // The domain drops a reason given with SUCCESS; a person who typed one meant something else.
+    if (completion.status === 'SUCCESS' && errorMsg !== undefined) {
+      throw new UsageError('--error-msg goes only with --status FAILED (a SUCCESS records no error)');
+    }
     return async ({ services, output }) => {
       const buildId = buildIdOf(key);
       const result = await services().completions.record(key, completion);

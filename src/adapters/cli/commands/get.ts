@@ -1,5 +1,5 @@
 import { BuildNotFoundError } from '../../../domain/index.js';
-import { CONNECTION_OPTIONS, OUTPUT_OPTIONS } from '../args.js';
+import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import type { Command } from '../command.js';
 import { buildView, formatBuild } from '../format.js';
 import { EXIT } from '../io.js';
@@ -10,7 +10,7 @@ export const getCommand: Command = {
     name: 'get',
     summary: 'Show one build.',
     positionals: [{ name: 'build-id', description: 'The build, as {repo}/{env}:{sk}.' }],
-    options: { ...CONNECTION_OPTIONS, ...OUTPUT_OPTIONS },
+    options: { ...CONFIGURATION_OPTIONS, ...OUTPUT_OPTIONS },
     examples: ['aws-deployer-orchestrator get myapp/prd:2HFj3kLmNoPqRsTuVwXy', 'aws-deployer-orchestrator get myapp/prd:2HFj3kLmNoPqRsTuVwXy --json'],
   },
   needsStateMachine: false,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { buildKeySchema, parseWith } from '../../../domain/index.js';
-import { CONNECTION_OPTIONS, OUTPUT_OPTIONS } from '../args.js';
+import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import type { Command } from '../command.js';
 import { buildView, formatTable } from '../format.js';
 import { EXIT } from '../io.js';
@@ -11,7 +11,7 @@ export const latestCommand: Command = {
     name: 'latest',
     summary: 'Show the latest build of every repo in an environment.',
     positionals: [{ name: 'env', description: 'The environment.' }],
-    options: { ...CONNECTION_OPTIONS, ...OUTPUT_OPTIONS },
+    options: { ...CONFIGURATION_OPTIONS, ...OUTPUT_OPTIONS },
     examples: ['aws-deployer-orchestrator latest prd', 'aws-deployer-orchestrator latest prd --json'],
   },
   needsStateMachine: false,

@@ -10,7 +10,8 @@ import {
   type Build,
   type BuildStatus,
 } from '../../../domain/index.js';
-import { CONNECTION_OPTIONS, numberValue, OUTPUT_OPTIONS, stringValue, UsageError } from '../args.js';
+import { numberValue, stringValue, UsageError } from '../args.js';
+import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import type { Command } from '../command.js';
 import { buildView, formatTable, formatTime, type Column } from '../format.js';
 import { EXIT } from '../io.js';
@@ -42,7 +43,7 @@ export const listCommand: Command = {
       status: { type: 'string', valueName: 'STATUS', description: 'PENDING, IN_PROGRESS, SUCCESS or FAILED.' },
       limit: { type: 'string', valueName: 'n', description: 'At most this many builds (1-1000, default 25).' },
       cursor: { type: 'string', valueName: 'cursor', description: 'Continue after a previous page (its nextCursor).' },
-      ...CONNECTION_OPTIONS,
+      ...CONFIGURATION_OPTIONS,
       ...OUTPUT_OPTIONS,
     },
     examples: [

@@ -5,12 +5,13 @@ import {
   type Build,
   type BuildKey,
 } from '../../../domain/index.js';
-import { CONNECTION_OPTIONS, flag, numberValue, OUTPUT_OPTIONS, type ParsedArgs } from '../args.js';
+import { flag } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
+import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import { resolveArtifactBucket } from '../config.js';
-import { buildView, executionView, formatTime } from '../format.js';
+import { followBuild, WAIT_OPTIONS, waitOptionsFrom } from '../follow-build.js';
 import { EXIT, type ExitCode } from '../io.js';
-import { waitForBuild, type WaitEvent, type WaitOptions } from '../wait.js';
+import type { WaitOptions } from '../wait.js';
 import { parseBuildIdArgument } from './build-id-argument.js';
 
 type StartOutcome =
@@ -24,20 +25,13 @@ export const startCommand: Command = {
     description:
       'Idempotent: a build whose execution already runs reports it (exit 0) instead of starting another.\n' +
       'A permanent start error records the build FAILED with the reason (exit 1); a transient one leaves\n' +
-      'it PENDING (exit 1, try again). With --wait, follows the build until it ends: exit 0 on SUCCESS,\n' +
-      '1 on FAILED or when --timeout-minutes runs out.',
+      'it PENDING (exit 1, try again). With --wait, follows the build until it ends, as the wait\n' +
+      'command does: exit 0 on SUCCESS, 1 on FAILED, 3 when --timeout-minutes runs out first.',
     positionals: [{ name: 'build-id', description: 'The build, as {repo}/{env}:{sk}.' }],
     options: {
-      's3-bucket': { type: 'string', valueName: 'bucket', description: 'Artifacts bucket for the execution input (default: $ARTIFACT_BUCKET).' },
-      wait: { type: 'boolean', short: 'w', description: 'Print status changes until the build ends.' },
-      'poll-seconds': { type: 'string', valueName: 's', description: 'With --wait: seconds between polls (default 5).' },
-      'timeout-minutes': { type: 'string', valueName: 'min', description: 'With --wait: give up after this long (default 60).' },
-      'reconcile-after-seconds': {
-        type: 'string',
-        valueName: 's',
-        description: "With --wait: record a closed execution's end on a build still missing it after this long (default 60).",
-      },
-      ...CONNECTION_OPTIONS,
+      wait: { type: 'boolean', short: 'w', description: 'Print status changes until the build ends (the options below go with it).' },
+      ...WAIT_OPTIONS,
+      ...CONFIGURATION_OPTIONS,
       ...OUTPUT_OPTIONS,
     },
     examples: [
@@ -49,18 +43,10 @@ export const startCommand: Command = {
   parse(args, env) {
     const key = parseBuildIdArgument(args.positionals['build-id']);
     const s3Bucket = resolveArtifactBucket(args, env);
-    const wait = flag(args, 'wait') ? waitOptions(args) : undefined;
+    const wait = flag(args, 'wait') ? waitOptionsFrom(args) : undefined;
     return (context) => start(context, key, s3Bucket, wait);
   },
 };
-
-function waitOptions(args: ParsedArgs): WaitOptions {
-  return {
-    pollMs: numberValue(args, 'poll-seconds', { min: 0.05, max: 3600, default: 5 }) * 1000,
-    timeoutMs: numberValue(args, 'timeout-minutes', { min: 0.01, max: 7 * 24 * 60, default: 60 }) * 60_000,
-    reconcileAfterMs: numberValue(args, 'reconcile-after-seconds', { min: 0, max: 24 * 3600, default: 60 }) * 1000,
-  };
-}
 
 async function start(context: CommandContext, key: BuildKey, s3Bucket: string, wait: WaitOptions | undefined): Promise<ExitCode> {
   const { output } = context;
@@ -84,26 +70,7 @@ async function start(context: CommandContext, key: BuildKey, s3Bucket: string, w
 
   // The start is progress too: print it now, the result when the build ends.
   output.progress({ event: started.outcome, ...summary }, startText);
-  const waited = await waitForBuild(
-    key,
-    { ...services, sleep: context.io.sleep, now: context.io.now },
-    wait,
-    (event) => output.progress(event, waitEventText(event)),
-  );
-  const document = {
-    ...summary,
-    result: waited.result === 'ended' ? waited.build.status : 'timed-out',
-    build: buildView(waited.build),
-    ...(waited.execution ? { execution: executionView(waited.execution) } : {}),
-  };
-  if (waited.result === 'timed-out') {
-    const minutes = wait.timeoutMs / 60_000;
-    output.result(document, `Gave up after ${minutes} minute(s): ${buildId} is still ${waited.build.status}.\n`);
-    return EXIT.FAILED;
-  }
-  const reason = waited.build.errorMsg ? `: ${waited.build.errorMsg}` : '';
-  output.result(document, `${buildId} ended ${waited.build.status}${waited.build.status === 'FAILED' ? reason : ''}\n`);
-  return waited.build.status === 'SUCCESS' ? EXIT.OK : EXIT.FAILED;
+  return followBuild(context, key, wait, summary);
 }
 
 async function startOutcome(
@@ -148,12 +115,4 @@ function startFailureText(buildId: string, outcome: Extract<StartOutcome, { reas
     case 'already-ended':
       return `Not started: ${buildId} already ran; ${outcome.reason}. Create a new build to deploy again.\n`;
   }
-}
-
-function waitEventText(event: WaitEvent): string {
-  const at = formatTime(new Date(event.at));
-  if (event.event === 'reconciled') {
-    return `${at}  execution ended without the build recording it; reconciled: ${event.outcome}${event.buildStatus ? ` (${event.buildStatus})` : ''}\n`;
-  }
-  return `${at}  build ${event.buildStatus}${event.executionStatus ? `, execution ${event.executionStatus}` : ''}\n`;
 }

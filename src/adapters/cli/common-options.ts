@@ -1,0 +1,37 @@
+import type { OptionSpecs } from './args.js';
+
+/** Flags of the program itself, given without a command. */
+export const PROGRAM_OPTIONS: OptionSpecs = {
+  // No `-v`: every command already reads it as --verbose.
+  version: { type: 'boolean', description: "Print the package's version." },
+};
+
+/** Flags every command accepts. */
+export const OUTPUT_OPTIONS: OptionSpecs = {
+  json: { type: 'boolean', description: 'Print one JSON document on stdout instead of text.' },
+  verbose: { type: 'boolean', short: 'v', description: 'Log the library at info level (JSON lines on stderr; default: warn).' },
+  help: { type: 'boolean', short: 'h', description: 'Show this help.' },
+};
+
+/**
+ * Where the builds and executions live (docs/cli.md, "Configuration"). Every
+ * command accepts all of them, so one alias or wrapper serves every command;
+ * a command ignores those it does not use (only `start`, `wait` and
+ * `reconcile` use the state machine, only `start` the artifacts bucket).
+ */
+export const CONFIGURATION_OPTIONS: OptionSpecs = {
+  table: { type: 'string', valueName: 'name', description: 'Builds table (default: $BUILDS_TABLE_NAME).' },
+  'state-machine-arn': {
+    type: 'string',
+    valueName: 'arn',
+    description: 'STANDARD deployment state machine, for start, wait and reconcile (default: $STATE_MACHINE_ARN).',
+  },
+  's3-bucket': {
+    type: 'string',
+    valueName: 'bucket',
+    description: "Artifacts bucket put in a started execution's input, for start (default: $ARTIFACT_BUCKET).",
+  },
+  region: { type: 'string', valueName: 'region', description: 'AWS region (default: $AWS_REGION, then the SDK profile).' },
+  'dynamodb-endpoint': { type: 'string', valueName: 'url', description: 'DynamoDB endpoint, e.g. http://localhost:8000 for DynamoDB Local.' },
+  'sfn-endpoint': { type: 'string', valueName: 'url', description: 'Step Functions endpoint, for a local one.' },
+};
