@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from './orchestrator.errors.js';
 import { nonEmptyText, parseWith } from './validation.js';
 
@@ -13,13 +13,13 @@ export interface BuildKey {
 // appear inside a part; whitespace and control characters never belong in one.
 const SEPARATOR_OR_BLANK = /[/:\s\p{Cc}]/u;
 
-const identityPart = z
-  .string({ error: 'must be a string' })
-  .min(1, { error: 'must not be empty' })
-  .max(256, { error: 'must be at most 256 characters' })
-  .refine((value) => !SEPARATOR_OR_BLANK.test(value), {
+const identityPart = z.string({ error: 'must be a string' }).check(
+  z.minLength(1, { error: 'must not be empty' }),
+  z.maxLength(256, { error: 'must be at most 256 characters' }),
+  z.refine((value) => !SEPARATOR_OR_BLANK.test(value), {
     error: 'must not contain "/", ":", whitespace or control characters',
-  });
+  }),
+);
 
 /**
  * A KSUID is 27 base62 characters; letters and digits only are accepted so the
@@ -27,15 +27,17 @@ const identityPart = z
  */
 const sortKey = z
   .string({ error: 'must be a string' })
-  .regex(/^[0-9A-Za-z]{1,64}$/, { error: 'must be 1 to 64 letters or digits (a KSUID)' });
+  .check(z.regex(/^[0-9A-Za-z]{1,64}$/, { error: 'must be 1 to 64 letters or digits (a KSUID)' }));
 
 /** The partition prefix of the "latest" pointers (`latest/{env}`): a repo of that name would share their partition. */
 export const LATEST_POINTER_REPO = 'latest';
 
+const notLatestPointerRepo = z.refine<string>((repo) => repo !== LATEST_POINTER_REPO, {
+  error: `"${LATEST_POINTER_REPO}" is reserved for the latest-build pointers`,
+});
+
 export const buildKeySchema = z.object({
-  repo: identityPart.refine((repo) => repo !== LATEST_POINTER_REPO, {
-    error: `"${LATEST_POINTER_REPO}" is reserved for the latest-build pointers`,
-  }),
+  repo: identityPart.check(notLatestPointerRepo),
   env: identityPart,
   sk: sortKey,
 });
@@ -56,12 +58,11 @@ export function parseBuildKey(value: unknown): BuildKey {
  * Whether the build can be deployed is the execution input's question.
  */
 export const recordedBuildKeySchema = z.object({
-  repo: nonEmptyText
-    .refine((repo) => !repo.includes('/'), { error: 'must not contain "/"' })
-    .refine((repo) => repo !== LATEST_POINTER_REPO, {
-      error: `"${LATEST_POINTER_REPO}" is reserved for the latest-build pointers`,
-    }),
-  env: nonEmptyText.refine((env) => !env.includes(':'), { error: 'must not contain ":"' }),
+  repo: nonEmptyText.check(
+    z.refine((repo) => !repo.includes('/'), { error: 'must not contain "/"' }),
+    notLatestPointerRepo,
+  ),
+  env: nonEmptyText.check(z.refine((env) => !env.includes(':'), { error: 'must not contain ":"' })),
   sk: nonEmptyText,
 });
 

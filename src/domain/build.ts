@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { buildKeySchema, type BuildKey } from './build-key.js';
 import { canTransition, isTerminal, type BuildStatus, type TerminalStatus } from './build-status.js';
 import { toWholeSecond } from './timestamps.js';
@@ -26,25 +26,24 @@ export interface Build extends BuildKey {
 }
 
 
-export const newBuildSchema = buildKeySchema.extend({
+export const newBuildSchema = z.extend(buildKeySchema, {
   branch: text,
   version: text,
   commitHash: text,
   // A string, as Go stores it; a whole number is still accepted (0.1.0 took one) and kept as its decimal string.
-  buildNumber: z
-    .union(
+  buildNumber: z.optional(
+    z.union(
       [
         text,
-        z
-          .number()
-          .int({ error: 'must be an integer' })
-          .nonnegative({ error: 'must not be negative' })
-          .transform((value) => String(value)),
+        z.pipe(
+          z.number().check(z.int({ error: 'must be an integer' }), z.nonnegative({ error: 'must not be negative' })),
+          z.transform((value: number) => String(value)),
+        ),
       ],
       { error: 'must be a string (or a whole number)' },
-    )
-    .optional(),
-  stackName: text.optional(),
+    ),
+  ),
+  stackName: z.optional(text),
 });
 
 /** What it takes to record a new, `PENDING` build. */
@@ -89,9 +88,9 @@ export interface Completion {
 
 export const completionSchema = z.object({
   status: z.enum(['SUCCESS', 'FAILED'], { error: 'must be "SUCCESS" or "FAILED"' }),
-  errorMsg: z.string({ error: 'must be a string' }).optional(),
-  redriven: z.boolean({ error: 'must be a boolean' }).optional(),
-  executionArn: nonEmptyText.optional(),
+  errorMsg: z.optional(z.string({ error: 'must be a string' })),
+  redriven: z.optional(z.boolean({ error: 'must be a boolean' })),
+  executionArn: z.optional(nonEmptyText),
 });
 
 /**

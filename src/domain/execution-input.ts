@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { buildKeySchema, recordedBuildKeySchema, type BuildKey } from './build-key.js';
 import { ValidationError } from './orchestrator.errors.js';
 import { nonEmptyText as text, parseWith } from './validation.js';
@@ -7,7 +7,7 @@ import { nonEmptyText as text, parseWith } from './validation.js';
 export const MAX_EXECUTION_INPUT_BYTES = 262_144;
 
 
-export const stepFunctionInputSchema = buildKeySchema.extend({
+export const stepFunctionInputSchema = z.extend(buildKeySchema, {
   branch: text,
   version: text,
   commitHash: text,
@@ -121,6 +121,6 @@ export function buildKeyOfSerializedInput(json: string): BuildKey | undefined {
   } catch {
     return undefined;
   }
-  const key = recordedBuildKeySchema.safeParse(wire);
+  const key = z.safeParse(recordedBuildKeySchema, wire);
   return key.success ? key.data : undefined;
 }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   BUILD_STATUSES,
   buildIdOf,
@@ -96,22 +96,23 @@ export function toBuildItem(build: Build): BuildItem {
 // Go tags every attribute of its record `omitempty` (DESIGN "DynamoDB facts"):
 // any attribute but pk and sk may be absent, and absent means Go's zero value,
 // "" or 0. An empty string some other writer left reads the same way.
-const optionalText = z
-  .string({ error: 'must be a string' })
-  .optional()
-  .transform((value) => (value === '' ? undefined : value));
-const textOrEmpty = z
-  .string({ error: 'must be a string' })
-  .optional()
-  .transform((value) => value ?? '');
-const epochSeconds = z.number({ error: 'must be a number of epoch seconds' }).int({ error: 'must be whole seconds' });
+const emptyAsAbsent = z.transform((value: string | undefined) => (value === '' ? undefined : value));
+const optionalText = z.pipe(z.optional(z.string({ error: 'must be a string' })), emptyAsAbsent);
+const textOrEmpty = z.pipe(
+  z.optional(z.string({ error: 'must be a string' })),
+  z.transform((value: string | undefined) => value ?? ''),
+);
+const epochSeconds = z.number({ error: 'must be a number of epoch seconds' }).check(z.int({ error: 'must be whole seconds' }));
+const epochSecondsOrZero = z.pipe(z.optional(epochSeconds), z.transform((value: number | undefined) => value ?? 0));
 // Go writes `build_number` as a string (S); 0.1.0 of this module wrote a number (N): both read as the string.
-const buildNumber = z
-  .union([z.string(), z.number().int().nonnegative().transform((value) => String(value))], {
-    error: 'must be a string (or a whole number)',
-  })
-  .optional()
-  .transform((value) => (value === '' ? undefined : value));
+const buildNumber = z.pipe(
+  z.optional(
+    z.union([z.string(), z.pipe(z.number().check(z.int(), z.nonnegative()), z.transform((value: number) => String(value)))], {
+      error: 'must be a string (or a whole number)',
+    }),
+  ),
+  emptyAsAbsent,
+);
 
 const buildItemSchema = z.object({
   pk: z.string({ error: 'must be a string' }),
@@ -126,9 +127,9 @@ const buildItemSchema = z.object({
   stack_name: optionalText,
   execution_arn: optionalText,
   error_msg: optionalText,
-  created_at: epochSeconds.optional().transform((value) => value ?? 0),
-  updated_at: epochSeconds.optional().transform((value) => value ?? 0),
-  finished_at: epochSeconds.optional(),
+  created_at: epochSecondsOrZero,
+  updated_at: epochSecondsOrZero,
+  finished_at: z.optional(epochSeconds),
 });
 
 /**

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError, parseWith, recordedBuildKeySchema, type BuildKey, type Completion } from '../../../domain/index.js';
 
 /**
@@ -17,13 +17,14 @@ export interface CallbackPayload {
 }
 
 // The build is addressed as recorded: Go may have started a build whose key a new build may not have.
-const callbackPayloadSchema = recordedBuildKeySchema.extend({
+const callbackPayloadSchema = z.extend(recordedBuildKeySchema, {
   status: z.enum(['SUCCESS', 'FAILED'], { error: 'must be "SUCCESS" or "FAILED"' }),
-  error_msg: z.string({ error: 'must be a string when present' }).optional(),
-  execution_arn: z
-    .string({ error: 'must be a string when present' })
-    .regex(/^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/, { error: 'must be a Step Functions execution ARN' })
-    .optional(),
+  error_msg: z.optional(z.string({ error: 'must be a string when present' })),
+  execution_arn: z.optional(
+    z
+      .string({ error: 'must be a string when present' })
+      .check(z.regex(/^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/, { error: 'must be a Step Functions execution ARN' })),
+  ),
 });
 
 /**
