@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { buildKeySchema, parseWith } from '../../../domain/index.js';
 import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import type { Command } from '../command.js';
