@@ -3,9 +3,10 @@
  * update-build-status, execution-end reconciliation, sweeper) as factories
  * over a container, their ready-made versions configured from environment
  * variables, and `createAwsContainer`. See docs/lambda.md for IAM policies,
- * event sources and variables.
+ * event sources, variables, logs and metrics.
  */
-export { createAwsContainer, type AwsContainerOptions } from './composition/aws-container.js';
+export { createAwsContainer, type AwsClientTracer, type AwsContainerOptions } from './composition/aws-container.js';
+export type { HandlerObservability } from './adapters/lambda/observability/observed-handler.js';
 export {
   createTriggerBuildHandler,
   type TriggerBuildHandler,

@@ -1,4 +1,5 @@
 import type { UpdateBuildStatusHandler } from '../../src/lambda.js';
+import { invocationContext } from '../lambda-context.js';
 import type { TaskHandler } from './asl-runner.js';
 import type { CloudFormationStandIn } from './cloudformation-stand-ins.js';
 import { DEPLOYMENT_TASKS } from './deployment-definition.js';
@@ -18,7 +19,8 @@ export function deploymentTasks(deps: DeploymentTaskDeps): Record<string, TaskHa
   return {
     [DEPLOYMENT_TASKS.deployStack]: async (input) => deps.cloudFormation.deployStack(input),
     [DEPLOYMENT_TASKS.describeStack]: async (input) => deps.cloudFormation.describeStack(input),
-    [DEPLOYMENT_TASKS.reportSuccess]: (input) => deps.updateBuildStatus(input),
-    [DEPLOYMENT_TASKS.reportFailure]: (input) => deps.updateBuildStatus(input),
+    // Each report is an invocation of its own, as the state machine's lambda:invoke makes it.
+    [DEPLOYMENT_TASKS.reportSuccess]: (input) => deps.updateBuildStatus(input, invocationContext('aws-deployer-update-build-status')),
+    [DEPLOYMENT_TASKS.reportFailure]: (input) => deps.updateBuildStatus(input, invocationContext('aws-deployer-update-build-status')),
   };
 }

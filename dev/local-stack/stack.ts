@@ -19,6 +19,7 @@ import { RecordingLogger, type LogEntry } from '../../src/testing.js';
 import { createBuildsTable, deleteTable, dynamoDbClientFor } from '../dynamodb-local/builds-table.js';
 import { startDynamoDbLocal, type DynamoDbLocalBackend } from '../dynamodb-local/dynamodb-local.js';
 import { latestStreamArn, streamsClientFor } from '../dynamodb-local/table-stream.js';
+import { invocationContext } from '../lambda-context.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../local-sfn/local-sfn-server.js';
 import { createAslRunner } from './asl-runner.js';
 import { CloudFormationStandIn, type StackStatusChange } from './cloudformation-stand-ins.js';
@@ -146,9 +147,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       definition,
       tasks: deploymentTasks({
         cloudFormation,
-        updateBuildStatus: (payload) => {
+        updateBuildStatus: (payload, context) => {
           if (late.updateBuildStatus === undefined) throw new Error('update-build-status is not ready yet');
-          return late.updateBuildStatus(payload);
+          return late.updateBuildStatus(payload, context);
         },
       }),
       waitMs: { [STACK_POLL_WAIT_STATE]: options.stackPollWaitMs ?? 20 },
@@ -183,7 +184,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       streams,
       streamArn,
       region,
-      handler: triggerBuildHandler,
+      // Each batch is an invocation of its own, as the event source mapping makes it.
+      handler: (event) => triggerBuildHandler(event, invocationContext('aws-deployer-trigger-build')),
       pollIntervalMs: options.streamPollIntervalMs ?? 20,
       retryDelayMs: 20,
       ...(options.redeliver === undefined ? {} : { redeliver: options.redeliver }),

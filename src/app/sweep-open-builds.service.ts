@@ -155,11 +155,11 @@ export class SweepOpenBuildsService {
           return;
         }
       } catch (error) {
-        this.logger.warn('Unreadable open build could not be recorded FAILED', { ...item, error: String(error) });
+        this.logger.warn('Unreadable open build could not be recorded FAILED', { buildId: item.id, reason: item.reason, error: String(error) });
       }
     }
     progress.failed += 1;
-    this.logger.error('Open build not swept: its item does not read as a build', { ...item, status });
+    this.logger.error('Open build not swept: its item does not read as a build', { buildId: item.id, reason: item.reason, status });
   }
 
   private async sweepInProgress(build: Build, progress: Progress): Promise<void> {

@@ -8,6 +8,15 @@ import { SfnExecutionStarter } from '../adapters/sfn/sfn-execution-starter.js';
 import type { Clock, Logger } from '../ports/index.js';
 import { createContainer } from './container.js';
 
+/**
+ * What traces an AWS SDK v3 client: Powertools Tracer (`new Tracer()` from
+ * `@aws-lambda-powertools/tracer`) is one.
+ */
+export interface AwsClientTracer {
+  /** Returns the client, its calls now traced (Powertools: as X-Ray subsegments). */
+  captureAWSv3Client<T>(client: T): T;
+}
+
 export interface AwsContainerOptions {
   /** The builds table. */
   readonly tableName: string;
@@ -22,6 +31,8 @@ export interface AwsContainerOptions {
   readonly stepFunctionsEndpoint?: string | undefined;
   readonly clock?: Clock | undefined;
   readonly logger?: Logger | undefined;
+  /** Traces every DynamoDB and Step Functions call of the container (`tracer.captureAWSv3Client` on both clients). */
+  readonly tracer?: AwsClientTracer | undefined;
 }
 
 /**
@@ -40,14 +51,20 @@ export interface AwsContainerOptions {
 export function createAwsContainer(options: AwsContainerOptions): Container {
   // The SDK's client configuration types refuse an explicit `undefined`: leave the unset ones out.
   const region = options.region === undefined ? {} : { region: options.region };
-  const dynamodb = new DynamoDBClient({
-    ...region,
-    ...(options.dynamodbEndpoint === undefined ? {} : { endpoint: options.dynamodbEndpoint }),
-  });
-  const stepFunctions = new SFNClient({
-    ...region,
-    ...(options.stepFunctionsEndpoint === undefined ? {} : { endpoint: options.stepFunctionsEndpoint }),
-  });
+  // The document client made `from` the DynamoDB client shares its middleware stack, so its calls are traced too.
+  const traced = <T>(client: T): T => options.tracer?.captureAWSv3Client(client) ?? client;
+  const dynamodb = traced(
+    new DynamoDBClient({
+      ...region,
+      ...(options.dynamodbEndpoint === undefined ? {} : { endpoint: options.dynamodbEndpoint }),
+    }),
+  );
+  const stepFunctions = traced(
+    new SFNClient({
+      ...region,
+      ...(options.stepFunctionsEndpoint === undefined ? {} : { endpoint: options.stepFunctionsEndpoint }),
+    }),
+  );
   return createContainer({
     buildRepository: new DynamoDbBuildRepository({
       client: DynamoDBDocumentClient.from(dynamodb),

@@ -14,6 +14,8 @@ import { createSweeperHandler } from '../../src/lambda.js';
 import { RecordingLogger } from '../../src/testing.js';
 import { aBuildKey, aNewBuild, anInputFor } from '../support/mothers/build.mother.js';
 import { aGoBuildItem, type RawItem } from '../support/mothers/go-item.mother.js';
+import { aScheduledEvent } from '../support/mothers/eventbridge-event.mother.js';
+import { aLambdaContext } from '../support/mothers/lambda-context.mother.js';
 
 const S3_BUCKET = 'my-artifacts-bucket';
 const MINUTE = 60;
@@ -53,7 +55,8 @@ function aSweeperProcess(table = tableName) {
     executionInspector: new SfnExecutionInspector({ client, stateMachineArn }),
     logger,
   });
-  return { sweep: createSweeperHandler({ container, s3Bucket: S3_BUCKET }), logger };
+  const sweeper = createSweeperHandler({ container, s3Bucket: S3_BUCKET });
+  return { sweep: () => sweeper(aScheduledEvent(), aLambdaContext()), logger };
 }
 
 const nowSeconds = () => toEpochSeconds(new Date());

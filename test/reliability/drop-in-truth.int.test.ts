@@ -34,6 +34,7 @@ import { startLocalStepFunctions, type LocalStepFunctions } from '../../dev/loca
 import { sfnClientFor } from '../../dev/local-sfn/sfn-client.js';
 import { aBuildKey, aNewBuild, aSortKey, aUniqueScope, anInputFor } from '../support/mothers/build.mother.js';
 import { GO_EPOCH_SECONDS, aGoBuildItem, goItemOf, type RawItem } from '../support/mothers/go-item.mother.js';
+import { invokedByLambda } from '../support/mothers/lambda-context.mother.js';
 
 const S3_BUCKET = 'my-artifacts-bucket';
 const dynamoDbEndpoint = inject('dynamodbEndpoint');
@@ -77,10 +78,10 @@ function aDeployer() {
     logger,
     buildRepository,
     reconciler: container.get(ReconcileExecutionService),
-    triggerBuild: createTriggerBuildHandler({ container, s3Bucket: S3_BUCKET }),
-    updateBuildStatus: createUpdateBuildStatusHandler({ container }),
-    executionStatusChange: createExecutionStatusChangeHandler({ container, stateMachineArn }),
-    sweep: createSweeperHandler({ container }),
+    triggerBuild: invokedByLambda(createTriggerBuildHandler({ container, s3Bucket: S3_BUCKET })),
+    updateBuildStatus: invokedByLambda(createUpdateBuildStatusHandler({ container })),
+    executionStatusChange: invokedByLambda(createExecutionStatusChangeHandler({ container, stateMachineArn })),
+    sweep: invokedByLambda(createSweeperHandler({ container })),
   };
 }
 

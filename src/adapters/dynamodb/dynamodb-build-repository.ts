@@ -355,7 +355,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
     for (let start = 0; start < keys.length; start += MAX_BATCH_GET_KEYS) {
       const { builds, unreadable } = readBuilds(await this.batchGet(keys.slice(start, start + MAX_BATCH_GET_KEYS)));
       for (const build of builds) byId.set(buildIdOf(build), build);
-      for (const item of unreadable) this.logger?.warn('Latest build skipped: its item does not read as a build', { ...item });
+      for (const item of unreadable) this.logger?.warn('Latest build skipped: its item does not read as a build', { buildId: item.id, reason: item.reason });
     }
     return pointers.map((pointer) => byId.get(pointer.id)).filter((build): build is Build => build !== undefined);
   }

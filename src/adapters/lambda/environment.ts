@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { TABLE_NAME, TABLE_NAME_RULE } from '../arguments.js';
+import { DEFAULT_METRICS_NAMESPACE } from './observability/build-metrics.js';
 import type { SweeperHandlerDeps } from './reconciliation/sweeper.handler.js';
 import { OrchestratorError, ValidationError, parseStateMachineArn, parseWith } from '../../domain/index.js';
 
@@ -31,7 +32,15 @@ export interface TriggerBuildEnvironment extends TableEnvironment {
 }
 
 /** The table variables and the sweeper's settings, as `createSweeperHandler` takes them. */
-export interface SweeperEnvironment extends TableEnvironment, Omit<SweeperHandlerDeps, 'container'> {}
+export interface SweeperEnvironment extends TableEnvironment, Omit<SweeperHandlerDeps, 'container' | 'metrics'> {}
+
+/** How a ready handler is observed, from Powertools' own variables. */
+export interface ObservabilityEnvironment {
+  /** The CloudWatch namespace of the metrics; `undefined` when `POWERTOOLS_METRICS_DISABLED` turns them off. */
+  readonly metricsNamespace: string | undefined;
+  /** The AWS SDK clients are traced with Powertools Tracer. */
+  readonly tracing: boolean;
+}
 
 const required = (what: string) =>
   z.string({ error: `is not set: it must hold ${what}` }).trim().min(1, { error: `is empty: it must hold ${what}` });
@@ -42,6 +51,18 @@ const positiveInteger = (what: string) =>
     .regex(/^[1-9][0-9]{0,8}$/, { error: `is invalid: it must be a positive integer (${what})` })
     .transform(Number)
     .optional();
+
+// The words Powertools reads as booleans, in any case (getBooleanFromEnv with
+// extendedParsing, @aws-lambda-powertools/commons), so a value means the same to both.
+const TRUE_WORDS = ['1', 'y', 'yes', 't', 'true', 'on'];
+const FALSE_WORDS = ['0', 'n', 'no', 'f', 'false', 'off'];
+
+const flag = z
+  .string()
+  .transform((value) => value.trim().toLowerCase())
+  .pipe(z.enum([...TRUE_WORDS, ...FALSE_WORDS], { error: 'is invalid: it must be true or false (or 1/0, yes/no, on/off, as Powertools reads it)' }))
+  .transform((word) => TRUE_WORDS.includes(word))
+  .optional();
 
 const tableSchema = z.object({
   BUILDS_TABLE_NAME: required('the builds table name').regex(TABLE_NAME, {
@@ -70,6 +91,20 @@ const sweeperSchema = z.object({
   SWEEP_TIME_BUDGET_SECONDS: positiveInteger('seconds a sweep may read new pages'),
   SWEEP_LOOKBACK_MINUTES: positiveInteger('how far back each sweep looks'),
   SWEEP_MAX_EXECUTIONS: positiveInteger('executions examined per sweep'),
+});
+
+const observabilitySchema = z.object({
+  // CloudWatch's rule for a namespace: 1 to 255 ASCII characters, no control
+  // characters, not starting with ":"; "AWS/" is reserved for AWS services
+  // (PutMetricData and Metric in the CloudWatch API Reference).
+  POWERTOOLS_METRICS_NAMESPACE: z
+    .string()
+    .regex(/^(?!AWS\/)[\x20-\x39\x3b-\x7e][\x20-\x7e]{0,254}$/, {
+      error: 'is invalid: a CloudWatch namespace is 1 to 255 printable ASCII characters, not starting with ":" or "AWS/"',
+    })
+    .optional(),
+  POWERTOOLS_METRICS_DISABLED: flag,
+  POWERTOOLS_TRACE_ENABLED: flag,
 });
 
 /**
@@ -112,6 +147,21 @@ export function readSweeperEnvironment(env: Environment): SweeperEnvironment {
     timeBudgetMs: times(vars.SWEEP_TIME_BUDGET_SECONDS, 1_000),
     lookbackMs: times(vars.SWEEP_LOOKBACK_MINUTES, 60_000),
     maxExecutions: vars.SWEEP_MAX_EXECUTIONS,
+  };
+}
+
+/**
+ * Reads Powertools' `POWERTOOLS_METRICS_NAMESPACE` (default
+ * `AwsDeployerOrchestrator`), `POWERTOOLS_METRICS_DISABLED` (metrics are on
+ * unless it is true) and `POWERTOOLS_TRACE_ENABLED`. Tracing is off unless it
+ * is true, where Powertools would default to on: the tracer is an optional
+ * peer dependency, loaded only when asked for.
+ */
+export function readObservabilityEnvironment(env: Environment): ObservabilityEnvironment {
+  const vars = read(observabilitySchema, env);
+  return {
+    metricsNamespace: vars.POWERTOOLS_METRICS_DISABLED === true ? undefined : (vars.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE),
+    tracing: vars.POWERTOOLS_TRACE_ENABLED ?? false,
   };
 }
 

@@ -1,4 +1,4 @@
-// Bundle entry of the execution-end reconciliation Lambda (nodejs22.x, handler `index.handler`).
+// Bundle entry of the execution-end reconciliation Lambda (nodejs22.x, handler `index.handler`); top-level await builds it at cold start.
 import { executionStatusChangeHandlerFromEnvironment } from '../ready-handlers.js';
 
-export const handler = executionStatusChangeHandlerFromEnvironment();
+export const handler = await executionStatusChangeHandlerFromEnvironment();

@@ -1,4 +1,4 @@
-// Bundle entry of the update-build-status Lambda (nodejs22.x, handler `index.handler`).
+// Bundle entry of the update-build-status Lambda (nodejs22.x, handler `index.handler`); top-level await builds it at cold start.
 import { updateBuildStatusHandlerFromEnvironment } from '../ready-handlers.js';
 
-export const handler = updateBuildStatusHandlerFromEnvironment();
+export const handler = await updateBuildStatusHandlerFromEnvironment();

@@ -1,4 +1,4 @@
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { Container } from 'inversify';
 import * as z from 'zod';
 import type { ReconcileOutcome } from '../../../app/index.js';
@@ -7,6 +7,8 @@ import { parseStateMachineArn, parseWith } from '../../../domain/index.js';
 import type { Logger } from '../../../ports/index.js';
 import { reconcilerOf } from './reconciler-of.js';
 import { isClosedExecutionStatus } from '../../../ports/execution-inspector.port.js';
+import { BuildMetric } from '../observability/build-metrics.js';
+import { observed, type HandlerObservability } from '../observability/observed-handler.js';
 
 /** The part of the event's detail this handler reads; Step Functions sends more. */
 export interface ExecutionStatusChangeDetail {
@@ -19,9 +21,9 @@ export type ExecutionStatusChangeEvent = EventBridgeEvent<'Step Functions Execut
 
 export type ExecutionStatusChangeResult = ReconcileOutcome | { readonly outcome: 'ignored'; readonly reason: string };
 
-export type ExecutionStatusChangeHandler = (event: ExecutionStatusChangeEvent) => Promise<ExecutionStatusChangeResult>;
+export type ExecutionStatusChangeHandler = (event: ExecutionStatusChangeEvent, context: Context) => Promise<ExecutionStatusChangeResult>;
 
-export interface ExecutionStatusChangeHandlerDeps {
+export interface ExecutionStatusChangeHandlerDeps extends HandlerObservability {
   /** A container with an execution inspector (`createAwsContainer` has one). */
   readonly container: Container;
   /** Events of other state machines are ignored. */
@@ -34,12 +36,12 @@ const detailSchema = z.object({
   status: z.string({ error: 'must be a string' }),
 });
 
-
 /**
  * The execution-end reconciliation handler for EventBridge's "Step Functions
  * Execution Status Change" events: when a deployment execution ends, makes
  * its build record how it really ended (DescribeExecution is the truth), even
- * if the state machine never reported it (timeouts, aborts).
+ * if the state machine never reported it (timeouts, aborts). Counts
+ * `BuildsCompletedByReconciliation` when given `metrics`.
  *
  * @example
  * ```ts
@@ -49,15 +51,16 @@ const detailSchema = z.object({
  *   container: createAwsContainer({ tableName, stateMachineArn }),
  *   stateMachineArn,
  * });
- * // await handler(event); // { outcome: 'completed', buildId: 'myapp/prd:2HFj...', status: 'FAILED' }
+ * // await handler(event, context); // { outcome: 'completed', buildId: 'myapp/prd:2HFj...', status: 'FAILED' }
  * ```
  */
 export function createExecutionStatusChangeHandler(deps: ExecutionStatusChangeHandlerDeps): ExecutionStatusChangeHandler {
   parseStateMachineArn(deps.stateMachineArn);
   const reconciler = reconcilerOf(deps.container);
   const logger = deps.container.get<Logger>(TOKENS.Logger);
+  const counted = [BuildMetric.CompletedByReconciliation];
 
-  return async (event) => {
+  return observed({ logger, metrics: deps.metrics, counted }, async (event: ExecutionStatusChangeEvent, _context, counts) => {
     const detail = parseWith(detailSchema, event.detail);
     const ignored = whyIgnored(detail, deps.stateMachineArn);
     if (ignored !== undefined) {
@@ -65,9 +68,10 @@ export function createExecutionStatusChangeHandler(deps: ExecutionStatusChangeHa
       return { outcome: 'ignored', reason: ignored };
     }
     const result = await reconciler.reconcile(detail.executionArn);
+    if (result.outcome === 'completed') counts.add(BuildMetric.CompletedByReconciliation);
     logger.info('Execution end reconciled', { executionArn: detail.executionArn, executionStatus: detail.status, ...result });
     return result;
-  };
+  });
 }
 
 function whyIgnored(detail: ExecutionStatusChangeDetail, stateMachineArn: string): string | undefined {

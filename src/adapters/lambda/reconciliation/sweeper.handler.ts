@@ -2,6 +2,10 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { Container } from 'inversify';
 import { SweepOpenBuildsService, type OpenBuildsSweepOptions, type OpenBuildsSweepSummary } from '../../../app/index.js';
 import { ValidationError } from '../../../domain/index.js';
+import type { Logger } from '../../../ports/index.js';
+import { TOKENS } from '../../../ports/tokens.js';
+import { BuildMetric } from '../observability/build-metrics.js';
+import { observed, type HandlerObservability } from '../observability/observed-handler.js';
 import { reconcilerOf } from './reconciler-of.js';
 
 /**
@@ -10,7 +14,7 @@ import { reconcilerOf } from './reconciler-of.js';
  * status index). The time budget is never closer than 5 s to the
  * invocation's own deadline; where a run stops, the next one goes on.
  */
-export interface SweeperHandlerDeps extends Omit<OpenBuildsSweepOptions, 'continuation'> {
+export interface SweeperHandlerDeps extends Omit<OpenBuildsSweepOptions, 'continuation'>, HandlerObservability {
   /** A container with an execution inspector (`createAwsContainer` has one). */
   readonly container: Container;
 }
@@ -20,7 +24,7 @@ export type SweeperResult = Pick<
   'mode' | 'examined' | 'started' | 'completed' | 'failed' | 'pendingNotStarted' | 'continuation'
 >;
 
-export type SweeperHandler = (event?: ScheduledEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SweeperResult>;
+export type SweeperHandler = (event: ScheduledEvent, context: Context) => Promise<SweeperResult>;
 
 // Room left, at the end of a budget cut short by the invocation's deadline, to finish the build at hand.
 const DEADLINE_MARGIN_MS = 5_000;
@@ -38,6 +42,9 @@ const DEADLINE_MARGIN_MS = 5_000;
  * on from there; a new process starts again from the oldest open build,
  * which is safe: every step is idempotent.
  *
+ * Counts `BuildsStarted`, `BuildsCompletedByReconciliation` and (from the
+ * status index) `OpenBuildsFound` when given `metrics`.
+ *
  * @example
  * ```ts
  * import { createAwsContainer, createSweeperHandler } from '@aws-deployer/orchestrator/lambda';
@@ -46,7 +53,7 @@ const DEADLINE_MARGIN_MS = 5_000;
  *   container: createAwsContainer({ tableName, stateMachineArn }),
  *   s3Bucket: 'my-artifacts-bucket',
  * });
- * // await handler(); // { mode: 'status-index', examined: 3, started: 1, completed: 1, failed: 0, pendingNotStarted: 0 }
+ * // await handler(event, context); // { mode: 'status-index', examined: 3, started: 1, completed: 1, failed: 0, pendingNotStarted: 0 }
  * ```
  */
 export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
@@ -64,21 +71,26 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
   if (deps.s3Bucket !== undefined && deps.s3Bucket.length === 0) throw new ValidationError('s3Bucket', 'must not be empty');
   reconcilerOf(deps.container); // says what the container lacks when it has no execution inspector
   const sweeper = deps.container.get(SweepOpenBuildsService);
+  const logger = deps.container.get<Logger>(TOKENS.Logger);
+  const counted = [BuildMetric.Started, BuildMetric.CompletedByReconciliation];
   let continuation: string | undefined;
 
-  return async (_event, context) => {
-    const remaining = context?.getRemainingTimeInMillis();
+  return observed({ logger, metrics: deps.metrics, counted }, async (_event: ScheduledEvent, context, counts) => {
     const budget = deps.timeBudgetMs ?? 60_000;
     const summary = await sweeper.sweep({
       s3Bucket: deps.s3Bucket,
       graceMs: deps.graceMs,
       pageSize: deps.pageSize,
-      timeBudgetMs: remaining === undefined ? budget : Math.max(0, Math.min(budget, remaining - DEADLINE_MARGIN_MS)),
+      timeBudgetMs: Math.max(0, Math.min(budget, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS)),
       lookbackMs: deps.lookbackMs,
       maxExecutions: deps.maxExecutions,
       continuation,
     });
     continuation = summary.continuation;
+    counts.add(BuildMetric.Started, summary.started);
+    counts.add(BuildMetric.CompletedByReconciliation, summary.completed);
+    // Without the status index the sweep looks at executions, not open builds: there is nothing to count.
+    if (summary.mode === 'status-index') counts.add(BuildMetric.OpenFound, summary.examined);
     return summary;
-  };
+  });
 }

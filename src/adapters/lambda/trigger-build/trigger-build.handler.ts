@@ -1,14 +1,16 @@
-import type { DynamoDBBatchItemFailure, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchItemFailure, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Container } from 'inversify';
 import { TriggerBuildService } from '../../../app/index.js';
 import { TOKENS } from '../../../ports/tokens.js';
 import { ValidationError } from '../../../domain/index.js';
 import type { Logger } from '../../../ports/index.js';
 import { processInItemOrder } from '../batch/item-ordered-batch.js';
+import { BuildMetric } from '../observability/build-metrics.js';
+import { observed, type HandlerObservability } from '../observability/observed-handler.js';
 import { itemKeyOf } from './stream-record.js';
 import { createRecordProcessor } from './trigger-record.js';
 
-export interface TriggerBuildHandlerDeps {
+export interface TriggerBuildHandlerDeps extends HandlerObservability {
   /** What `createContainer` (or `createAwsContainer`) returns. */
   readonly container: Container;
   /** The artifacts bucket; each build's artifacts are at `{repo}/{branch}/{version}`. */
@@ -17,7 +19,7 @@ export interface TriggerBuildHandlerDeps {
   readonly concurrency?: number | undefined;
 }
 
-export type TriggerBuildHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+export type TriggerBuildHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
 
 const DEFAULT_CONCURRENCY = 10;
 
@@ -32,6 +34,9 @@ const DEFAULT_CONCURRENCY = 10;
  * `PENDING`; a build that can never start is recorded `FAILED` with the reason
  * and its record succeeds.
  *
+ * Counts `BuildsStarted`, `BuildStartFailuresPermanent` and
+ * `BuildStartFailuresTransient` when given `metrics`.
+ *
  * Services are resolved once, here: call it outside the Lambda handler.
  *
  * @example
@@ -40,7 +45,7 @@ const DEFAULT_CONCURRENCY = 10;
  *
  * const container = createAwsContainer({ tableName: 'prd-aws-deployer--builds', stateMachineArn });
  * export const handler = createTriggerBuildHandler({ container, s3Bucket: 'my-artifacts-bucket' });
- * // const { batchItemFailures } = await handler(dynamoDbStreamEvent);
+ * // const { batchItemFailures } = await handler(dynamoDbStreamEvent, context);
  * ```
  */
 export function createTriggerBuildHandler(deps: TriggerBuildHandlerDeps): TriggerBuildHandler {
@@ -57,14 +62,15 @@ export function createTriggerBuildHandler(deps: TriggerBuildHandlerDeps): Trigge
     logger,
     s3Bucket: deps.s3Bucket,
   });
+  const counted = [BuildMetric.Started, BuildMetric.StartFailedPermanently, BuildMetric.StartFailedTransiently];
 
-  return async (event) => {
+  return observed({ logger, metrics: deps.metrics, counted }, async (event: DynamoDBStreamEvent, _context, counts) => {
     const records = event.Records;
-    const retry = await processInItemOrder(records, { concurrency, itemKeyOf, process });
+    const retry = await processInItemOrder(records, { concurrency, itemKeyOf, process: (record) => process(record, counts) });
     const batchItemFailures = retry.flatMap((record) => batchItemFailureOf(record, logger));
     logger.info('Batch done', { records: records.length, retried: batchItemFailures.length });
     return { batchItemFailures };
-  };
+  });
 }
 
 /**

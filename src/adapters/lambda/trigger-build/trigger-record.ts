@@ -2,6 +2,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import type { TriggerBuildService, TriggerOutcome } from '../../../app/index.js';
 import { IllegalTransitionError, OrchestratorError, buildIdOf, type BuildKey } from '../../../domain/index.js';
 import type { LogAttributes, Logger } from '../../../ports/index.js';
+import { BuildMetric, type InvocationCounts } from '../observability/build-metrics.js';
 import { parseStreamRecord } from './stream-record.js';
 
 export interface TriggerRecordDeps {
@@ -12,7 +13,8 @@ export interface TriggerRecordDeps {
 
 /**
  * Handles one stream record and maps what happened to the stream's two
- * answers: done (`true`), or deliver again (`false`).
+ * answers: done (`true`), or deliver again (`false`); counts started builds
+ * and start failures into the invocation's counts.
  *
  * Done: ignored records, started or skipped builds, builds recorded FAILED
  * (permanent start errors, items that do not read as builds), records that name no build, and
@@ -20,9 +22,9 @@ export interface TriggerRecordDeps {
  * again: anything else thrown (transient start errors, DynamoDB errors): the
  * build stays PENDING.
  */
-export function createRecordProcessor(deps: TriggerRecordDeps): (record: DynamoDBRecord) => Promise<boolean> {
+export function createRecordProcessor(deps: TriggerRecordDeps): (record: DynamoDBRecord, counts: InvocationCounts) => Promise<boolean> {
   const { trigger, logger, s3Bucket } = deps;
-  return async (record) => {
+  return async (record, counts) => {
     const context = { eventId: record.eventID, sequenceNumber: record.dynamodb?.SequenceNumber };
     let buildId: string | undefined;
     try {
@@ -34,16 +36,21 @@ export function createRecordProcessor(deps: TriggerRecordDeps): (record: DynamoD
         case 'unidentifiable':
           logger.error('Record skipped: it names no build', { ...context, reason: work.reason });
           return true;
-        case 'trigger':
+        case 'trigger': {
           buildId = buildIdOf(work.key);
-          logOutcome(logger, work.key, await trigger.trigger(work.key, { s3Bucket }), context);
+          const outcome = await trigger.trigger(work.key, { s3Bucket });
+          if (outcome.outcome === 'started') counts.add(BuildMetric.Started);
+          if (outcome.outcome === 'failed') counts.add(BuildMetric.StartFailedPermanently);
+          logOutcome(logger, work.key, outcome, context);
           return true;
+        }
       }
     } catch (error) {
       if (error instanceof IllegalTransitionError) {
         logger.warn('Build not started: its record refused the start', { ...context, buildId, ...errorAttributes(error) });
         return true;
       }
+      counts.add(BuildMetric.StartFailedTransiently);
       logger.warn('Record will be delivered again; the build stays PENDING', { ...context, buildId, ...errorAttributes(error) });
       return false;
     }

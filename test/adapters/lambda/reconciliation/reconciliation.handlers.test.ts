@@ -5,6 +5,7 @@ import { InMemoryBuildRepository, InMemoryExecutionStarter, RecordingLogger } fr
 import { anInMemoryContainer } from '../../../support/in-memory-container.js';
 import { aScheduledEvent, anExecutionStatusChangeEvent } from '../../../support/mothers/eventbridge-event.mother.js';
 import { STATE_MACHINE_ARN, aNewBuild, anInputFor } from '../../../support/mothers/build.mother.js';
+import { aLambdaContext } from '../../../support/mothers/lambda-context.mother.js';
 
 /** A table created before the status index existed: DynamoDB refuses the index query. */
 class RepositoryWithoutStatusIndex extends InMemoryBuildRepository {
@@ -35,7 +36,7 @@ describe('execution status change handler', () => {
     executionStarter.complete(executionArn, { status: 'TIMED_OUT', error: 'States.Timeout' });
     const handle = createExecutionStatusChangeHandler({ container, stateMachineArn: STATE_MACHINE_ARN });
 
-    const result = await handle(anExecutionStatusChangeEvent({ executionArn, stateMachineArn: STATE_MACHINE_ARN, status: 'TIMED_OUT' }));
+    const result = await handle(anExecutionStatusChangeEvent({ executionArn, stateMachineArn: STATE_MACHINE_ARN, status: 'TIMED_OUT' }), aLambdaContext());
 
     expect(result).toMatchObject({ outcome: 'completed', status: 'FAILED' });
     expect(await buildRepository.get(build)).toMatchObject({ status: 'FAILED', errorMsg: expect.stringContaining('TIMED_OUT') });
@@ -48,7 +49,7 @@ describe('execution status change handler', () => {
     executionStarter.complete(executionArn, 'SUCCEEDED');
     const handle = createExecutionStatusChangeHandler({ container, stateMachineArn: STATE_MACHINE_ARN });
 
-    const result = await handle(anExecutionStatusChangeEvent({ executionArn, stateMachineArn: STATE_MACHINE_ARN, status: 'SUCCEEDED' }));
+    const result = await handle(anExecutionStatusChangeEvent({ executionArn, stateMachineArn: STATE_MACHINE_ARN, status: 'SUCCEEDED' }), aLambdaContext());
 
     expect(result).toMatchObject({ outcome: 'already-completed', status: 'SUCCESS' });
   });
@@ -61,7 +62,7 @@ describe('execution status change handler', () => {
     const { build, executionArn } = await runningBuild();
     const handle = createExecutionStatusChangeHandler({ container, stateMachineArn: STATE_MACHINE_ARN });
 
-    const result = await handle(anExecutionStatusChangeEvent({ executionArn, stateMachineArn, status }));
+    const result = await handle(anExecutionStatusChangeEvent({ executionArn, stateMachineArn, status }), aLambdaContext());
 
     expect(result).toMatchObject({ outcome: 'ignored' });
     expect(await buildRepository.get(build)).toMatchObject({ status: 'IN_PROGRESS' });
@@ -72,7 +73,7 @@ describe('execution status change handler', () => {
     const handle = createExecutionStatusChangeHandler({ container, stateMachineArn: STATE_MACHINE_ARN });
     const event = anExecutionStatusChangeEvent({ executionArn: '', stateMachineArn: STATE_MACHINE_ARN, status: 'FAILED' });
 
-    await expect(handle(event)).rejects.toThrow(expect.objectContaining({ constructor: ValidationError, field: 'executionArn' }));
+    await expect(handle(event, aLambdaContext())).rejects.toThrow(expect.objectContaining({ constructor: ValidationError, field: 'executionArn' }));
   });
 
   it('says what is missing when the container has no execution inspector', () => {
@@ -98,7 +99,7 @@ describe('sweeper handler', () => {
     clock.advance(6 * MINUTE);
     const handle = createSweeperHandler({ container });
 
-    await expect(handle(aScheduledEvent())).resolves.toEqual({
+    await expect(handle(aScheduledEvent(), aLambdaContext())).resolves.toEqual({
       mode: 'status-index',
       examined: 2,
       started: 0,
@@ -116,7 +117,7 @@ describe('sweeper handler', () => {
     executionStarter.complete(old.executionArn, { status: 'TIMED_OUT', error: 'States.Timeout' });
     clock.advance(3 * 24 * 60 * MINUTE);
 
-    await createSweeperHandler({ container, lookbackMs: 60 * MINUTE })();
+    await createSweeperHandler({ container, lookbackMs: 60 * MINUTE })(aScheduledEvent(), aLambdaContext());
 
     expect(await buildRepository.get(old.build)).toMatchObject({ status: 'FAILED', errorMsg: expect.stringContaining('TIMED_OUT') });
   });
@@ -128,7 +129,7 @@ describe('sweeper handler', () => {
     await buildRepository.recordStart(build, `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:gone`, clock.now());
     clock.advance(6 * MINUTE);
 
-    await createSweeperHandler({ container })();
+    await createSweeperHandler({ container })(aScheduledEvent(), aLambdaContext());
 
     expect(await buildRepository.get(build)).toMatchObject({ status: 'FAILED', errorMsg: expect.stringMatching(/does not exist/) });
   });
@@ -143,7 +144,7 @@ describe('sweeper handler', () => {
     const handle = createSweeperHandler({ container, s3Bucket: 'my-artifacts-bucket' });
 
     // Concurrent sweeps, as overlapping scheduled runs would be.
-    const results = await Promise.all([handle(), handle(), handle()]);
+    const results = await Promise.all(Array.from({ length: 3 }, () => handle(aScheduledEvent(), aLambdaContext())));
 
     expect(results.map((result) => result.examined)).toEqual([1, 1, 1]);
     expect(await buildRepository.get(lost)).toMatchObject({ status: 'IN_PROGRESS' });
@@ -157,7 +158,7 @@ describe('sweeper handler', () => {
     await buildRepository.create(build, clock.now());
     clock.advance(6 * MINUTE);
 
-    await expect(createSweeperHandler({ container })()).resolves.toMatchObject({ pendingNotStarted: 1, started: 0 });
+    await expect(createSweeperHandler({ container })(aScheduledEvent(), aLambdaContext())).resolves.toMatchObject({ pendingNotStarted: 1, started: 0 });
     expect(await buildRepository.get(build)).toMatchObject({ status: 'PENDING' });
   });
 
@@ -167,9 +168,9 @@ describe('sweeper handler', () => {
     clock.advance(6 * MINUTE);
     const handle = createSweeperHandler({ container, s3Bucket: 'my-artifacts-bucket', pageSize: 1 });
 
-    const cut = await handle(undefined, { getRemainingTimeInMillis: () => 5_000 });
+    const cut = await handle(aScheduledEvent(), aLambdaContext({ getRemainingTimeInMillis: () => 5_000 }));
     expect(cut).toMatchObject({ examined: 0, continuation: expect.any(String) });
-    const next = await handle();
+    const next = await handle(aScheduledEvent(), aLambdaContext());
     expect(next).toMatchObject({ examined: 3, started: 3 });
     expect(next.continuation).toBeUndefined();
   });
@@ -192,8 +193,8 @@ describe('sweeper handler', () => {
     world.executionStarter.complete(executionArn, 'FAILED');
     const handle = createSweeperHandler({ container });
 
-    await expect(handle()).resolves.toMatchObject({ mode: 'execution-window', examined: 1, completed: 1 });
-    await handle();
+    await expect(handle(aScheduledEvent(), aLambdaContext())).resolves.toMatchObject({ mode: 'execution-window', examined: 1, completed: 1 });
+    await handle(aScheduledEvent(), aLambdaContext());
 
     expect(await withoutIndex.get(build)).toMatchObject({ status: 'FAILED' });
     const warnings = logger.entries.filter((entry) => entry.message.includes('has no index status-updated_at-index'));

@@ -19,6 +19,7 @@ import { toLambdaRecord } from '../../../../dev/local-stack/stream-event.js';
 import { latestStreamArn, streamsClientFor, tableStreamRecords } from '../../../../dev/dynamodb-local/table-stream.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../../../dev/local-sfn/local-sfn-server.js';
 import { aNewBuild } from '../../../support/mothers/build.mother.js';
+import { invokedByLambda } from '../../../support/mothers/lambda-context.mother.js';
 
 describe('trigger-build and update-build-status, end to end', () => {
   const tableName = uniqueTableName('lambda-e2e');
@@ -56,8 +57,8 @@ describe('trigger-build and update-build-status, end to end', () => {
     });
     return {
       buildRepository,
-      triggerBuild: createTriggerBuildHandler({ container, s3Bucket: 'my-artifacts-bucket' }),
-      updateBuildStatus: createUpdateBuildStatusHandler({ container }),
+      triggerBuild: invokedByLambda(createTriggerBuildHandler({ container, s3Bucket: 'my-artifacts-bucket' })),
+      updateBuildStatus: invokedByLambda(createUpdateBuildStatusHandler({ container })),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { DynamoDBRecord } from 'aws-lambda';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import {
@@ -30,6 +30,7 @@ import {
   anInsertOf,
 } from '../../../support/mothers/dynamodb-stream-event.mother.js';
 import { STATE_MACHINE_ARN, aNewBuild } from '../../../support/mothers/build.mother.js';
+import { aLambdaContext } from '../../../support/mothers/lambda-context.mother.js';
 
 /** Counts start attempts (failed ones too) and how many ran at once. */
 class CountingStarter implements ExecutionStarter {
@@ -102,11 +103,12 @@ function aTriggerBuild(options: TriggerBuildOptions = {}) {
     logger,
     clock: new ManualClock(),
   });
-  const handle = createTriggerBuildHandler({
+  const handler = createTriggerBuildHandler({
     container,
     s3Bucket: 'my-artifacts-bucket',
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
   });
+  const handle = (event: DynamoDBStreamEvent) => handler(event, aLambdaContext());
   const created = async (overrides: Partial<NewBuild> = {}): Promise<NewBuild> => {
     const build = aNewBuild(overrides);
     await buildRepository.create(build, aPendingBuildOf(build).createdAt);

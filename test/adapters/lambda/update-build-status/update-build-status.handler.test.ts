@@ -4,6 +4,7 @@ import { createUpdateBuildStatusHandler } from '../../../../src/lambda.js';
 import { anInMemoryContainer } from '../../../support/in-memory-container.js';
 import { aCallbackPayload, aFailureCallback } from '../../../support/mothers/callback-payload.mother.js';
 import { STATE_MACHINE_ARN, aNewBuild } from '../../../support/mothers/build.mother.js';
+import { aLambdaContext } from '../../../support/mothers/lambda-context.mother.js';
 
 function anUpdateBuildStatus() {
   const { container, buildRepository } = anInMemoryContainer();
@@ -13,7 +14,8 @@ function anUpdateBuildStatus() {
     await buildRepository.recordStart(build, `${STATE_MACHINE_ARN.replace('stateMachine', 'execution')}:${build.sk}`, new Date());
     return build;
   };
-  return { handle: createUpdateBuildStatusHandler({ container }), buildRepository, startedBuild };
+  const handler = createUpdateBuildStatusHandler({ container });
+  return { handle: (payload: unknown) => handler(payload, aLambdaContext()), buildRepository, startedBuild };
 }
 
 describe('update-build-status handler', () => {
