@@ -15,6 +15,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { VERIFY_ENV, bundleEntry, bundleLambdas } from '../scripts/bundle.js';
 import { createBuildsTable, dynamoDbClientFor, uniqueTableName } from '../dev/dynamodb-local/builds-table.js';
 import { startDynamoDbLocal } from '../dev/dynamodb-local/dynamodb-local.js';
+import { invocationContext } from '../dev/lambda-context.js';
 import { startLocalStepFunctions } from '../dev/local-sfn/local-sfn-server.js';
 import type { Comparison } from './lib/results.js';
 import { summarize } from './lib/stats.js';
@@ -36,8 +37,10 @@ export async function coldStart(): Promise<Comparison[]> {
   const outdir = await mkdtemp(path.join(os.tmpdir(), 'orchestrator-cold-start-'));
   try {
     const [trigger] = (await bundleLambdas(outdir)).filter((bundle) => bundle.name === 'trigger-build');
-    const baselineFile = path.join(outdir, 'sdk-clients-only', 'index.mjs');
-    const baselineBytes = await bundleEntry(path.join(import.meta.dirname, 'fixtures/sdk-clients-only.entry.ts'), baselineFile);
+    const { file: baselineFile, bytes: baselineBytes } = await bundleEntry(
+      path.join(import.meta.dirname, 'fixtures/sdk-clients-only.entry.ts'),
+      path.join(outdir, 'sdk-clients-only'),
+    );
 
     const baselineTimes: number[] = [];
     const triggerTimes: number[] = [];
@@ -83,11 +86,14 @@ async function firstInvocation(file: string): Promise<number> {
     const script = [
       'const { handler } = await import(process.argv[1]);',
       'const t = performance.now();',
-      'const result = await handler(JSON.parse(process.argv[2]));',
+      // The context as Lambda passes it (JSON keeps all but its one function).
+      'const context = { ...JSON.parse(process.argv[3]), getRemainingTimeInMillis: () => 60_000 };',
+      'const result = await handler(JSON.parse(process.argv[2]), context);',
       'if (result.batchItemFailures.length > 0) throw new Error("the first invocation failed");',
       'console.log(performance.now() - t);',
     ].join('\n');
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href, event], {
+    const context = JSON.stringify(invocationContext('aws-deployer-trigger-build'));
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href, event, context], {
       env: {
         ...process.env,
         AWS_REGION: 'us-east-1',

@@ -1,23 +1,41 @@
 // Builds one ESM bundle per Lambda handler (dist/lambda/<name>/index.mjs, for
-// the nodejs22.x runtime, handler `index.handler`), prints each bundle's size,
-// and proves each one imports in plain node with a `handler` function.
+// the nodejs22.x runtime, handler `index.handler`) with its linked source map,
+// prints each bundle's size, and proves each one imports in plain node with a
+// `handler` function.
 //
 //   npm run bundle
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 
 export const LAMBDA_HANDLERS = ['trigger-build', 'update-build-status', 'execution-status-change', 'sweeper'] as const;
 
 export type LambdaHandlerName = (typeof LAMBDA_HANDLERS)[number];
 
-export interface Bundle {
-  readonly name: LambdaHandlerName;
+export interface BundleFile {
   readonly file: string;
   readonly bytes: number;
+  /** Loaded by every cold start: `index.mjs` and the chunks it imports statically. The others load on demand. */
+  readonly atColdStart: boolean;
+  /** The source files in it, relative to the repository (node_modules/... for dependencies). */
+  readonly inputs: readonly string[];
+}
+
+export interface Bundled {
+  /** `{outdir}/index.mjs`, the handler's module; its map is `index.mjs.map`. */
+  readonly file: string;
+  /** What every cold start loads: `index.mjs` and the chunks it imports statically. */
+  readonly bytes: number;
+  /** Every `.mjs` written, in `{outdir}` and `{outdir}/chunks`. */
+  readonly files: readonly BundleFile[];
+}
+
+export interface Bundle extends Bundled {
+  readonly name: LambdaHandlerName;
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,41 +48,124 @@ export const VERIFY_ENV = {
   ARTIFACT_BUCKET: 'verify-artifacts',
 };
 
+// An ESM bundle has no `require`; CommonJS dependencies bundled into it
+// (aws-xray-sdk-core, behind the tracer) require() node built-ins at run time.
+const REQUIRE_BANNER =
+  "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
+
+/**
+ * esbuild follows a dependency's own source map into the bundle's. Some name
+ * sources their package does not ship and do not inline (inversify's point at
+ * its TypeScript), which would leave sources without content in ours: such a
+ * dependency is mapped to the JavaScript it ships instead.
+ */
+const dependencyMapsThatResolve: Plugin = {
+  name: 'dependency-maps-that-resolve',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/].*\.m?js$/ }, async ({ path }) => {
+      const code = await readFile(path, 'utf8');
+      const link = /\n\/\/# sourceMappingURL=(\S+)\s*$/.exec(code);
+      if (link?.[1] === undefined || link[1].startsWith('data:')) return undefined;
+      const map = JSON.parse(await readFile(resolve(dirname(path), link[1]), 'utf8').catch(() => '{}')) as SourceMapSources;
+      const inlined = map.sources !== undefined && map.sources.every((_, index) => typeof map.sourcesContent?.[index] === 'string');
+      return inlined ? undefined : { contents: code.slice(0, link.index), loader: 'js' };
+    });
+  },
+};
+
+interface SourceMapSources {
+  readonly sources?: readonly string[];
+  readonly sourcesContent?: readonly (string | null)[];
+}
+
 export async function bundleLambdas(outdir = join(root, 'dist/lambda')): Promise<Bundle[]> {
   return Promise.all(
-    LAMBDA_HANDLERS.map(async (name) => {
-      const file = join(outdir, name, 'index.mjs');
-      const bytes = await bundleEntry(join(root, 'src/adapters/lambda/entry', `${name}.ts`), file);
-      return { name, file, bytes };
-    }),
+    LAMBDA_HANDLERS.map(async (name) => ({
+      name,
+      ...(await bundleEntry(join(root, 'src/adapters/lambda/entry', `${name}.ts`), join(outdir, name))),
+    })),
   );
 }
 
-/** Bundles one entry point as a Lambda ESM file for the nodejs22.x runtime; resolves to its size in bytes. */
-export async function bundleEntry(entryPoint: string, outfile: string): Promise<number> {
-  await build({
+/**
+ * Bundles one entry point into `outdir` as a Lambda ESM function for the
+ * nodejs22.x runtime: `index.mjs`, the chunks it imports on demand, and a
+ * linked source map for each (https://esbuild.github.io/api/#sourcemap).
+ */
+export async function bundleEntry(entryPoint: string, outdir: string): Promise<Bundled> {
+  await rm(outdir, { recursive: true, force: true });
+  const { metafile } = await build({
     entryPoints: [entryPoint],
-    outfile,
+    outdir,
+    entryNames: 'index',
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    absWorkingDir: root,
     bundle: true,
+    // Each dynamic import() becomes a chunk loaded when it runs (https://esbuild.github.io/api/#splitting):
+    // the tracer and the X-Ray SDK only when tracing is on, the SDK's credential providers only when used.
+    splitting: true,
     platform: 'node',
     target: 'node22',
     format: 'esm',
-    // ESM builds of the SDK: smaller, and no CommonJS `require` of node
-    // built-ins, which an ESM bundle could only serve with a createRequire banner.
+    // ESM builds of the SDK: smaller, and fewer CommonJS copies that require() at run time.
     mainFields: ['module', 'main'],
     minify: true,
+    // Minified class names would leave errors named "Ni" in logs and stack traces: keep them
+    // (https://esbuild.github.io/api/#keep-names; our errors take their name from their class).
+    keepNames: true,
     // Decorators compile from tsconfig's experimentalDecorators; esbuild emits no
     // design-time metadata, so every injection point names its token (@inject).
     tsconfig: join(root, 'tsconfig.json'),
+    banner: { js: REQUIRE_BANNER },
+    // `//# sourceMappingURL=<file>.map` in each file, the sources inlined in the map so it resolves
+    // without the repository: node applies it with --enable-source-maps.
+    sourcemap: 'linked',
+    sourcesContent: true,
     legalComments: 'none',
+    plugins: [dependencyMapsThatResolve],
+    metafile: true,
     logLevel: 'warning',
   });
-  const code = await readFile(outfile);
-  // esbuild's shim for a CommonJS require() it could not resolve; it throws at run time.
-  if (code.includes('Dynamic require of "')) {
-    throw new Error(`${outfile}: a dependency require()s at run time; add a createRequire banner`);
+  assertBundled(metafile);
+  const index = join(outdir, 'index.mjs');
+  const atColdStart = staticallyLoaded(metafile, relative(root, index));
+  const files = await Promise.all(
+    Object.entries(metafile.outputs)
+      .filter(([output]) => output.endsWith('.mjs'))
+      .map(async ([output, { inputs }]) => ({
+        file: resolve(root, output),
+        bytes: (await stat(resolve(root, output))).size,
+        atColdStart: atColdStart.has(output),
+        inputs: Object.keys(inputs),
+      })),
+  );
+  const bytes = files.filter((file) => file.atColdStart).reduce((sum, file) => sum + file.bytes, 0);
+  return { file: index, bytes, files };
+}
+
+/** The outputs `entry` loads before it runs: itself and its static imports, transitively. */
+function staticallyLoaded(metafile: Metafile, entry: string): Set<string> {
+  const loaded = new Set<string>();
+  const visit = (output: string): void => {
+    if (loaded.has(output)) return;
+    loaded.add(output);
+    for (const imported of metafile.outputs[output]?.imports ?? []) {
+      if (imported.kind === 'import-statement' && imported.external !== true) visit(imported.path);
+    }
+  };
+  visit(entry);
+  return loaded;
+}
+
+/** Lambda has no node_modules beside the bundle: everything but node's built-ins must be inside it. */
+function assertBundled(metafile: Metafile): void {
+  for (const [output, { imports }] of Object.entries(metafile.outputs)) {
+    const missing = imports.filter((imported) => imported.external === true && !isBuiltin(imported.path));
+    if (missing.length > 0) {
+      throw new Error(`${output} loads ${missing.map((imported) => imported.path).join(', ')} at run time: bundle it`);
+    }
   }
-  return code.length;
 }
 
 /** Imports a bundle in a fresh node process and checks its export; rejects with the reason otherwise. */
@@ -80,9 +181,17 @@ export async function verifyBundle(file: string, env: Record<string, string> = V
 
 async function main(): Promise<void> {
   const bundles = await bundleLambdas();
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
   for (const bundle of bundles) {
     await verifyBundle(bundle.file);
-    console.log(`${bundle.name.padEnd(24)} ${(bundle.bytes / 1024).toFixed(1).padStart(7)} KiB  ${bundle.file.slice(root.length + 1)}`);
+    // With tracing on, the tracer's chunk loads too: prove it does.
+    await verifyBundle(bundle.file, { ...VERIFY_ENV, POWERTOOLS_TRACE_ENABLED: 'true' });
+    const onDemand = bundle.files.filter((file) => !file.atColdStart);
+    const onDemandBytes = onDemand.reduce((sum, file) => sum + file.bytes, 0);
+    console.log(
+      `${bundle.name.padEnd(24)} ${kib(bundle.bytes).padStart(10)} at cold start (${relative(root, bundle.file)} and its static chunks), ` +
+        `${kib(onDemandBytes)} in ${onDemand.length} chunks loaded on demand`,
+    );
   }
 }
 
