@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { TABLE_NAME, TABLE_NAME_RULE } from '../arguments.js';
 import { DEFAULT_METRICS_NAMESPACE } from './observability/build-metrics.js';
 import type { SweeperHandlerDeps } from './reconciliation/sweeper.handler.js';
@@ -43,41 +43,44 @@ export interface ObservabilityEnvironment {
 }
 
 const required = (what: string) =>
-  z.string({ error: `is not set: it must hold ${what}` }).trim().min(1, { error: `is empty: it must hold ${what}` });
+  z.string({ error: `is not set: it must hold ${what}` }).check(z.trim(), z.minLength(1, { error: `is empty: it must hold ${what}` }));
 
 const positiveInteger = (what: string) =>
-  z
-    .string()
-    .regex(/^[1-9][0-9]{0,8}$/, { error: `is invalid: it must be a positive integer (${what})` })
-    .transform(Number)
-    .optional();
+  z.optional(
+    z.pipe(
+      z.string().check(z.regex(/^[1-9][0-9]{0,8}$/, { error: `is invalid: it must be a positive integer (${what})` })),
+      z.transform(Number),
+    ),
+  );
 
 // The words Powertools reads as booleans, in any case (getBooleanFromEnv with
 // extendedParsing, @aws-lambda-powertools/commons), so a value means the same to both.
 const TRUE_WORDS = ['1', 'y', 'yes', 't', 'true', 'on'];
 const FALSE_WORDS = ['0', 'n', 'no', 'f', 'false', 'off'];
 
-const flag = z
-  .string()
-  .transform((value) => value.trim().toLowerCase())
-  .pipe(z.enum([...TRUE_WORDS, ...FALSE_WORDS], { error: 'is invalid: it must be true or false (or 1/0, yes/no, on/off, as Powertools reads it)' }))
-  .transform((word) => TRUE_WORDS.includes(word))
-  .optional();
+const flag = z.optional(
+  z.pipe(
+    z.string().check(z.trim(), z.toLowerCase()),
+    z.pipe(
+      z.enum([...TRUE_WORDS, ...FALSE_WORDS], { error: 'is invalid: it must be true or false (or 1/0, yes/no, on/off, as Powertools reads it)' }),
+      z.transform((word: string) => TRUE_WORDS.includes(word)),
+    ),
+  ),
+);
 
 const tableSchema = z.object({
-  BUILDS_TABLE_NAME: required('the builds table name').regex(TABLE_NAME, {
-    error: `is invalid: a DynamoDB table name is ${TABLE_NAME_RULE}`,
-  }),
+  BUILDS_TABLE_NAME: required('the builds table name').check(
+    z.regex(TABLE_NAME, { error: `is invalid: a DynamoDB table name is ${TABLE_NAME_RULE}` }),
+  ),
   STATE_MACHINE_ARN: required('the deployment state machine ARN'),
-  BUILDS_STATUS_INDEX_NAME: z
-    .string()
-    .regex(TABLE_NAME, { error: `is invalid: a DynamoDB index name is ${TABLE_NAME_RULE}` })
-    .optional(),
+  BUILDS_STATUS_INDEX_NAME: z.optional(
+    z.string().check(z.regex(TABLE_NAME, { error: `is invalid: a DynamoDB index name is ${TABLE_NAME_RULE}` })),
+  ),
 });
 
-const artifactBucket = required('the S3 bucket of the build artifacts').regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-  error: 'is invalid: an S3 bucket name is 3-63 of a-z 0-9 . -',
-});
+const artifactBucket = required('the S3 bucket of the build artifacts').check(
+  z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'is invalid: an S3 bucket name is 3-63 of a-z 0-9 . -' }),
+);
 
 const triggerBuildSchema = z.object({
   ARTIFACT_BUCKET: artifactBucket,
@@ -85,7 +88,7 @@ const triggerBuildSchema = z.object({
 });
 
 const sweeperSchema = z.object({
-  ARTIFACT_BUCKET: artifactBucket.optional(),
+  ARTIFACT_BUCKET: z.optional(artifactBucket),
   SWEEP_GRACE_MINUTES: positiveInteger('minutes an open build is left alone'),
   SWEEP_PAGE_SIZE: positiveInteger('builds read per query'),
   SWEEP_TIME_BUDGET_SECONDS: positiveInteger('seconds a sweep may read new pages'),
@@ -97,12 +100,13 @@ const observabilitySchema = z.object({
   // CloudWatch's rule for a namespace: 1 to 255 ASCII characters, no control
   // characters, not starting with ":"; "AWS/" is reserved for AWS services
   // (PutMetricData and Metric in the CloudWatch API Reference).
-  POWERTOOLS_METRICS_NAMESPACE: z
-    .string()
-    .regex(/^(?!AWS\/)[\x20-\x39\x3b-\x7e][\x20-\x7e]{0,254}$/, {
-      error: 'is invalid: a CloudWatch namespace is 1 to 255 printable ASCII characters, not starting with ":" or "AWS/"',
-    })
-    .optional(),
+  POWERTOOLS_METRICS_NAMESPACE: z.optional(
+    z.string().check(
+      z.regex(/^(?!AWS\/)[\x20-\x39\x3b-\x7e][\x20-\x7e]{0,254}$/, {
+        error: 'is invalid: a CloudWatch namespace is 1 to 255 printable ASCII characters, not starting with ":" or "AWS/"',
+      }),
+    ),
+  ),
   POWERTOOLS_METRICS_DISABLED: flag,
   POWERTOOLS_TRACE_ENABLED: flag,
 });
@@ -165,7 +169,7 @@ export function readObservabilityEnvironment(env: Environment): ObservabilityEnv
   };
 }
 
-function read<T extends z.ZodType>(schema: T, env: Environment): z.output<T> {
+function read<T extends z.core.$ZodType>(schema: T, env: Environment): z.output<T> {
   return asEnvironmentError(() => parseWith(schema, env));
 }
 

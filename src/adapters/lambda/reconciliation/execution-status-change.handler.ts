@@ -1,6 +1,6 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { Container } from 'inversify';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ReconcileOutcome } from '../../../app/index.js';
 import { TOKENS } from '../../../ports/tokens.js';
 import { parseStateMachineArn, parseWith } from '../../../domain/index.js';
@@ -31,7 +31,7 @@ export interface ExecutionStatusChangeHandlerDeps extends HandlerObservability {
 }
 
 const detailSchema = z.object({
-  executionArn: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }),
+  executionArn: z.string({ error: 'must be a string' }).check(z.minLength(1, { error: 'must not be empty' })),
   stateMachineArn: z.string({ error: 'must be a string' }),
   status: z.string({ error: 'must be a string' }),
 });
