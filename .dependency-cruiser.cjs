@@ -7,13 +7,16 @@
  */
 
 // What a user of the package can import: the files behind its `exports`.
-const PUBLIC_ENTRY_POINTS = ['^src/(index|lambda|testing)\\.ts$', '^src/adapters/(dynamodb|sfn)/index\\.ts$'];
+const PUBLIC_ENTRY_POINTS = ['^src/(index|lambda|testing)\\.ts$', '^src/adapters/(dynamodb|sfn)/index\\.ts$', '^src/cdk/index\\.ts$'];
+
+// The AWS CDK: an optional peer dependency, for src/cdk alone.
+const CDK_PACKAGES = '(^|/)node_modules/(aws-cdk-lib|constructs)/';
 
 module.exports = {
   forbidden: [
     {
       name: 'domain-is-pure',
-      comment: 'The domain imports only itself and zod: no AWS SDK, no inversify, no node: modules.',
+      comment: 'The domain imports only itself and zod: no AWS SDK, no node: modules.',
       severity: 'error',
       from: { path: '^src/domain/' },
       to: { pathNot: ['^src/domain/', '(^|/)node_modules/zod/'] },
@@ -74,6 +77,31 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/adapters/sfn/start-error-codes\\.ts$' },
       to: { path: '(^|/)node_modules/' },
+    },
+    {
+      name: 'only-the-cdk-constructs-load-the-cdk',
+      comment: 'aws-cdk-lib and constructs are optional peer dependencies: the Lambda bundles and the other entry points never load them.',
+      severity: 'error',
+      from: { path: '^(src|dev|bench|scripts)/', pathNot: '^src/cdk/' },
+      to: { path: CDK_PACKAGES },
+    },
+    {
+      name: 'cdk-constructs-load-no-runtime',
+      comment:
+        'A CDK app loads the constructs at synth time: not the AWS SDK, not the handlers. They read the permissions and the errors, both plain.',
+      severity: 'error',
+      from: { path: '^src/cdk/' },
+      to: {
+        path: ['^src/', '(^|/)node_modules/'],
+        pathNot: ['^src/cdk/', '^src/adapters/lambda/permissions\\.ts$', '^src/domain/orchestrator\\.errors\\.ts$', CDK_PACKAGES],
+      },
+    },
+    {
+      name: 'lambda-permissions-are-plain-data',
+      comment: 'The CDK constructs read these permissions at synth time: they may load nothing but the domain errors.',
+      severity: 'error',
+      from: { path: '^src/adapters/lambda/permissions\\.ts$' },
+      to: { path: ['^src/', '(^|/)node_modules/'], pathNot: '^src/domain/orchestrator\\.errors\\.ts$' },
     },
     {
       name: 'nothing-outside-test-imports-test',

@@ -40,6 +40,9 @@ describe('the dependency rule', () => {
       ]),
     );
     expect(violations.some((violation) => violation.startsWith('start-error-codes-are-plain-data: src/adapters/sfn/start-error-codes.ts ->'))).toBe(true);
+    expect(violations).toContain('cdk-constructs-load-no-runtime: src/cdk/construct.ts -> src/adapters/shouting.ts');
+    expect(violations.some((violation) => /^only-the-cdk-constructs-load-the-cdk: dev\/cdk-tool\.ts -> .*node_modules\/aws-cdk-lib\//.test(violation))).toBe(true);
+    expect(violations.some((violation) => violation.startsWith('lambda-permissions-are-plain-data: src/adapters/lambda/permissions.ts ->'))).toBe(true);
   }, 30_000);
 
   it('keeps Step Functions and KMS error codes out of the domain', async () => {

@@ -138,19 +138,35 @@ export interface PolicyDocumentJson {
   readonly Statement: readonly PolicyStatementJson[];
 }
 
+/** A permission on the ARN of its resource: one IAM policy statement. */
+export interface Grant {
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly resourceArn: string;
+}
+
 /**
- * The IAM policy document of `functionName`, each permission on its resource's ARN.
+ * The permissions of `functionName`, each on its resource's ARN.
  *
  * @throws ValidationError naming the resource kind `arns` has no ARN for (`arns.table`...).
  */
+export function grantsOf(functionName: LambdaFunctionName, arns: PermissionResourceArns): Grant[] {
+  return LAMBDA_PERMISSIONS[functionName].map((permission) => ({
+    sid: permission.sid,
+    actions: permission.actions,
+    resourceArn: arnOf(permission.resource, arns, functionName),
+  }));
+}
+
+/** The IAM policy document of `functionName`, as docs/lambda.md prints it (see `grantsOf`). */
 export function policyDocumentOf(functionName: LambdaFunctionName, arns: PermissionResourceArns): PolicyDocumentJson {
   return {
     Version: '2012-10-17',
-    Statement: LAMBDA_PERMISSIONS[functionName].map((permission) => ({
-      Sid: permission.sid,
+    Statement: grantsOf(functionName, arns).map((grant) => ({
+      Sid: grant.sid,
       Effect: 'Allow',
-      Action: permission.actions.length === 1 ? (permission.actions[0] ?? '') : permission.actions,
-      Resource: arnOf(permission.resource, arns, functionName),
+      Action: grant.actions.length === 1 ? (grant.actions[0] ?? '') : grant.actions,
+      Resource: grant.resourceArn,
     })),
   };
 }

@@ -1,0 +1,45 @@
+import type { LambdaFunctionName } from '../adapters/lambda/permissions.js';
+
+/** What the functions are told through their environment (docs/lambda.md, "Environment"). */
+export interface FunctionSettings {
+  readonly tableName: string;
+  readonly stateMachineArn: string;
+  readonly artifactsBucketName: string;
+  readonly statusIndexName: string;
+  readonly triggerConcurrency: number;
+  readonly sweepGraceMinutes: number;
+  /** `undefined`: metrics are off. */
+  readonly metricsNamespace: string | undefined;
+  readonly tracing: boolean;
+}
+
+/**
+ * The environment variables `functionName` reads at cold start (its ready
+ * handler in src/adapters/lambda/ready-handlers.ts), from the settings.
+ */
+export function environmentOf(functionName: LambdaFunctionName, settings: FunctionSettings): Record<string, string> {
+  const common = {
+    BUILDS_TABLE_NAME: settings.tableName,
+    STATE_MACHINE_ARN: settings.stateMachineArn,
+    // The bundles ship linked source maps: stack traces then name the sources.
+    NODE_OPTIONS: '--enable-source-maps',
+    ...(settings.metricsNamespace === undefined
+      ? { POWERTOOLS_METRICS_DISABLED: 'true' }
+      : { POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace }),
+    POWERTOOLS_TRACE_ENABLED: String(settings.tracing),
+  };
+  switch (functionName) {
+    case 'trigger-build':
+      return { ...common, ARTIFACT_BUCKET: settings.artifactsBucketName, TRIGGER_CONCURRENCY: String(settings.triggerConcurrency) };
+    case 'sweeper':
+      return {
+        ...common,
+        ARTIFACT_BUCKET: settings.artifactsBucketName,
+        BUILDS_STATUS_INDEX_NAME: settings.statusIndexName,
+        SWEEP_GRACE_MINUTES: String(settings.sweepGraceMinutes),
+      };
+    case 'update-build-status':
+    case 'execution-status-change':
+      return common;
+  }
+}

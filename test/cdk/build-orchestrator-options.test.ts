@@ -1,0 +1,138 @@
+// BuildOrchestrator on a new Go-compatible table (BuildsTable), with every
+// option away from its default: tracing on, metrics off, the mapping disabled
+// (one synthesis for the whole file).
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Schedule } from 'aws-cdk-lib/aws-events';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { DefinitionBody, Pass, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readObservabilityEnvironment } from '../../src/adapters/lambda/environment.js';
+import { BuildOrchestrator, BuildsTable } from '../../src/cdk/index.js';
+import { someBundleDirectories, type BundleDirectories } from './support/bundle-directories.js';
+import { anAppInATemporaryDirectory, logicalIdOf, propertiesOf, resourcesOf, statementsOfRole } from './support/template-reading.js';
+
+let bundles: BundleDirectories;
+let removeApp: () => void;
+let builds: BuildsTable;
+let orchestrator: BuildOrchestrator;
+let template: Template;
+
+beforeAll(() => {
+  bundles = someBundleDirectories();
+  const { app, remove } = anAppInATemporaryDirectory();
+  removeApp = remove;
+  const stack = new Stack(app, 'NewDeployer');
+  builds = new BuildsTable(stack, 'Builds', { tableName: 'dev-aws-deployer--builds', statusIndexName: 'by-status' });
+  // aws-cdk-lib is not written for exactOptionalPropertyTypes (this repository's setting): its classes
+  // declare `x: T | undefined` where their interfaces declare `x?: T`, hence the casts to the interfaces.
+  orchestrator = new BuildOrchestrator(stack, 'Orchestrator', {
+    table: builds.table as ITable,
+    statusIndexName: builds.statusIndexName,
+    stateMachine: new StateMachine(stack, 'Deployment', { definitionBody: DefinitionBody.fromChainable(new Pass(stack, 'Deploy')) }),
+    artifactsBucket: new Bucket(stack, 'Artifacts') as IBucket,
+    sweepSchedule: Schedule.rate(Duration.minutes(10)),
+    sweepGracePeriod: Duration.minutes(15),
+    batchSize: 50,
+    triggerConcurrency: 4,
+    retryAttempts: 3,
+    maxRecordAge: Duration.hours(1),
+    startBuilds: false,
+    logRetention: RetentionDays.ONE_WEEK,
+    metrics: false,
+    tracing: true,
+    bundlesDirectory: bundles.path,
+  });
+  template = Template.fromStack(stack);
+});
+
+afterAll(() => {
+  removeApp();
+  bundles.remove();
+});
+
+const variablesOf = (fn: typeof orchestrator.sweeperFunction) => (propertiesOf(template, fn).Environment as { Variables: Record<string, unknown> }).Variables;
+
+describe('BuildsTable', () => {
+  it('creates a table shaped as the Go deployer\'s: pk and sk, on demand, a stream, point-in-time recovery, the status index, kept on delete', () => {
+    const table = resourcesOf(template)[logicalIdOf(builds.table)];
+
+    expect(table?.DeletionPolicy).toBe('Retain');
+    expect(table?.Properties).toEqual({
+      TableName: 'dev-aws-deployer--builds',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'status', AttributeType: 'S' },
+        { AttributeName: 'updated_at', AttributeType: 'N' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'by-status',
+          KeySchema: [
+            { AttributeName: 'status', KeyType: 'HASH' },
+            { AttributeName: 'updated_at', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+  });
+});
+
+describe('BuildOrchestrator with its options', () => {
+  it("reads the new table's stream, and lets the sweeper query its index by the name given, past the grace period given", () => {
+    const streamArn = { 'Fn::GetAtt': [logicalIdOf(builds.table), 'StreamArn'] };
+
+    expect(propertiesOf(template, orchestrator.triggerBuildEventSource)).toMatchObject({ EventSourceArn: streamArn });
+    expect(statementsOfRole(template, logicalIdOf(orchestrator.sweeperFunction.role ?? orchestrator))).toContainEqual({
+      Sid: 'FindOpenBuilds',
+      Effect: 'Allow',
+      Action: 'dynamodb:Query',
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(builds.table), 'Arn'] }, '/index/by-status']] },
+    });
+    expect(variablesOf(orchestrator.sweeperFunction)).toMatchObject({ BUILDS_STATUS_INDEX_NAME: 'by-status', SWEEP_GRACE_MINUTES: '15' });
+  });
+
+  it('deploys the stream mapping disabled while it must not start builds, with the batch, retries and record age given', () => {
+    expect(propertiesOf(template, orchestrator.triggerBuildEventSource)).toMatchObject({
+      Enabled: false,
+      BatchSize: 50,
+      MaximumRetryAttempts: 3,
+      MaximumRecordAgeInSeconds: 3600,
+    });
+    expect(variablesOf(orchestrator.triggerBuildFunction)).toMatchObject({ TRIGGER_CONCURRENCY: '4' });
+  });
+
+  it('sweeps on the schedule given, off while it must not start builds, and keeps the logs as long as asked', () => {
+    expect(propertiesOf(template, orchestrator.sweepRule)).toMatchObject({ ScheduleExpression: 'rate(10 minutes)', State: 'DISABLED' });
+    expect(propertiesOf(template, orchestrator.sweeperFunction.logGroup)).toEqual({ RetentionInDays: 7 });
+  });
+
+  it('traces every function (X-Ray and Powertools Tracer) and turns their metrics off, with no open-builds alarm', () => {
+    for (const fn of [orchestrator.triggerBuildFunction, orchestrator.updateBuildStatusFunction, orchestrator.executionStatusChangeFunction, orchestrator.sweeperFunction]) {
+      expect(propertiesOf(template, fn)).toMatchObject({ TracingConfig: { Mode: 'Active' } });
+      // The variables hold tokens here (a table and a bucket of this stack): read the observability ones alone.
+      const { POWERTOOLS_METRICS_DISABLED, POWERTOOLS_TRACE_ENABLED } = variablesOf(fn) as Record<string, string>;
+      expect(readObservabilityEnvironment({ POWERTOOLS_METRICS_DISABLED, POWERTOOLS_TRACE_ENABLED })).toEqual({ metricsNamespace: undefined, tracing: true });
+      expect(variablesOf(fn)).not.toHaveProperty('POWERTOOLS_METRICS_NAMESPACE');
+      // Active tracing adds the X-Ray daemon's two calls (no resource type: *) to the function's own permissions.
+      expect(statementsOfRole(template, logicalIdOf(fn.role ?? fn))).toContainEqual({
+        Effect: 'Allow',
+        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        Resource: '*',
+      });
+    }
+    expect(orchestrator.alarms.map((alarm) => propertiesOf(template, alarm).MetricName)).not.toContain('OpenBuildsFound');
+    expect(orchestrator.alarms).toHaveLength(6);
+  });
+});
