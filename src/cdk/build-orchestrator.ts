@@ -156,7 +156,20 @@ export class BuildOrchestrator extends Construct {
         ExecutionStatusChange: this.executionStatusChangeFunction,
         Sweeper: this.sweeperFunction,
       },
-      failureQueues: { TriggerBuildFailures: this.triggerBuildFailureQueue, ExecutionEventsDeadLetters: this.executionEventsDeadLetterQueue },
+      failureQueues: {
+        TriggerBuildFailures: {
+          queue: this.triggerBuildFailureQueue,
+          meaning:
+            'Lambda gave up on stream records of trigger-build (the messages name their shard and sequence numbers); ' +
+            'their builds stay PENDING until the sweeper starts them. Find why trigger-build failed.',
+        },
+        ExecutionEventsDeadLetters: {
+          queue: this.executionEventsDeadLetterQueue,
+          meaning:
+            'Execution status change events were not delivered to, or not processed by, execution-status-change; ' +
+            'the sweeper reconciles their builds. Find why.',
+        },
+      },
       metricsNamespace: settings.metricsNamespace,
       openBuildsThreshold: settings.openBuildsAlarmThreshold,
       alarmTopic: props.alarmTopic,

@@ -10,8 +10,8 @@ import { OPEN_BUILDS_METRIC } from './handler-facts.js';
 export interface OrchestratorAlarmsProps {
   /** The functions by name: each gets an alarm on its errors. */
   readonly functions: Readonly<Record<string, IFunction>>;
-  /** Queues that hold what was given up on: each gets an alarm on its first message. */
-  readonly failureQueues: Readonly<Record<string, IQueue>>;
+  /** Queues that hold what was given up on, with what a message there means: each gets an alarm on its first message. */
+  readonly failureQueues: Readonly<Record<string, { readonly queue: IQueue; readonly meaning: string }>>;
   /** The sweeper's metrics namespace; `undefined` when metrics are off (no open-builds alarm then). */
   readonly metricsNamespace: string | undefined;
   readonly openBuildsThreshold: number;
@@ -47,10 +47,10 @@ export class OrchestratorAlarms extends Construct {
     for (const [name, fn] of Object.entries(props.functions)) {
       alarmOn(`${name}Errors`, `The ${name} function failed (an invocation threw or timed out).`, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, atLeastOne);
     }
-    for (const [name, queue] of Object.entries(props.failureQueues)) {
+    for (const [name, { queue, meaning }] of Object.entries(props.failureQueues)) {
       alarmOn(
         `${name}Messages`,
-        `${name}: something was given up on and sent to ${queue.node.id}; read the queue.`,
+        meaning,
         queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
         1,
         atLeastOne,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LAMBDA_FUNCTIONS, LAMBDA_PERMISSIONS, policyDocumentOf } from '../../../src/adapters/lambda/permissions.js';
 import { ValidationError } from '../../../src/index.js';
 
-describe('the Lambda functions permissions', () => {
+describe("the Lambda functions' permissions", () => {
   it.each(LAMBDA_FUNCTIONS)('%s: gives each statement a Sid of its own (IAM wants them unique within a policy)', (functionName) => {
     const sids = LAMBDA_PERMISSIONS[functionName].map((permission) => permission.sid);
 
