@@ -9,7 +9,6 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { DynamoDbBuildRepository } from '../../../src/adapters/dynamodb/index.js';
 import {
@@ -42,7 +41,7 @@ import { aCallbackPayload } from '../../support/mothers/callback-payload.mother.
 import { anInsertOf, aStreamEvent } from '../../support/mothers/dynamodb-stream-event.mother.js';
 import { anExecutionStatusChangeEvent, aScheduledEvent } from '../../support/mothers/eventbridge-event.mother.js';
 import { aGoBuildItem } from '../../support/mothers/go-item.mother.js';
-import { aLambdaContext } from '../../support/mothers/lambda-context.mother.js';
+import { invokedByLambda } from '../../support/mothers/lambda-context.mother.js';
 import { iamRequestsOf, recordCommands, type IamRequest, type SentCommand } from '../../support/recording-clients.js';
 
 const REGION = 'us-east-1';
@@ -93,13 +92,7 @@ function deployed(functionName: LambdaFunctionName, table = tableName) {
   return container;
 }
 
-/** A handler as Lambda invokes it: one event, a fresh context. */
-const invoke =
-  <TEvent, TResult>(handler: (event: TEvent, context: Context) => Promise<TResult>) =>
-  (event: TEvent) =>
-    handler(event, aLambdaContext());
-
-const statusOf = async (key: BuildKey) => (await builds.get(key)).status;
+const statusOf = async (key: BuildKey, repository = builds) => (await repository.get(key))?.status;
 const putRaw = (item: Parameters<typeof aGoBuildItem>[0], table = tableName) =>
   admin.send(new PutItemCommand({ TableName: table, Item: aGoBuildItem(item) }));
 const nowSeconds = () => toEpochSeconds(new Date());
@@ -108,7 +101,7 @@ const anExecutionOf = (key: BuildKey) =>
   sfn.startExecution(stateMachineArn, executionName(key), serializeStepFunctionInput(anInputFor(aNewBuild(key), { s3Bucket: S3_BUCKET })));
 
 async function triggerBuildPaths(): Promise<void> {
-  const triggerBuild = invoke(createTriggerBuildHandler({ container: deployed('trigger-build'), s3Bucket: S3_BUCKET }));
+  const triggerBuild = invokedByLambda(createTriggerBuildHandler({ container: deployed('trigger-build'), s3Bucket: S3_BUCKET }));
 
   // Started: claim, DescribeStateMachine (first start of the process), StartExecution, the IN_PROGRESS transaction.
   const started = await builds.create(aNewBuild());
@@ -143,7 +136,7 @@ async function triggerBuildPaths(): Promise<void> {
 }
 
 async function updateBuildStatusPaths(): Promise<void> {
-  const updateBuildStatus = invoke(createUpdateBuildStatusHandler({ container: deployed('update-build-status') }));
+  const updateBuildStatus = invokedByLambda(createUpdateBuildStatusHandler({ container: deployed('update-build-status') }));
   const key = aBuildKey();
   const executionArn = anExecutionOf(key);
   await putRaw({ ...key, status: 'IN_PROGRESS', executionArn });
@@ -159,7 +152,7 @@ async function updateBuildStatusPaths(): Promise<void> {
 }
 
 async function executionStatusChangePaths(): Promise<void> {
-  const executionStatusChange = invoke(createExecutionStatusChangeHandler({ container: deployed('execution-status-change'), stateMachineArn }));
+  const executionStatusChange = invokedByLambda(createExecutionStatusChangeHandler({ container: deployed('execution-status-change'), stateMachineArn }));
   const key = aBuildKey();
   const executionArn = anExecutionOf(key);
   await putRaw({ ...key, status: 'IN_PROGRESS', executionArn });
@@ -173,7 +166,7 @@ async function executionStatusChangePaths(): Promise<void> {
 
 async function sweeperPaths(): Promise<void> {
   // From the status index: an IN_PROGRESS build whose end was never reported, a PENDING build whose record was lost.
-  const sweep = invoke(createSweeperHandler({ container: deployed('sweeper'), s3Bucket: S3_BUCKET }));
+  const sweep = invokedByLambda(createSweeperHandler({ container: deployed('sweeper'), s3Bucket: S3_BUCKET }));
   const unreported = aBuildKey();
   const unreportedArn = anExecutionOf(unreported);
   sfn.completeExecution(unreportedArn, { status: 'SUCCEEDED', output: '{}' });
@@ -185,14 +178,14 @@ async function sweeperPaths(): Promise<void> {
   expect([await statusOf(unreported), await statusOf(lost)]).toEqual(['SUCCESS', 'IN_PROGRESS']);
 
   // Without the index: the executions of the last day, each asked how it ended.
-  const sweepWithoutIndex = invoke(createSweeperHandler({ container: deployed('sweeper', tableWithoutIndex), s3Bucket: S3_BUCKET }));
+  const sweepWithoutIndex = invokedByLambda(createSweeperHandler({ container: deployed('sweeper', tableWithoutIndex), s3Bucket: S3_BUCKET }));
   const old = aBuildKey();
   const oldArn = anExecutionOf(old);
   sfn.completeExecution(oldArn, { status: 'SUCCEEDED', output: '{}' });
   await putRaw({ ...old, status: 'IN_PROGRESS', executionArn: oldArn }, tableWithoutIndex);
 
   await expect(sweepWithoutIndex(aScheduledEvent())).resolves.toMatchObject({ mode: 'execution-window' });
-  expect((await new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(admin), tableName: tableWithoutIndex }).get(old)).status).toBe('SUCCESS');
+  expect(await statusOf(old, new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(admin), tableName: tableWithoutIndex }))).toBe('SUCCESS');
 }
 
 /** The function's policy on this deployment's resources, as the docs print it with the placeholders filled in. */
