@@ -93,9 +93,10 @@ describe('a project that pins its own AWS SDK', () => {
     await project.typecheck('tsconfig.nodenext.json');
     await project.typecheck('tsconfig.node16.json');
     await project.node(['build/usage.js'], env);
-    const fromCommonJs = await project.node(['-e', "require('./build/usage.cjs').main().then((arn) => process.stdout.write(arn))"], env);
+    const printed = await project.node(['-e', "require('./build/usage.cjs').main().then((arn) => process.stdout.write(`\\n${arn}`))"], env);
 
-    expect(fromCommonJs).toBe(README_EXECUTION_ARN);
+    // The logger writes its JSON lines to stdout too; the ARN is the last line.
+    expect(printed.split('\n').at(-1)).toBe(README_EXECUTION_ARN);
     expect(sfn.executions.map((execution) => execution.executionArn)).toEqual([README_EXECUTION_ARN]);
     await expect(builds.get(README_BUILD)).resolves.toMatchObject({ status: 'IN_PROGRESS', executionArn: README_EXECUTION_ARN });
   });
