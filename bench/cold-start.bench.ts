@@ -17,6 +17,7 @@ import { createBuildsTable, dynamoDbClientFor, uniqueTableName } from '../dev/dy
 import { startDynamoDbLocal } from '../dev/dynamodb-local/dynamodb-local.js';
 import { invocationContext } from '../dev/lambda-context.js';
 import { startLocalStepFunctions } from '../dev/local-sfn/local-sfn-server.js';
+import { coldStartAttribution, formatAttribution } from './lib/attribution.js';
 import type { Comparison } from './lib/results.js';
 import { summarize } from './lib/stats.js';
 import { aBenchBuild, insertEventOf } from './lib/workload.js';
@@ -37,15 +38,20 @@ export async function coldStart(): Promise<Comparison[]> {
   const outdir = await mkdtemp(path.join(os.tmpdir(), 'orchestrator-cold-start-'));
   try {
     const [trigger] = (await bundleLambdas(outdir)).filter((bundle) => bundle.name === 'trigger-build');
-    const { file: baselineFile, bytes: baselineBytes } = await bundleEntry(
+    const baselineBundle = await bundleEntry(
       path.join(import.meta.dirname, 'fixtures/sdk-clients-only.entry.ts'),
       path.join(outdir, 'sdk-clients-only'),
     );
 
+    // Which package costs how many KiB of what a cold start loads (esbuild's metafile).
+    const attribution = coldStartAttribution(trigger!);
+    console.log(`trigger-build, loaded at cold start:\n${formatAttribution(attribution)}`);
+    console.log(`baseline (SDK clients only), loaded at cold start:\n${formatAttribution(coldStartAttribution(baselineBundle))}`);
+
     const baselineTimes: number[] = [];
     const triggerTimes: number[] = [];
     for (let i = 0; i < IMPORT_RUNS; i += 1) {
-      baselineTimes.push(await importTime(baselineFile, VERIFY_ENV));
+      baselineTimes.push(await importTime(baselineBundle.file, VERIFY_ENV));
       triggerTimes.push(await importTime(trigger!.file, VERIFY_ENV));
     }
 
@@ -61,9 +67,13 @@ export async function coldStart(): Promise<Comparison[]> {
         ratio: summarize(triggerTimes.map((time, index) => time / (baselineTimes[index] ?? time))),
         notes: {
           triggerBundleKiB: Number((trigger!.bytes / 1024).toFixed(1)),
-          baselineBundleKiB: Number((baselineBytes / 1024).toFixed(1)),
-          sizeRatio: Number((trigger!.bytes / baselineBytes).toFixed(2)),
+          baselineBundleKiB: Number((baselineBundle.bytes / 1024).toFixed(1)),
+          sizeRatio: Number((trigger!.bytes / baselineBundle.bytes).toFixed(2)),
           firstInvocationMs: Number(firstInvocationMs.toFixed(1)),
+          coldStartKiBByOrigin: [...attribution]
+            .slice(0, 10)
+            .map(([origin, bytes]) => `${origin} ${(bytes / 1024).toFixed(1)}`)
+            .join(', '),
         },
       },
     ];

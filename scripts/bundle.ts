@@ -5,12 +5,12 @@
 //
 //   npm run bundle
 import { execFile } from 'node:child_process';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 
 export const LAMBDA_HANDLERS = ['trigger-build', 'update-build-status', 'execution-status-change', 'sweeper'] as const;
 
@@ -23,6 +23,8 @@ export interface BundleFile {
   readonly atColdStart: boolean;
   /** The source files in it, relative to the repository (node_modules/... for dependencies). */
   readonly inputs: readonly string[];
+  /** The bytes each source file contributes to this file, by its path in {@link inputs}. */
+  readonly inputBytes: Readonly<Record<string, number>>;
 }
 
 export interface Bundled {
@@ -52,31 +54,6 @@ export const VERIFY_ENV = {
 // (aws-xray-sdk-core, behind the tracer) require() node built-ins at run time.
 const REQUIRE_BANNER =
   "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
-
-/**
- * esbuild follows a dependency's own source map into the bundle's. Some name
- * sources their package does not ship and do not inline (inversify's point at
- * its TypeScript), which would leave sources without content in ours: such a
- * dependency is mapped to the JavaScript it ships instead.
- */
-const dependencyMapsThatResolve: Plugin = {
-  name: 'dependency-maps-that-resolve',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]node_modules[\\/].*\.m?js$/ }, async ({ path }) => {
-      const code = await readFile(path, 'utf8');
-      const link = /\n\/\/# sourceMappingURL=(\S+)\s*$/.exec(code);
-      if (link?.[1] === undefined || link[1].startsWith('data:')) return undefined;
-      const map = JSON.parse(await readFile(resolve(dirname(path), link[1]), 'utf8').catch(() => '{}')) as SourceMapSources;
-      const inlined = map.sources !== undefined && map.sources.every((_, index) => typeof map.sourcesContent?.[index] === 'string');
-      return inlined ? undefined : { contents: code.slice(0, link.index), loader: 'js' };
-    });
-  },
-};
-
-interface SourceMapSources {
-  readonly sources?: readonly string[];
-  readonly sourcesContent?: readonly (string | null)[];
-}
 
 export async function bundleLambdas(outdir = join(root, 'dist/lambda')): Promise<Bundle[]> {
   return Promise.all(
@@ -114,8 +91,6 @@ export async function bundleEntry(entryPoint: string, outdir: string): Promise<B
     // Minified class names would leave errors named "Ni" in logs and stack traces: keep them
     // (https://esbuild.github.io/api/#keep-names; our errors take their name from their class).
     keepNames: true,
-    // Decorators compile from tsconfig's experimentalDecorators; esbuild emits no
-    // design-time metadata, so every injection point names its token (@inject).
     tsconfig: join(root, 'tsconfig.json'),
     banner: { js: REQUIRE_BANNER },
     // `//# sourceMappingURL=<file>.map` in each file, the sources inlined in the map so it resolves
@@ -123,7 +98,6 @@ export async function bundleEntry(entryPoint: string, outdir: string): Promise<B
     sourcemap: 'linked',
     sourcesContent: true,
     legalComments: 'none',
-    plugins: [dependencyMapsThatResolve],
     metafile: true,
     logLevel: 'warning',
   });
@@ -138,6 +112,7 @@ export async function bundleEntry(entryPoint: string, outdir: string): Promise<B
         bytes: (await stat(resolve(root, output))).size,
         atColdStart: atColdStart.has(output),
         inputs: Object.keys(inputs),
+        inputBytes: Object.fromEntries(Object.entries(inputs).map(([input, { bytesInOutput }]) => [input, bytesInOutput])),
       })),
   );
   const bytes = files.filter((file) => file.atColdStart).reduce((sum, file) => sum + file.bytes, 0);
