@@ -1,9 +1,10 @@
 // Builds dist/cjs, the CommonJS copy of the package's public entry points that
 // its `require` export conditions serve, from the ESM build in dist/.
 //
-// The sources stay ESM (the source of truth). tsc cannot emit them as CommonJS
-// here: module CommonJS implies node10 resolution, which cannot resolve
-// inversify (an ESM package with only an `exports` map). So esbuild rewrites
+// The sources stay ESM (the source of truth). tsc's CommonJS output implies
+// node10 module resolution, which ignores `exports` maps, so it would check
+// the sources against other declarations than Node loads. esbuild resolves as
+// Node does and rewrites
 // each file reachable from an entry point into CommonJS, one output file per
 // source file, so every class exists once per module system (instanceof holds
 // across subpaths). The declarations are the ESM build's, all of them (type-only
@@ -46,7 +47,6 @@ async function main(): Promise<void> {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    // Decorators compile from tsconfig's experimentalDecorators, as in the Lambda bundles.
     tsconfig: join(root, 'tsconfig.json'),
     sourcemap: true,
     sourcesContent: true,

@@ -14,8 +14,9 @@ export {
   type PermanentStartErrorCode,
 } from './adapters/sfn/start-error-codes.js';
 export type * from './ports/index.js';
-export { TOKENS } from './ports/tokens.js';
+export { TOKENS, type PortToken } from './ports/tokens.js';
 export * from './app/index.js';
 export { createContainer, type ContainerOptions } from './composition/container.js';
+export type { ServiceClass, ServiceContainer, ServiceKey } from './composition/service-container.js';
 export { SystemClock } from './adapters/clock/system-clock.js';
 export { PowertoolsLogger, type PowertoolsLoggerOptions } from './adapters/logging/powertools-logger.js';

@@ -1,4 +1,3 @@
-import { inject, injectable } from 'inversify';
 import {
   IllegalTransitionError,
   buildIdOf,
@@ -11,7 +10,6 @@ import {
   type StepFunctionInput,
 } from '../domain/index.js';
 import type { BuildRepository, ClosedExecution, Clock, ExecutionStarter, Logger } from '../ports/index.js';
-import { TOKENS } from '../ports/tokens.js';
 import { completionOfExecution } from './execution-completion.js';
 
 export interface StartExecutionOptions {
@@ -59,13 +57,12 @@ const NEW_BUILD_NEEDED =
  * });
  * ```
  */
-@injectable()
 export class Orchestrator {
   constructor(
-    @inject(TOKENS.BuildRepository) private readonly builds: BuildRepository,
-    @inject(TOKENS.ExecutionStarter) private readonly executions: ExecutionStarter,
-    @inject(TOKENS.Clock) private readonly clock: Clock,
-    @inject(TOKENS.Logger) private readonly logger: Logger,
+    private readonly builds: BuildRepository,
+    private readonly executions: ExecutionStarter,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
   ) {}
 
   /**

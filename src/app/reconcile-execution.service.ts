@@ -1,4 +1,3 @@
-import { inject, injectable } from 'inversify';
 import {
   BuildNotFoundError,
   buildIdOf,
@@ -12,7 +11,6 @@ import {
 import { isClosedExecutionStatus } from '../ports/execution-inspector.port.js';
 import { completionOfExecution, isOwnExecution, notOwnReason } from './execution-completion.js';
 import type { BuildRepository, Clock, ExecutionDescription, ExecutionInspector, Logger } from '../ports/index.js';
-import { TOKENS } from '../ports/tokens.js';
 
 export type ReconcileOutcome =
   /** The build now records how its execution ended. */
@@ -63,13 +61,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * await reconciler.sweep({ lookbackMs: 6 * 60 * 60 * 1000 });
  * ```
  */
-@injectable()
 export class ReconcileExecutionService {
   constructor(
-    @inject(TOKENS.ExecutionInspector) private readonly executions: ExecutionInspector,
-    @inject(TOKENS.BuildRepository) private readonly builds: BuildRepository,
-    @inject(TOKENS.Clock) private readonly clock: Clock,
-    @inject(TOKENS.Logger) private readonly logger: Logger,
+    private readonly executions: ExecutionInspector,
+    private readonly builds: BuildRepository,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
   ) {}
 
   async reconcile(executionArn: string): Promise<ReconcileOutcome> {

@@ -1,4 +1,3 @@
-import { inject, injectable } from 'inversify';
 import {
   BuildNotFoundError,
   buildIdOf,
@@ -7,7 +6,6 @@ import {
   type Completion,
 } from '../domain/index.js';
 import type { BuildRepository, Clock, CompletionRecord, Logger } from '../ports/index.js';
-import { TOKENS } from '../ports/tokens.js';
 import { isOwnExecution, notOwnReason } from './execution-completion.js';
 
 export type CompletionResult =
@@ -30,12 +28,11 @@ export type CompletionResult =
  * await completions.record({ repo: 'myapp', env: 'prd', sk }, { status: 'FAILED', errorMsg: 'stack rolled back' });
  * ```
  */
-@injectable()
 export class RecordCompletionService {
   constructor(
-    @inject(TOKENS.BuildRepository) private readonly builds: BuildRepository,
-    @inject(TOKENS.Clock) private readonly clock: Clock,
-    @inject(TOKENS.Logger) private readonly logger: Logger,
+    private readonly builds: BuildRepository,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
   ) {}
 
   /**

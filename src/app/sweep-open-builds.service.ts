@@ -1,4 +1,3 @@
-import { inject, injectable } from 'inversify';
 import {
   StatusIndexMissingError,
   buildIdOf,
@@ -9,9 +8,8 @@ import {
 } from '../domain/index.js';
 import { isClosedExecutionStatus } from '../ports/execution-inspector.port.js';
 import type { BuildRepository, Clock, ExecutionInspector, Logger, UnreadableBuild } from '../ports/index.js';
-import { TOKENS } from '../ports/tokens.js';
-import { ReconcileExecutionService, type SweepOptions } from './reconcile-execution.service.js';
-import { TriggerBuildService } from './trigger-build.service.js';
+import { type ReconcileExecutionService, type SweepOptions } from './reconcile-execution.service.js';
+import { type TriggerBuildService } from './trigger-build.service.js';
 
 export interface OpenBuildsSweepOptions extends SweepOptions {
   /**
@@ -85,17 +83,16 @@ interface Progress {
  * // { mode: 'status-index', examined: 3, started: 1, completed: 1, failed: 0, pendingNotStarted: 0 }
  * ```
  */
-@injectable()
 export class SweepOpenBuildsService {
   private warnedOfMissingIndex = false;
 
   constructor(
-    @inject(TOKENS.BuildRepository) private readonly builds: BuildRepository,
-    @inject(TOKENS.ExecutionInspector) private readonly executions: ExecutionInspector,
-    @inject(TriggerBuildService) private readonly trigger: TriggerBuildService,
-    @inject(ReconcileExecutionService) private readonly reconciler: ReconcileExecutionService,
-    @inject(TOKENS.Clock) private readonly clock: Clock,
-    @inject(TOKENS.Logger) private readonly logger: Logger,
+    private readonly builds: BuildRepository,
+    private readonly executions: ExecutionInspector,
+    private readonly trigger: TriggerBuildService,
+    private readonly reconciler: ReconcileExecutionService,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
   ) {}
 
   async sweep(options: OpenBuildsSweepOptions = {}): Promise<OpenBuildsSweepSummary> {

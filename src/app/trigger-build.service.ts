@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { inject, injectable } from 'inversify';
 import {
   BuildNotFoundError,
   PermanentExecutionStartError,
@@ -12,8 +11,7 @@ import {
   type BuildStatus,
 } from '../domain/index.js';
 import type { BuildRepository, Clock, Logger, StartClaim } from '../ports/index.js';
-import { TOKENS } from '../ports/tokens.js';
-import { Orchestrator } from './orchestrator.service.js';
+import { type Orchestrator } from './orchestrator.service.js';
 
 export type TriggerOutcome =
   | { readonly outcome: 'started'; readonly executionArn: string }
@@ -55,13 +53,12 @@ export interface TriggerOptions {
  * // { outcome: 'started', executionArn: 'arn:aws:states:...' }
  * ```
  */
-@injectable()
 export class TriggerBuildService {
   constructor(
-    @inject(Orchestrator) private readonly orchestrator: Orchestrator,
-    @inject(TOKENS.BuildRepository) private readonly builds: BuildRepository,
-    @inject(TOKENS.Clock) private readonly clock: Clock,
-    @inject(TOKENS.Logger) private readonly logger: Logger,
+    private readonly orchestrator: Orchestrator,
+    private readonly builds: BuildRepository,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
   ) {}
 
   /**

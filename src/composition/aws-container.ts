@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Container } from 'inversify';
+import type { ServiceContainer } from './service-container.js';
 import { DynamoDbBuildRepository } from '../adapters/dynamodb/dynamodb-build-repository.js';
 import { SfnExecutionInspector } from '../adapters/sfn/sfn-execution-inspector.js';
 import { SfnExecutionStarter } from '../adapters/sfn/sfn-execution-starter.js';
@@ -48,7 +48,7 @@ export interface AwsContainerOptions {
  * });
  * ```
  */
-export function createAwsContainer(options: AwsContainerOptions): Container {
+export function createAwsContainer(options: AwsContainerOptions): ServiceContainer {
   // The SDK's client configuration types refuse an explicit `undefined`: leave the unset ones out.
   const region = options.region === undefined ? {} : { region: options.region };
   // The document client made `from` the DynamoDB client shares its middleware stack, so its calls are traced too.

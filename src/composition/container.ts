@@ -1,4 +1,3 @@
-import { Container } from 'inversify';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { PowertoolsLogger } from '../adapters/logging/powertools-logger.js';
 import type { BuildRepository, Clock, ExecutionInspector, ExecutionStarter, Logger } from '../ports/index.js';
@@ -8,11 +7,12 @@ import { RecordCompletionService } from '../app/record-completion.service.js';
 import { SweepOpenBuildsService } from '../app/sweep-open-builds.service.js';
 import { TriggerBuildService } from '../app/trigger-build.service.js';
 import { TOKENS } from '../ports/tokens.js';
+import { ServiceRegistry, type ServiceContainer } from './service-container.js';
 
 export interface ContainerOptions {
   readonly buildRepository: BuildRepository;
   readonly executionStarter: ExecutionStarter;
-  /** Needed only by `ReconcileExecutionService`. */
+  /** Needed by reconciliation: `ReconcileExecutionService` and `SweepOpenBuildsService`. */
   readonly executionInspector?: ExecutionInspector | undefined;
   /** Defaults to the system clock. */
   readonly clock?: Clock | undefined;
@@ -21,9 +21,11 @@ export interface ContainerOptions {
 }
 
 /**
- * Builds the module's container: the one place that names adapter classes.
- * Build it once per process (for a Lambda, outside the handler) and get
- * services from it; every binding is a singleton.
+ * Builds the module's container: the one place that wires the services to
+ * the adapters, by hand (the services take their ports as constructor
+ * arguments; no DI library, which cost the Lambda bundles 97 KiB). Build it
+ * once per process (for a Lambda, outside the handler) and get services from
+ * it; each is a singleton of its container.
  *
  * @example
  * ```ts
@@ -34,19 +36,26 @@ export interface ContainerOptions {
  * const orchestrator = container.get(Orchestrator);
  * ```
  */
-export function createContainer(options: ContainerOptions): Container {
-  const container = new Container({ defaultScope: 'Singleton' });
-  container.bind<BuildRepository>(TOKENS.BuildRepository).toConstantValue(options.buildRepository);
-  container.bind<ExecutionStarter>(TOKENS.ExecutionStarter).toConstantValue(options.executionStarter);
-  container.bind<Clock>(TOKENS.Clock).toConstantValue(options.clock ?? new SystemClock());
-  container.bind<Logger>(TOKENS.Logger).toConstantValue(options.logger ?? new PowertoolsLogger());
-  if (options.executionInspector) {
-    container.bind<ExecutionInspector>(TOKENS.ExecutionInspector).toConstantValue(options.executionInspector);
-    container.bind(ReconcileExecutionService).toSelf();
-    container.bind(SweepOpenBuildsService).toSelf();
+export function createContainer(options: ContainerOptions): ServiceContainer {
+  const { buildRepository: builds, executionStarter: starter, executionInspector: inspector } = options;
+  const clock = options.clock ?? new SystemClock();
+  const logger = options.logger ?? new PowertoolsLogger();
+  const orchestrator = new Orchestrator(builds, starter, clock, logger);
+  const trigger = new TriggerBuildService(orchestrator, builds, clock, logger);
+  const container = new ServiceRegistry()
+    .add(TOKENS.BuildRepository, builds)
+    .add(TOKENS.ExecutionStarter, starter)
+    .add(TOKENS.Clock, clock)
+    .add(TOKENS.Logger, logger)
+    .add(Orchestrator, orchestrator)
+    .add(TriggerBuildService, trigger)
+    .add(RecordCompletionService, new RecordCompletionService(builds, clock, logger));
+  if (inspector) {
+    const reconciler = new ReconcileExecutionService(inspector, builds, clock, logger);
+    container
+      .add(TOKENS.ExecutionInspector, inspector)
+      .add(ReconcileExecutionService, reconciler)
+      .add(SweepOpenBuildsService, new SweepOpenBuildsService(builds, inspector, trigger, reconciler, clock, logger));
   }
-  container.bind(Orchestrator).toSelf();
-  container.bind(TriggerBuildService).toSelf();
-  container.bind(RecordCompletionService).toSelf();
   return container;
 }

@@ -31,14 +31,18 @@ describe('the built package', () => {
     expect(exported).toEqual(expected);
   }, 30_000);
 
-  it('has JavaScript and type declarations behind every export', async () => {
+  it('has JavaScript and type declarations behind every export, for import and for require', async () => {
+    type Files = { types: string; default: string };
     const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
-      exports: Record<string, string | { types: string; import: string }>;
+      exports: Record<string, string | { import: Files; require: Files }>;
     };
     for (const target of Object.values(manifest.exports)) {
       if (typeof target === 'string') continue;
-      await expect(readFile(path.join(root, target.import), 'utf8')).resolves.toContain('export');
-      await expect(readFile(path.join(root, target.types), 'utf8')).resolves.toContain('export');
+      await expect(readFile(path.join(root, target.import.default), 'utf8')).resolves.toMatch(/^export /m);
+      await expect(readFile(path.join(root, target.require.default), 'utf8')).resolves.toContain('module.exports');
+      for (const types of [target.import.types, target.require.types]) {
+        await expect(readFile(path.join(root, types), 'utf8')).resolves.toContain('export');
+      }
     }
   });
 });

@@ -1,4 +1,4 @@
-import type { Container } from 'inversify';
+import type { ServiceContainer } from '../../src/composition/service-container.js';
 import { buildKeyOfSerializedInput, canTransition, createContainer, pendingBuild, type BuildKey, type NewBuild } from '../../src/index.js';
 import { InMemoryBuildRepository, InMemoryExecutionInspector, InMemoryExecutionStarter, RecordingLogger } from '../../src/testing.js';
 import { FaultyBuildRepository } from '../support/faulty-build-repository.js';
@@ -10,7 +10,7 @@ export function anInMemoryWorld(): LifecycleWorld {
   const store = new InMemoryBuildRepository();
   const repository = new FaultyBuildRepository(store);
   const starter = new InMemoryExecutionStarter({ stateMachineArn: STATE_MACHINE_ARN });
-  const aProcess = (): Container =>
+  const aProcess = (): ServiceContainer =>
     createContainer({
       buildRepository: repository,
       executionStarter: starter,

@@ -1,4 +1,4 @@
-import type { Container } from 'inversify';
+import type { ServiceContainer } from '../../src/composition/service-container.js';
 import type { BuildKey, BuildRepository, NewBuild } from '../../src/index.js';
 
 /** A fault the model can inject before any step. */
@@ -39,7 +39,7 @@ export interface WorldExecution {
  */
 export interface LifecycleWorld {
   /** The container of the current process; `coldStart` replaces it. */
-  readonly container: Container;
+  readonly container: ServiceContainer;
   readonly repository: BuildRepository;
   readonly stateMachineArn: string;
   inject(fault: Fault): void;

@@ -1,5 +1,5 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Container } from 'inversify';
+import type { ServiceContainer } from '../../src/composition/service-container.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBuildRepository } from '../../src/adapters/dynamodb/index.js';
 import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/adapters/sfn/index.js';
@@ -29,7 +29,7 @@ export async function aLocalAwsWorld(dynamoDbEndpoint: string, tableName: string
   const stateMachineArn = sfn.createStateMachine('deployment');
   const repository = new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(dynamodb), tableName });
   // One process: a new starter checks the state machine again, as after a cold start.
-  const aProcess = (): Container =>
+  const aProcess = (): ServiceContainer =>
     createContainer({
       buildRepository: repository,
       executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn, limitExceededAttempts: 1 }),

@@ -3,7 +3,7 @@ import {
   ReconcileExecutionService,
   TriggerBuildService,
 } from '../../app/index.js';
-import type { Container } from 'inversify';
+import type { ServiceContainer } from '../../composition/service-container.js';
 import { TOKENS } from '../../ports/tokens.js';
 import { createAwsContainer } from '../../composition/aws-container.js';
 import { ValidationError } from '../../domain/index.js';
@@ -34,7 +34,7 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
 };
 
 export function composeServices(config: ConnectionConfig, logger: Logger): CliServices {
-  let container: Container;
+  let container: ServiceContainer;
   try {
     container = createAwsContainer({
       tableName: config.tableName,
@@ -54,7 +54,7 @@ export function composeServices(config: ConnectionConfig, logger: Logger): CliSe
 }
 
 /** What the commands use, from any container (tests hand in one on their own clients). */
-export function servicesOf(container: Container): CliServices {
+export function servicesOf(container: ServiceContainer): CliServices {
   return {
     builds: container.get<BuildRepository>(TOKENS.BuildRepository),
     inspector: container.get<ExecutionInspector>(TOKENS.ExecutionInspector),

@@ -1,5 +1,5 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Container } from 'inversify';
+import type { ServiceContainer } from '../../composition/service-container.js';
 import { createAwsContainer } from '../../composition/aws-container.js';
 import { PowertoolsLogger } from '../logging/powertools-logger.js';
 import {
@@ -22,7 +22,7 @@ import { createUpdateBuildStatusHandler, type UpdateBuildStatusHandler } from '.
 // with an error that names it.
 
 interface FunctionParts {
-  readonly container: Container;
+  readonly container: ServiceContainer;
   readonly metrics: Metrics | undefined;
 }
 

@@ -1,11 +1,10 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import type { Container } from 'inversify';
+import type { ServiceContainer } from '../../../composition/service-container.js';
 import * as z from 'zod/mini';
-import type { ReconcileOutcome } from '../../../app/index.js';
+import { ReconcileExecutionService, type ReconcileOutcome } from '../../../app/index.js';
 import { TOKENS } from '../../../ports/tokens.js';
 import { parseStateMachineArn, parseWith } from '../../../domain/index.js';
 import type { Logger } from '../../../ports/index.js';
-import { reconcilerOf } from './reconciler-of.js';
 import { isClosedExecutionStatus } from '../../../ports/execution-inspector.port.js';
 import { BuildMetric } from '../observability/build-metrics.js';
 import { observed, type HandlerObservability } from '../observability/observed-handler.js';
@@ -25,7 +24,7 @@ export type ExecutionStatusChangeHandler = (event: ExecutionStatusChangeEvent, c
 
 export interface ExecutionStatusChangeHandlerDeps extends HandlerObservability {
   /** A container with an execution inspector (`createAwsContainer` has one). */
-  readonly container: Container;
+  readonly container: ServiceContainer;
   /** Events of other state machines are ignored. */
   readonly stateMachineArn: string;
 }
@@ -56,7 +55,7 @@ const detailSchema = z.object({
  */
 export function createExecutionStatusChangeHandler(deps: ExecutionStatusChangeHandlerDeps): ExecutionStatusChangeHandler {
   parseStateMachineArn(deps.stateMachineArn);
-  const reconciler = reconcilerOf(deps.container);
+  const reconciler = deps.container.get(ReconcileExecutionService);
   const logger = deps.container.get<Logger>(TOKENS.Logger);
   const counted = [BuildMetric.CompletedByReconciliation];
 

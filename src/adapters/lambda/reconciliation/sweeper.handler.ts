@@ -1,12 +1,11 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import type { Container } from 'inversify';
+import type { ServiceContainer } from '../../../composition/service-container.js';
 import { SweepOpenBuildsService, type OpenBuildsSweepOptions, type OpenBuildsSweepSummary } from '../../../app/index.js';
 import { ValidationError } from '../../../domain/index.js';
 import type { Logger } from '../../../ports/index.js';
 import { TOKENS } from '../../../ports/tokens.js';
 import { BuildMetric } from '../observability/build-metrics.js';
 import { observed, type HandlerObservability } from '../observability/observed-handler.js';
-import { reconcilerOf } from './reconciler-of.js';
 
 /**
  * The sweep's settings (see `OpenBuildsSweepOptions`: artifacts bucket, grace
@@ -16,7 +15,7 @@ import { reconcilerOf } from './reconciler-of.js';
  */
 export interface SweeperHandlerDeps extends Omit<OpenBuildsSweepOptions, 'continuation'>, HandlerObservability {
   /** A container with an execution inspector (`createAwsContainer` has one). */
-  readonly container: Container;
+  readonly container: ServiceContainer;
 }
 
 export type SweeperResult = Pick<
@@ -69,7 +68,6 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
     if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new ValidationError(field, 'must be a positive integer');
   }
   if (deps.s3Bucket !== undefined && deps.s3Bucket.length === 0) throw new ValidationError('s3Bucket', 'must not be empty');
-  reconcilerOf(deps.container); // says what the container lacks when it has no execution inspector
   const sweeper = deps.container.get(SweepOpenBuildsService);
   const logger = deps.container.get<Logger>(TOKENS.Logger);
   const counted = [BuildMetric.Started, BuildMetric.CompletedByReconciliation];

@@ -1,5 +1,5 @@
 import type { Context, DynamoDBBatchItemFailure, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { Container } from 'inversify';
+import type { ServiceContainer } from '../../../composition/service-container.js';
 import { TriggerBuildService } from '../../../app/index.js';
 import { TOKENS } from '../../../ports/tokens.js';
 import { ValidationError } from '../../../domain/index.js';
@@ -12,7 +12,7 @@ import { createRecordProcessor } from './trigger-record.js';
 
 export interface TriggerBuildHandlerDeps extends HandlerObservability {
   /** What `createContainer` (or `createAwsContainer`) returns. */
-  readonly container: Container;
+  readonly container: ServiceContainer;
   /** The artifacts bucket; each build's artifacts are at `{repo}/{branch}/{version}`. */
   readonly s3Bucket: string;
   /** Items processed at the same time (default 10); records of one item are always processed in order. */

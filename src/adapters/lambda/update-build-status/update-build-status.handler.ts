@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { Container } from 'inversify';
+import type { ServiceContainer } from '../../../composition/service-container.js';
 import { RecordCompletionService, type CompletionResult } from '../../../app/index.js';
 import type { Logger } from '../../../ports/index.js';
 import { TOKENS } from '../../../ports/tokens.js';
@@ -9,7 +9,7 @@ import { parseCallbackPayload } from './callback-payload.js';
 
 export interface UpdateBuildStatusHandlerDeps extends HandlerObservability {
   /** What `createContainer` (or `createAwsContainer`) returns. */
-  readonly container: Container;
+  readonly container: ServiceContainer;
 }
 
 export interface UpdateBuildStatusResult {
