@@ -21,7 +21,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist/cjs');
 
 /** The sources behind the package's `exports` (the CLI is ESM only: it is not here). */
-const PUBLIC_ENTRY_POINTS = ['src/index.ts', 'src/testing.ts', 'src/lambda.ts', 'src/adapters/dynamodb/index.ts', 'src/adapters/sfn/index.ts'];
+const PUBLIC_ENTRY_POINTS = ['src/index.ts', 'src/testing.ts', 'src/lambda.ts', 'src/adapters/dynamodb/index.ts', 'src/adapters/sfn/index.ts', 'src/cdk/index.ts'];
 
 async function sourcesReachableFromEntryPoints(): Promise<string[]> {
   const { metafile } = await build({
@@ -51,6 +51,8 @@ async function main(): Promise<void> {
     sourcemap: true,
     sourcesContent: true,
     logLevel: 'warning',
+    // src/cdk/shipped-bundles.ts reads import.meta.url only in ESM; in CommonJS it takes __dirname.
+    logOverride: { 'empty-import-meta': 'silent' },
   });
   const esmBuild = join(root, 'dist');
   const declarations = (await readdir(esmBuild, { recursive: true })).filter(

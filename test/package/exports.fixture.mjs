@@ -6,6 +6,7 @@ const entryPoints = [
   '@aws-deployer/orchestrator/dynamodb',
   '@aws-deployer/orchestrator/sfn',
   '@aws-deployer/orchestrator/lambda',
+  '@aws-deployer/orchestrator/cdk',
 ];
 const names = {};
 for (const entryPoint of entryPoints) names[entryPoint] = Object.keys(await import(entryPoint)).sort();

@@ -25,10 +25,18 @@ describe('the built package', () => {
   it('still exports every name 0.1.0 exported, and says what each entry point added since', async () => {
     const { stdout } = await run(process.execPath, [path.join(import.meta.dirname, 'exports.fixture.mjs')], { cwd: root });
     const exported = JSON.parse(stdout) as Record<string, string[]>;
+    const entryPoints = new Set([...Object.keys(EXPORTS_OF_0_1_0), ...Object.keys(ADDED_SINCE_0_1_0)]);
     const expected = Object.fromEntries(
-      Object.entries(EXPORTS_OF_0_1_0).map(([entryPoint, names]) => [entryPoint, [...names, ...(ADDED_SINCE_0_1_0[entryPoint] ?? [])].sort()]),
+      [...entryPoints].map((entryPoint) => [entryPoint, [...(EXPORTS_OF_0_1_0[entryPoint] ?? []), ...(ADDED_SINCE_0_1_0[entryPoint] ?? [])].sort()]),
     );
     expect(exported).toEqual(expected);
+  }, 30_000);
+
+  it('serves the same names to require() as to import, from its CommonJS build', async () => {
+    const names = async (fixture: string) =>
+      JSON.parse((await run(process.execPath, [path.join(import.meta.dirname, fixture)], { cwd: root })).stdout) as Record<string, string[]>;
+    const [imported, required] = [await names('exports.fixture.mjs'), await names('exports-required.fixture.cjs')];
+    expect(required).toEqual(imported);
   }, 30_000);
 
   it('has JavaScript and type declarations behind every export, for import and for require', async () => {
@@ -82,4 +90,5 @@ const ADDED_SINCE_0_1_0: Record<string, string[]> = {
     'parseRecordedBuildKey', 'recordedBuildKeySchema',
   ],
   '@aws-deployer/orchestrator/dynamodb': ['DEFAULT_STATUS_INDEX_NAME'],
+  '@aws-deployer/orchestrator/cdk': ['BuildOrchestrator', 'BuildsTable', 'LAMBDA_FUNCTIONS', 'shippedBundlesDirectory'],
 };
