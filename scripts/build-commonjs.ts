@@ -23,6 +23,9 @@ const outdir = join(root, 'dist/cjs');
 /** The sources behind the package's `exports` (the CLI is ESM only: it is not here). */
 const PUBLIC_ENTRY_POINTS = ['src/index.ts', 'src/testing.ts', 'src/lambda.ts', 'src/adapters/dynamodb/index.ts', 'src/adapters/sfn/index.ts', 'src/cdk/index.ts'];
 
+// src/cdk/shipped-bundles.ts reads import.meta.url only in ESM; in CommonJS it takes __dirname.
+const IMPORT_META_ONLY_IN_ESM = { 'empty-import-meta': 'silent' } as const;
+
 async function sourcesReachableFromEntryPoints(): Promise<string[]> {
   const { metafile } = await build({
     entryPoints: PUBLIC_ENTRY_POINTS.map((entry) => join(root, entry)),
@@ -33,6 +36,7 @@ async function sourcesReachableFromEntryPoints(): Promise<string[]> {
     metafile: true,
     outdir,
     logLevel: 'warning',
+    logOverride: IMPORT_META_ONLY_IN_ESM,
   });
   return Object.keys(metafile.inputs).filter((input) => input.startsWith('src/'));
 }
@@ -51,8 +55,7 @@ async function main(): Promise<void> {
     sourcemap: true,
     sourcesContent: true,
     logLevel: 'warning',
-    // src/cdk/shipped-bundles.ts reads import.meta.url only in ESM; in CommonJS it takes __dirname.
-    logOverride: { 'empty-import-meta': 'silent' },
+    logOverride: IMPORT_META_ONLY_IN_ESM,
   });
   const esmBuild = join(root, 'dist');
   const declarations = (await readdir(esmBuild, { recursive: true })).filter(
