@@ -5,6 +5,7 @@ import { OrchestratorError } from './orchestrator.errors.js';
 
 /** The build does not exist in the table. */
 export class BuildNotFoundError extends OrchestratorError {
+  override readonly name: string = 'BuildNotFoundError';
   readonly code = 'BUILD_NOT_FOUND';
 
   constructor(readonly key: BuildKey) {
@@ -14,6 +15,7 @@ export class BuildNotFoundError extends OrchestratorError {
 
 /** A build with this key was already recorded; `existing` is the record found. */
 export class BuildAlreadyExistsError extends OrchestratorError {
+  override readonly name: string = 'BuildAlreadyExistsError';
   readonly code = 'BUILD_ALREADY_EXISTS';
 
   constructor(readonly existing: Build) {
@@ -26,6 +28,7 @@ export class BuildAlreadyExistsError extends OrchestratorError {
  * found, so callers can see what the build became instead.
  */
 export class IllegalTransitionError extends OrchestratorError {
+  override readonly name: string = 'IllegalTransitionError';
   readonly code = 'ILLEGAL_TRANSITION';
 
   constructor(
@@ -44,6 +47,7 @@ export class IllegalTransitionError extends OrchestratorError {
  * large even for that, because of attributes another writer put on it.
  */
 export class BuildItemTooLargeError extends OrchestratorError {
+  override readonly name: string = 'BuildItemTooLargeError';
   readonly code = 'BUILD_ITEM_TOO_LARGE';
 
   constructor(
@@ -60,6 +64,7 @@ export class BuildItemTooLargeError extends OrchestratorError {
  * every item already carries both attributes.
  */
 export class StatusIndexMissingError extends OrchestratorError {
+  override readonly name: string = 'StatusIndexMissingError';
   readonly code = 'STATUS_INDEX_MISSING';
 
   constructor(

@@ -19,12 +19,14 @@ export abstract class ExecutionStartError extends OrchestratorError {
 
 /** Retrying cannot help; the build should become `FAILED` with this error's message. */
 export class PermanentExecutionStartError extends ExecutionStartError {
+  override readonly name: string = 'PermanentExecutionStartError';
   readonly code = 'EXECUTION_START_PERMANENT';
   readonly retryable = false;
 }
 
 /** Retrying later can succeed; the build must stay `PENDING`. */
 export class TransientExecutionStartError extends ExecutionStartError {
+  override readonly name: string = 'TransientExecutionStartError';
   readonly code = 'EXECUTION_START_TRANSIENT';
   readonly retryable = true;
 }

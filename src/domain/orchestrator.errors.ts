@@ -1,14 +1,12 @@
 /**
  * Base class of every error this module throws on purpose, so callers can tell
- * them apart from programming errors with one `instanceof`.
+ * them apart from programming errors with one `instanceof`. Each one states
+ * its `name` as a literal rather than taking its class's: minified bundles
+ * rename classes, and the name is what logs, stack traces and Lambda's
+ * `errorType` (which the workflow's retry rules match) show.
  */
 export abstract class OrchestratorError extends Error {
   abstract readonly code: string;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
 }
 
 /**
@@ -26,6 +24,7 @@ export abstract class OrchestratorError extends Error {
  * ```
  */
 export class ValidationError extends OrchestratorError {
+  override readonly name: string = 'ValidationError';
   readonly code = 'VALIDATION_ERROR';
 
   constructor(

@@ -4,6 +4,7 @@ import type { ConnectionConfig } from './config.js';
 
 /** DynamoDB found no builds table of that name where the CLI looked. */
 export class BuildsTableNotFoundError extends OrchestratorError {
+  override readonly name: string = 'BuildsTableNotFoundError';
   readonly code = 'TABLE_NOT_FOUND';
   readonly tableName: string;
 

@@ -6,6 +6,7 @@ import { OrchestratorError, ValidationError, parseStateMachineArn, parseWith } f
 
 /** A Lambda environment variable is missing or invalid; the message names it. */
 export class EnvironmentVariableError extends OrchestratorError {
+  override readonly name: string = 'EnvironmentVariableError';
   readonly code = 'INVALID_ENVIRONMENT_VARIABLE';
 
   constructor(
