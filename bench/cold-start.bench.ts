@@ -22,7 +22,7 @@ import type { Comparison } from './lib/results.js';
 import { summarize } from './lib/stats.js';
 import { aBenchBuild, insertEventOf } from './lib/workload.js';
 
-const IMPORT_RUNS = 11;
+const IMPORT_RUNS = 21;
 const run = promisify(execFile);
 
 /** Milliseconds to import `file` in a fresh process, measured inside it. */
