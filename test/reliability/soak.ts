@@ -53,14 +53,25 @@ function inMemoryArena(): Arena {
 async function localAwsArena(): Promise<Arena> {
   const dynamodb = await startDynamoDbLocal();
   const admin = dynamoDbClientFor(dynamodb.endpoint);
-  const tableName = uniqueTableName('soak');
-  await createBuildsTable(admin, tableName);
   return {
     name: `DynamoDB Local (${dynamodb.backend}) behind the fault proxy + the local Step Functions endpoint`,
     maxActions: MAX_ACTIONS.real,
-    aWorld: () => aLocalAwsWorld(dynamodb.endpoint, tableName),
+    // A table per scenario: the world reads the table's whole stream as its evidence of every
+    // status change, which would grow with every scenario played on one table.
+    aWorld: async () => {
+      const tableName = uniqueTableName('soak');
+      await createBuildsTable(admin, tableName);
+      const world = await aLocalAwsWorld(dynamodb.endpoint, tableName);
+      const closeWorld = world.close;
+      // Redefined in place: the world's `container` is a getter (a cold start replaces it), which a copy would freeze.
+      return Object.defineProperty(world, 'close', {
+        value: async () => {
+          await closeWorld();
+          await deleteTable(admin, tableName);
+        },
+      });
+    },
     close: async () => {
-      await deleteTable(admin, tableName);
       admin.destroy();
       await dynamodb.stop();
     },
