@@ -93,6 +93,21 @@ async function runDeployment(options: { brokenStacks?: string[]; settleAfterPoll
   return { outcome: outcome ?? undefined, reports, describes };
 }
 
+/** A deployment whose stack settles at once, its success report answered by `answer(call)` (1, 2...). */
+async function runWithSuccessReport(answer: (call: number) => unknown) {
+  let calls = 0;
+  const { outcome } = await runDeployment({
+    settleAfterPolls: 1,
+    tasks: {
+      [DEPLOYMENT_TASKS.reportSuccess]: async () => {
+        calls += 1;
+        return answer(calls);
+      },
+    },
+  });
+  return { outcome, calls };
+}
+
 describe('state-machine/deployment.asl.json', () => {
   it('is a valid ASL definition for the engine, as written and after substitution', () => {
     expect(() => new StateMachine(definition)).not.toThrow();
@@ -226,16 +241,9 @@ describe('the deployment workflow run by the ASL engine', () => {
   });
 
   it('retries a failing report before giving up', async () => {
-    let calls = 0;
-    const { outcome } = await runDeployment({
-      settleAfterPolls: 1,
-      tasks: {
-        [DEPLOYMENT_TASKS.reportSuccess]: async () => {
-          calls += 1;
-          if (calls < 3) throw new Error('ProvisionedThroughputExceededException');
-          return { outcome: 'completed', status: 'SUCCESS' };
-        },
-      },
+    const { outcome, calls } = await runWithSuccessReport((call) => {
+      if (call < 3) throw new Error('ProvisionedThroughputExceededException');
+      return { outcome: 'completed', status: 'SUCCESS' };
     });
 
     expect(calls).toBe(3);
@@ -246,15 +254,8 @@ describe('the deployment workflow run by the ASL engine', () => {
     ['ValidationError', () => new ValidationError('status', 'must be SUCCESS or FAILED')],
     ['BuildNotFoundError', () => new BuildNotFoundError({ repo: input.repo, env: input.env, sk: input.sk })],
   ])('does not retry a report update-build-status refuses with %s: it would fail the same way', async (name, refusal) => {
-    let calls = 0;
-    const { outcome } = await runDeployment({
-      settleAfterPolls: 1,
-      tasks: {
-        [DEPLOYMENT_TASKS.reportSuccess]: async () => {
-          calls += 1;
-          throw refusal();
-        },
-      },
+    const { outcome, calls } = await runWithSuccessReport(() => {
+      throw refusal();
     });
 
     expect(calls).toBe(1);
