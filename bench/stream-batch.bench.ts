@@ -17,12 +17,10 @@
  *
  * Reports: the speedup of the default concurrency over one record at a time on
  * a 100-record batch (and the ideal, the concurrency itself, since every record
- * is a different build); the CPU each build costs this machine, and the
- * speedup that CPU allows at most (cores / CPU per build against the time of
- * one build); how the batch time grows from 10 to 1,000 records; and the AWS
- * calls each build costs on the trigger path.
+ * is a different build); the CPU each build costs this machine, by process;
+ * how the batch time grows from 10 to 1,000 records; and the AWS calls each
+ * build costs on the trigger path.
  */
-import os from 'node:os';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBuildRepository } from '../src/adapters/dynamodb/index.js';
 import { SfnExecutionInspector, SfnExecutionStarter } from '../src/adapters/sfn/index.js';
@@ -32,10 +30,9 @@ import { RecordingLogger } from '../src/testing.js';
 import { createBuildsTable, dynamoDbClientFor, uniqueTableName } from '../dev/dynamodb-local/builds-table.js';
 import { startDynamoDbLocal } from '../dev/dynamodb-local/dynamodb-local.js';
 import { invocationContext } from '../dev/lambda-context.js';
-import { startLocalStepFunctions } from '../dev/local-sfn/local-sfn-server.js';
 import { sfnClientFor } from '../dev/local-sfn/sfn-client.js';
-import { startDynamoDbFaultProxy } from '../dev/wire/dynamodb-fault-proxy.js';
-import { dynamoDbLocalCpuMs, thisProcessCpuMs } from './lib/cpu-time.js';
+import { startAwsEndpointsProcess } from './lib/aws-endpoints-process.js';
+import { dynamoDbLocalCpuMs, processCpuMs, thisProcessCpuMs } from './lib/cpu-time.js';
 import type { Comparison } from './lib/results.js';
 import { compare, summarize } from './lib/stats.js';
 import { aBenchBuild, insertEventOf } from './lib/workload.js';
@@ -66,14 +63,15 @@ const FLOOR_CALLS_PER_BUILD = 2;
 
 export async function streamBatch(): Promise<Comparison[]> {
   const dynamodbLocal = await startDynamoDbLocal();
-  const proxy = await startDynamoDbFaultProxy(dynamodbLocal.endpoint);
-  const sfn = await startLocalStepFunctions();
-  const dynamodb = dynamoDbClientFor(proxy.endpoint, { maxAttempts: 3 });
-  const stepFunctions = sfnClientFor(sfn.endpoint);
+  // The proxy and the Step Functions endpoint run in their own process: only the handler and its SDK
+  // clients are on this event loop, as on Lambda.
+  const aws = await startAwsEndpointsProcess(dynamodbLocal.endpoint);
+  const dynamodb = dynamoDbClientFor(aws.dynamoDbEndpoint, { maxAttempts: 3 });
+  const stepFunctions = sfnClientFor(aws.stepFunctionsEndpoint);
   try {
     const tableName = uniqueTableName('bench-batch');
     await createBuildsTable(dynamodb, tableName);
-    const stateMachineArn = sfn.createStateMachine('deployment');
+    const stateMachineArn = await aws.createStateMachine('deployment');
     const buildRepository = new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(dynamodb), tableName });
     const container = createContainer({
       buildRepository,
@@ -106,10 +104,10 @@ export async function streamBatch(): Promise<Comparison[]> {
     const [callsBatch] = await batchesOf(SPEEDUP_BATCH, 1);
     for (const batch of await batchesOf(HARNESS_WARMUP_BATCH_SIZE, HARNESS_WARMUP_BATCHES)) await runBatch(concurrent, batch);
 
-    proxy.setLatency(LATENCY_MS.dynamoDb);
-    proxy.setLatency(LATENCY_MS.dynamoDbTransaction, 'TransactWriteItems');
-    sfn.setLatency(LATENCY_MS.stepFunctions);
-    sfn.setLatency(LATENCY_MS.startExecution, 'StartExecution');
+    await aws.setLatency('dynamodb', LATENCY_MS.dynamoDb);
+    await aws.setLatency('dynamodb', LATENCY_MS.dynamoDbTransaction, 'TransactWriteItems');
+    await aws.setLatency('sfn', LATENCY_MS.stepFunctions);
+    await aws.setLatency('sfn', LATENCY_MS.startExecution, 'StartExecution');
 
     const speedup = await compare(
       { rounds: SPEEDUP_ROUNDS, operationsPerRound: 1, warmupRounds: 1 },
@@ -118,23 +116,27 @@ export async function streamBatch(): Promise<Comparison[]> {
     );
 
     // Calls per build, counted at the wire, after warm-up (DescribeStateMachine is once per process).
-    proxy.reset();
-    proxy.setLatency(LATENCY_MS.dynamoDb);
-    proxy.setLatency(LATENCY_MS.dynamoDbTransaction, 'TransactWriteItems');
-    const sfnCallsBefore = sfn.callCount();
-    const [nodeCpuBefore, jvmCpuBefore] = [thisProcessCpuMs(), dynamoDbLocalCpuMs()];
+    const counts = async () => ({
+      dynamoDb: await aws.callCount('dynamodb'),
+      updateItem: await aws.callCount('dynamodb', 'UpdateItem'),
+      transactWriteItems: await aws.callCount('dynamodb', 'TransactWriteItems'),
+      getItem: await aws.callCount('dynamodb', 'GetItem'),
+      stepFunctions: await aws.callCount('sfn'),
+    });
+    const countsBefore = await counts();
+    const cpuBefore = { handler: thisProcessCpuMs(), endpoints: processCpuMs(aws.pid), dynamoDbLocal: dynamoDbLocalCpuMs() };
     await runBatch(concurrent, callsBatch!);
-    // What each build costs this machine's CPU: the handler, the SDK, the endpoints and the proxy (this
-    // process), and DynamoDB Local's JVM. With two cores, no concurrency gets a build through faster than
-    // half of it: past that point the benchmark measures the machine, not the module.
-    const nodeCpuPerBuild = (thisProcessCpuMs() - nodeCpuBefore) / SPEEDUP_BATCH;
-    const jvmCpuAfter = dynamoDbLocalCpuMs();
-    const jvmCpuPerBuild = jvmCpuBefore === undefined || jvmCpuAfter === undefined ? undefined : (jvmCpuAfter - jvmCpuBefore) / SPEEDUP_BATCH;
-    const cpuPerBuild = nodeCpuPerBuild + (jvmCpuPerBuild ?? 0);
-    const cpuBoundSpeedup = speedup.baseline.median / SPEEDUP_BATCH / (cpuPerBuild / os.availableParallelism());
-    const dynamoDbCalls = proxy.callCount() / SPEEDUP_BATCH;
-    const stepFunctionsCalls = (sfn.callCount() - sfnCallsBefore) / SPEEDUP_BATCH;
-    const perCall = (operation: string) => proxy.callCount(operation) / SPEEDUP_BATCH;
+    // What each build costs this machine's CPU, by process: the handler and its SDK clients (the event
+    // loop the batch shares), the AWS stand-ins, DynamoDB Local's JVM. Two cores run all three.
+    const cpuPerBuild = (before: number | undefined, after: number | undefined) =>
+      before === undefined || after === undefined ? 'not measured' : ((after - before) / SPEEDUP_BATCH).toFixed(1);
+    const cpu = {
+      handler: cpuPerBuild(cpuBefore.handler, thisProcessCpuMs()),
+      endpoints: cpuPerBuild(cpuBefore.endpoints, processCpuMs(aws.pid)),
+      dynamoDbLocal: cpuPerBuild(cpuBefore.dynamoDbLocal, dynamoDbLocalCpuMs()),
+    };
+    const countsAfter = await counts();
+    const perBuild = (key: keyof typeof countsAfter) => (countsAfter[key] - countsBefore[key]) / SPEEDUP_BATCH;
 
     const comparisons: Comparison[] = [
       {
@@ -147,12 +149,11 @@ export async function streamBatch(): Promise<Comparison[]> {
           speedup: Number((speedup.baseline.median / speedup.subject.median).toFixed(2)),
           idealSpeedup: DEFAULT_CONCURRENCY,
           latencies: `dynamodb ${LATENCY_MS.dynamoDb} ms (transaction ${LATENCY_MS.dynamoDbTransaction} ms), sfn ${LATENCY_MS.stepFunctions} ms (StartExecution ${LATENCY_MS.startExecution} ms)`,
-          awsCallsPerBuild: dynamoDbCalls + stepFunctionsCalls,
+          awsCallsPerBuild: perBuild('dynamoDb') + perBuild('stepFunctions'),
           floorCallsPerBuild: FLOOR_CALLS_PER_BUILD,
-          cpuMsPerBuild: `${cpuPerBuild.toFixed(1)} (this process ${nodeCpuPerBuild.toFixed(1)}, DynamoDB Local ${jvmCpuPerBuild === undefined ? 'not measured' : jvmCpuPerBuild.toFixed(1)})`,
-          cpuBoundSpeedup: Number(cpuBoundSpeedup.toFixed(2)),
-          dynamoDbCallsPerBuild: `${dynamoDbCalls} (UpdateItem ${perCall('UpdateItem')}, TransactWriteItems ${perCall('TransactWriteItems')}, GetItem ${perCall('GetItem')})`,
-          stepFunctionsCallsPerBuild: stepFunctionsCalls,
+          dynamoDbCallsPerBuild: `${perBuild('dynamoDb')} (UpdateItem ${perBuild('updateItem')}, TransactWriteItems ${perBuild('transactWriteItems')}, GetItem ${perBuild('getItem')})`,
+          stepFunctionsCallsPerBuild: perBuild('stepFunctions'),
+          cpuMsPerBuild: `handler ${cpu.handler}, AWS stand-ins ${cpu.endpoints}, DynamoDB Local ${cpu.dynamoDbLocal}`,
         },
       },
     ];
@@ -191,8 +192,7 @@ export async function streamBatch(): Promise<Comparison[]> {
   } finally {
     dynamodb.destroy();
     stepFunctions.destroy();
-    await sfn.close();
-    await proxy.close();
+    await aws.close();
     await dynamodbLocal.stop();
   }
 }
