@@ -11,10 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-
-export const LAMBDA_HANDLERS = ['trigger-build', 'update-build-status', 'execution-status-change', 'sweeper'] as const;
-
-export type LambdaHandlerName = (typeof LAMBDA_HANDLERS)[number];
+import { LAMBDA_FUNCTIONS, type LambdaFunctionName } from '../src/lambda.js';
 
 export interface BundleFile {
   readonly file: string;
@@ -37,7 +34,7 @@ export interface Bundled {
 }
 
 export interface Bundle extends Bundled {
-  readonly name: LambdaHandlerName;
+  readonly name: LambdaFunctionName;
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,7 +54,7 @@ const REQUIRE_BANNER =
 
 export async function bundleLambdas(outdir = join(root, 'dist/lambda')): Promise<Bundle[]> {
   return Promise.all(
-    LAMBDA_HANDLERS.map(async (name) => ({
+    LAMBDA_FUNCTIONS.map(async (name) => ({
       name,
       ...(await bundleEntry(join(root, 'src/adapters/lambda/entry', `${name}.ts`), join(outdir, name))),
     })),

@@ -40,3 +40,4 @@ export {
   updateBuildStatusHandlerFromEnvironment,
 } from './adapters/lambda/ready-handlers.js';
 export { EnvironmentVariableError, type Environment } from './adapters/lambda/environment.js';
+export { LAMBDA_FUNCTIONS, type LambdaFunctionName } from './adapters/lambda/permissions.js';

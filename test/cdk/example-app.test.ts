@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployerFromContext, OrchestratorStack } from '../../examples/cdk/orchestrator-app.js';
-import { LAMBDA_HANDLERS, bundleLambdas } from '../../scripts/bundle.js';
+import { bundleLambdas } from '../../scripts/bundle.js';
+import { LAMBDA_FUNCTIONS } from '../../src/lambda.js';
 import { ValidationError } from '../../src/index.js';
 import { anAppInATemporaryDirectory, type TemplateResource } from './support/template-reading.js';
 
@@ -70,7 +71,7 @@ describe('the example CDK app', () => {
     ]);
   });
 
-  it.each(LAMBDA_HANDLERS)("gives %s an asset that is its handler's bundle, byte for byte", (name) => {
+  it.each(LAMBDA_FUNCTIONS)("gives %s an asset that is its handler's bundle, byte for byte", (name) => {
     const stack = assembly.getStackByName('AwsDeployerOrchestrator');
     const fn = Object.values(stack.template.Resources as Record<string, TemplateResource>).find(
       (resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Description === `${name} (@aws-deployer/orchestrator)`,

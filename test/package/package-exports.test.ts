@@ -90,5 +90,6 @@ const ADDED_SINCE_0_1_0: Record<string, string[]> = {
     'parseRecordedBuildKey', 'recordedBuildKeySchema',
   ],
   '@aws-deployer/orchestrator/dynamodb': ['DEFAULT_STATUS_INDEX_NAME'],
+  '@aws-deployer/orchestrator/lambda': ['LAMBDA_FUNCTIONS'],
   '@aws-deployer/orchestrator/cdk': ['BuildOrchestrator', 'BuildsTable', 'LAMBDA_FUNCTIONS', 'shippedBundlesDirectory'],
 };

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAMBDA_HANDLERS, VERIFY_ENV, bundleLambdas, verifyBundle, type Bundle } from '../../../scripts/bundle.js';
+import { VERIFY_ENV, bundleLambdas, verifyBundle, type Bundle } from '../../../scripts/bundle.js';
+import { LAMBDA_FUNCTIONS } from '../../../src/lambda.js';
 
 const MODULE_HOOKS = fileURLToPath(new URL('../../support/module-hooks/register.mjs', import.meta.url));
 const TRACER_INPUTS = /^node_modules\/(@aws-lambda-powertools\/tracer|aws-xray-sdk-core)\//;
@@ -45,14 +46,14 @@ describe('Lambda bundles', () => {
     await rm(outdir, { recursive: true, force: true });
   });
 
-  it.each(LAMBDA_HANDLERS)('%s imports in plain node, exports a handler function, and loads only its cold-start files', async (name) => {
+  it.each(LAMBDA_FUNCTIONS)('%s imports in plain node, exports a handler function, and loads only its cold-start files', async (name) => {
     const bundle = bundleOf(name);
 
     expect(bundle.file).toBe(join(outdir, name, 'index.mjs'));
     expect(await filesLoaded(bundle)).toEqual(bundle.files.filter((file) => file.atColdStart).map((file) => file.file).sort());
   });
 
-  it.each(LAMBDA_HANDLERS)('%s keeps the tracer and the X-Ray SDK out of its cold start, in a chunk loaded when tracing is on', async (name) => {
+  it.each(LAMBDA_FUNCTIONS)('%s keeps the tracer and the X-Ray SDK out of its cold start, in a chunk loaded when tracing is on', async (name) => {
     const bundle = bundleOf(name);
     const withTracer = bundle.files.filter((file) => file.inputs.some((input) => TRACER_INPUTS.test(input)));
 
@@ -63,7 +64,7 @@ describe('Lambda bundles', () => {
   });
 
   // Deployed, a map has no repository beside it: it resolves through the sources it holds.
-  it.each(LAMBDA_HANDLERS)('%s ships a linked source map for each file, every source in it', async (name) => {
+  it.each(LAMBDA_FUNCTIONS)('%s ships a linked source map for each file, every source in it', async (name) => {
     const ownSources: string[] = [];
     for (const { file } of bundleOf(name).files) {
       const code = await readFile(file, 'utf8');
