@@ -5,8 +5,7 @@ import type { ServiceContainer } from './service-container.js';
 import { DynamoDbBuildRepository } from '../adapters/dynamodb/dynamodb-build-repository.js';
 import { SfnExecutionInspector } from '../adapters/sfn/sfn-execution-inspector.js';
 import { SfnExecutionStarter } from '../adapters/sfn/sfn-execution-starter.js';
-import type { Clock, Logger } from '../ports/index.js';
-import { createContainer } from './container.js';
+import { createContainer, type ContainerOptions } from './container.js';
 
 /**
  * What traces an AWS SDK v3 client: Powertools Tracer (`new Tracer()` from
@@ -17,7 +16,8 @@ export interface AwsClientTracer {
   captureAWSv3Client<T>(client: T): T;
 }
 
-export interface AwsContainerOptions {
+/** The table and state machine to use, how to reach them, and `createContainer`'s clock and logger. */
+export interface AwsContainerOptions extends Pick<ContainerOptions, 'clock' | 'logger'> {
   /** The builds table. */
   readonly tableName: string;
   /** The STANDARD deployment state machine. */
@@ -29,8 +29,6 @@ export interface AwsContainerOptions {
   /** Overrides for local endpoints (DynamoDB Local, a local Step Functions). */
   readonly dynamodbEndpoint?: string | undefined;
   readonly stepFunctionsEndpoint?: string | undefined;
-  readonly clock?: Clock | undefined;
-  readonly logger?: Logger | undefined;
   /** Traces every DynamoDB and Step Functions call of the container (`tracer.captureAWSv3Client` on both clients). */
   readonly tracer?: AwsClientTracer | undefined;
 }
