@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { DynamoDbBuildRepository } from '../src/adapters/dynamodb/index.js';
+import { DynamoDbBuildRepository } from '../src/dynamodb.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { VERIFY_ENV, bundleEntry, bundleLambdas } from '../scripts/bundle.js';
 import { createBuildsTable, dynamoDbClientFor, uniqueTableName } from '../dev/dynamodb-local/builds-table.js';

@@ -5,8 +5,8 @@
  */
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbBuildRepository } from '../src/adapters/dynamodb/index.js';
-import { SfnExecutionStarter } from '../src/adapters/sfn/index.js';
+import { DynamoDbBuildRepository } from '../src/dynamodb.js';
+import { SfnExecutionStarter } from '../src/sfn.js';
 import { Orchestrator, createContainer, type NewBuild } from '../src/index.js';
 import { RecordingLogger } from '../src/testing.js';
 import { createBuildsTable, dynamoDbClientFor, uniqueTableName } from '../dev/dynamodb-local/builds-table.js';

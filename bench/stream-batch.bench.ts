@@ -22,8 +22,8 @@
  * build costs on the trigger path.
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbBuildRepository } from '../src/adapters/dynamodb/index.js';
-import { SfnExecutionInspector, SfnExecutionStarter } from '../src/adapters/sfn/index.js';
+import { DynamoDbBuildRepository } from '../src/dynamodb.js';
+import { SfnExecutionInspector, SfnExecutionStarter } from '../src/sfn.js';
 import { createContainer, type NewBuild } from '../src/index.js';
 import { createTriggerBuildHandler } from '../src/lambda.js';
 import { RecordingLogger } from '../src/testing.js';

@@ -21,7 +21,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist/cjs');
 
 /** The sources behind the package's `exports` (the CLI is ESM only: it is not here). */
-const PUBLIC_ENTRY_POINTS = ['src/index.ts', 'src/testing.ts', 'src/lambda.ts', 'src/adapters/dynamodb/index.ts', 'src/adapters/sfn/index.ts', 'src/cdk/index.ts'];
+const PUBLIC_ENTRY_POINTS = ['src/index.ts', 'src/testing.ts', 'src/lambda.ts', 'src/dynamodb.ts', 'src/sfn.ts', 'src/cdk/index.ts'];
 
 // src/cdk/shipped-bundles.ts reads import.meta.url only in ESM; in CommonJS it takes __dirname.
 const IMPORT_META_ONLY_IN_ESM = { 'empty-import-meta': 'silent' } as const;

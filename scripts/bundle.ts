@@ -56,7 +56,7 @@ export async function bundleLambdas(outdir = join(root, 'dist/lambda')): Promise
   return Promise.all(
     LAMBDA_FUNCTIONS.map(async (name) => ({
       name,
-      ...(await bundleEntry(join(root, 'src/adapters/lambda/entry', `${name}.ts`), join(outdir, name))),
+      ...(await bundleEntry(join(root, 'src/composition/lambda/entry', `${name}.ts`), join(outdir, name))),
     })),
   );
 }

@@ -12,11 +12,11 @@ export {
   isPermanentStartErrorCode,
   mayFollowAnEarlierStart,
   type PermanentStartErrorCode,
-} from './adapters/sfn/start-error-codes.js';
+} from './adapters/driven/sfn/start-error-codes.js';
 export type * from './ports/index.js';
 export { TOKENS, type PortToken } from './ports/tokens.js';
 export * from './app/index.js';
 export { createContainer, type ContainerOptions } from './composition/container.js';
 export type { ServiceClass, ServiceContainer, ServiceKey } from './composition/service-container.js';
-export { SystemClock } from './adapters/clock/system-clock.js';
-export { PowertoolsLogger, type PowertoolsLoggerOptions } from './adapters/logging/powertools-logger.js';
+export { SystemClock } from './adapters/driven/clock/system-clock.js';
+export { PowertoolsLogger, type PowertoolsLoggerOptions } from './adapters/driven/logging/powertools-logger.js';

@@ -6,19 +6,19 @@
  * event sources, variables, logs and metrics.
  */
 export { createAwsContainer, type AwsClientTracer, type AwsContainerOptions } from './composition/aws-container.js';
-export type { HandlerObservability } from './adapters/lambda/observability/observed-handler.js';
+export type { HandlerObservability } from './adapters/driving/lambda/observability/observed-handler.js';
 export {
   createTriggerBuildHandler,
   type TriggerBuildHandler,
   type TriggerBuildHandlerDeps,
-} from './adapters/lambda/trigger-build/trigger-build.handler.js';
+} from './adapters/driving/lambda/trigger-build/trigger-build.handler.js';
 export {
   createUpdateBuildStatusHandler,
   type UpdateBuildStatusHandler,
   type UpdateBuildStatusHandlerDeps,
   type UpdateBuildStatusResult,
-} from './adapters/lambda/update-build-status/update-build-status.handler.js';
-export type { CallbackPayload } from './adapters/lambda/update-build-status/callback-payload.js';
+} from './adapters/driving/lambda/update-build-status/update-build-status.handler.js';
+export type { CallbackPayload } from './adapters/driving/lambda/update-build-status/callback-payload.js';
 export {
   createExecutionStatusChangeHandler,
   type ExecutionStatusChangeDetail,
@@ -26,18 +26,18 @@ export {
   type ExecutionStatusChangeHandler,
   type ExecutionStatusChangeHandlerDeps,
   type ExecutionStatusChangeResult,
-} from './adapters/lambda/reconciliation/execution-status-change.handler.js';
+} from './adapters/driving/lambda/reconciliation/execution-status-change.handler.js';
 export {
   createSweeperHandler,
   type SweeperHandler,
   type SweeperHandlerDeps,
   type SweeperResult,
-} from './adapters/lambda/reconciliation/sweeper.handler.js';
+} from './adapters/driving/lambda/reconciliation/sweeper.handler.js';
 export {
   executionStatusChangeHandlerFromEnvironment,
   sweeperHandlerFromEnvironment,
   triggerBuildHandlerFromEnvironment,
   updateBuildStatusHandlerFromEnvironment,
-} from './adapters/lambda/ready-handlers.js';
-export { EnvironmentVariableError, type Environment } from './adapters/lambda/environment.js';
-export { LAMBDA_FUNCTIONS, type LambdaFunctionName } from './adapters/lambda/permissions.js';
+} from './composition/lambda/ready-handlers.js';
+export { EnvironmentVariableError, type Environment } from './composition/lambda/environment.js';
+export { LAMBDA_FUNCTIONS, type LambdaFunctionName } from './adapters/driving/lambda/permissions.js';

@@ -6,13 +6,13 @@ export {
   InMemoryBuildRepository,
   type BuildChange,
   type InMemoryBuildRepositoryOptions,
-} from './adapters/in-memory/in-memory-build-repository.js';
+} from './adapters/driven/in-memory/in-memory-build-repository.js';
 export {
   InMemoryExecutionStarter,
   type ExecutionEnd,
   type InMemoryExecutionStarterOptions,
   type RecordedExecution,
-} from './adapters/in-memory/in-memory-execution-starter.js';
-export { InMemoryExecutionInspector } from './adapters/in-memory/in-memory-execution-inspector.js';
-export { ManualClock } from './adapters/clock/manual-clock.js';
-export { RecordingLogger, type LogEntry, type RecordingLoggerOptions } from './adapters/logging/recording-logger.js';
+} from './adapters/driven/in-memory/in-memory-execution-starter.js';
+export { InMemoryExecutionInspector } from './adapters/driven/in-memory/in-memory-execution-inspector.js';
+export { ManualClock } from './adapters/driven/clock/manual-clock.js';
+export { RecordingLogger, type LogEntry, type RecordingLoggerOptions } from './adapters/driven/logging/recording-logger.js';

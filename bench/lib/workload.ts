@@ -5,7 +5,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { newKsuid } from '../../dev/ksuid.js';
-import { toBuildItem } from '../../src/adapters/dynamodb/index.js';
+import { toBuildItem } from '../../src/dynamodb.js';
 import { executionInputFor, pendingBuild, type NewBuild, type StepFunctionInput } from '../../src/index.js';
 
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:deployment';

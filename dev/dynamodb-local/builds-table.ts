@@ -8,7 +8,7 @@ import {
   waitUntilTableExists,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_STATUS_INDEX_NAME } from '../../src/adapters/dynamodb/index.js';
+import { DEFAULT_STATUS_INDEX_NAME } from '../../src/dynamodb.js';
 
 export function dynamoDbClientFor(endpoint: string, overrides: DynamoDBClientConfig = {}): DynamoDBClient {
   return new DynamoDBClient({

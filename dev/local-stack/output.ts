@@ -139,7 +139,7 @@ export function formatKeepInstructions(stack: LocalStack): string[] {
     'The local stack keeps running (new builds written to the table are deployed too). Point the CLI at it:',
     '',
     `  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${stack.region}`,
-    `  node --import tsx src/adapters/cli/main.ts latest dev ${flags}`,
+    `  node --import tsx src/composition/cli/main.ts latest dev ${flags}`,
     '',
     'Other commands take the same flags: get, list, start, complete, reconcile (--help for each).',
     '',

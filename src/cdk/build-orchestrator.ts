@@ -6,7 +6,7 @@ import { EventSourceMapping, FilterCriteria, FilterRule, StartingPosition, type 
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { LambdaFunctionName, PermissionResourceArns } from '../adapters/lambda/permissions.js';
+import type { LambdaFunctionName, PermissionResourceArns } from '../adapters/driving/lambda/permissions.js';
 import { settingsOf, type BuildOrchestratorProps, type OrchestratorSettings } from './build-orchestrator-props.js';
 import { BundledFunction, type BundledFunctionProps } from './bundled-function.js';
 import { environmentOf } from './function-environment.js';
@@ -29,7 +29,7 @@ import { QueueFailureDestination } from './queue-failure-destination.js';
  *   queue);
  * - the sweeper, on a schedule;
  * - one role per function with exactly its permissions
- *   (src/adapters/lambda/permissions.ts, as docs/lambda.md prints them), a
+ *   (src/adapters/driving/lambda/permissions.ts, as docs/lambda.md prints them), a
  *   log group each, and CloudWatch alarms.
  *
  * The table and the state machine are only referenced, never changed.

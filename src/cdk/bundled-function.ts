@@ -3,7 +3,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing, type IDestination } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { grantsOf, type LambdaFunctionName, type PermissionResourceArns } from '../adapters/lambda/permissions.js';
+import { grantsOf, type LambdaFunctionName, type PermissionResourceArns } from '../adapters/driving/lambda/permissions.js';
 import { BUNDLE_HANDLER } from './handler-facts.js';
 import { functionBundleDirectory } from './shipped-bundles.js';
 
@@ -25,7 +25,7 @@ export interface BundledFunctionProps {
 /**
  * One of the package's Lambda functions from its shipped bundle
  * (`nodejs22.x`, arm64), with a log group and a role of its own that holds
- * exactly the function's permissions (src/adapters/lambda/permissions.ts):
+ * exactly the function's permissions (src/adapters/driving/lambda/permissions.ts):
  * no managed policy, no wildcard action.
  */
 export class BundledFunction extends Construct {

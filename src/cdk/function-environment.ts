@@ -1,4 +1,4 @@
-import type { LambdaFunctionName } from '../adapters/lambda/permissions.js';
+import type { LambdaFunctionName } from '../adapters/driving/lambda/permissions.js';
 
 /** What the functions are told through their environment (docs/lambda.md, "Environment"). */
 export interface FunctionSettings {
@@ -15,7 +15,7 @@ export interface FunctionSettings {
 
 /**
  * The environment variables `functionName` reads at cold start (its ready
- * handler in src/adapters/lambda/ready-handlers.ts), from the settings.
+ * handler in src/composition/lambda/ready-handlers.ts), from the settings.
  */
 export function environmentOf(functionName: LambdaFunctionName, settings: FunctionSettings): Record<string, string> {
   const common = {

@@ -8,4 +8,4 @@ export { BuildOrchestrator } from './build-orchestrator.js';
 export type { BuildOrchestratorProps } from './build-orchestrator-props.js';
 export { BuildsTable, type BuildsTableProps } from './builds-table.js';
 export { shippedBundlesDirectory } from './shipped-bundles.js';
-export { LAMBDA_FUNCTIONS, type LambdaFunctionName } from '../adapters/lambda/permissions.js';
+export { LAMBDA_FUNCTIONS, type LambdaFunctionName } from '../adapters/driving/lambda/permissions.js';

@@ -10,7 +10,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
  * ("For an SQS destination: sqs:SendMessage",
  * https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html);
  * the function's role holds `sqs:SendMessage` from its permissions
- * (`OnFailureDestination` in src/adapters/lambda/permissions.ts).
+ * (`OnFailureDestination` in src/adapters/driving/lambda/permissions.ts).
  */
 export class QueueFailureDestination implements IDestination, IEventSourceDlq {
   constructor(private readonly queue: IQueue) {}

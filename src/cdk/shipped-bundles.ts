@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LambdaFunctionName } from '../adapters/lambda/permissions.js';
+import type { LambdaFunctionName } from '../adapters/driving/lambda/permissions.js';
 import { ValidationError } from '../domain/orchestrator.errors.js';
 import { BUNDLE_ENTRY_FILE } from './handler-facts.js';
 

@@ -2,9 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ServiceContainer } from './service-container.js';
-import { DynamoDbBuildRepository } from '../adapters/dynamodb/dynamodb-build-repository.js';
-import { SfnExecutionInspector } from '../adapters/sfn/sfn-execution-inspector.js';
-import { SfnExecutionStarter } from '../adapters/sfn/sfn-execution-starter.js';
+import { DynamoDbBuildRepository } from '../adapters/driven/dynamodb/dynamodb-build-repository.js';
+import { SfnExecutionInspector } from '../adapters/driven/sfn/sfn-execution-inspector.js';
+import { SfnExecutionStarter } from '../adapters/driven/sfn/sfn-execution-starter.js';
 import { createContainer, type ContainerOptions } from './container.js';
 
 /**

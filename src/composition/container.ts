@@ -1,5 +1,5 @@
-import { SystemClock } from '../adapters/clock/system-clock.js';
-import { PowertoolsLogger } from '../adapters/logging/powertools-logger.js';
+import { SystemClock } from '../adapters/driven/clock/system-clock.js';
+import { PowertoolsLogger } from '../adapters/driven/logging/powertools-logger.js';
 import type { BuildRepository, Clock, ExecutionInspector, ExecutionStarter, Logger } from '../ports/index.js';
 import { Orchestrator } from '../app/orchestrator.service.js';
 import { ReconcileExecutionService } from '../app/reconcile-execution.service.js';

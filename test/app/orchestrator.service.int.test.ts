@@ -5,8 +5,8 @@ import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'vitest';
-import { DynamoDbBuildRepository } from '../../src/adapters/dynamodb/index.js';
-import { SfnExecutionStarter } from '../../src/adapters/sfn/index.js';
+import { DynamoDbBuildRepository } from '../../src/dynamodb.js';
+import { SfnExecutionStarter } from '../../src/sfn.js';
 import {
   Orchestrator,
   PERMANENT_START_ERROR_CODES,

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../dev/dynamodb-local/builds-table.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../dev/local-sfn/local-sfn-server.js';
 import { sfnClientFor } from '../../dev/local-sfn/sfn-client.js';
-import { DynamoDbBuildRepository } from '../../src/adapters/dynamodb/index.js';
-import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/adapters/sfn/index.js';
+import { DynamoDbBuildRepository } from '../../src/dynamodb.js';
+import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/sfn.js';
 import { createContainer, executionName, serializeStepFunctionInput, toEpochSeconds, type BuildKey } from '../../src/index.js';
 import { createSweeperHandler } from '../../src/lambda.js';
 import { RecordingLogger } from '../../src/testing.js';

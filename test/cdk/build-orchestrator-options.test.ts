@@ -9,7 +9,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { DefinitionBody, Pass, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readObservabilityEnvironment } from '../../src/adapters/lambda/environment.js';
+import { readObservabilityEnvironment } from '../../src/composition/lambda/environment.js';
 import { BuildOrchestrator, BuildsTable } from '../../src/cdk/index.js';
 import { someBundleDirectories, type BundleDirectories } from './support/bundle-directories.js';
 import { anAppInATemporaryDirectory, logicalIdOf, propertiesOf, resourcesOf, statementsOfRole } from './support/template-reading.js';

@@ -9,13 +9,13 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { policyDocumentOf, type LambdaFunctionName } from '../../src/adapters/lambda/permissions.js';
+import { policyDocumentOf, type LambdaFunctionName } from '../../src/adapters/driving/lambda/permissions.js';
 import {
   readObservabilityEnvironment,
   readSweeperEnvironment,
   readTableEnvironment,
   readTriggerBuildEnvironment,
-} from '../../src/adapters/lambda/environment.js';
+} from '../../src/composition/lambda/environment.js';
 import { BuildOrchestrator } from '../../src/cdk/index.js';
 import { someBundleDirectories, type BundleDirectories } from './support/bundle-directories.js';
 import {

@@ -1,10 +1,10 @@
 // The construct's copies of what the handlers' code decides (it may not load
 // that code) are the code's own.
 import { describe, expect, it } from 'vitest';
-import { TABLE_NAME } from '../../src/adapters/arguments.js';
-import { DEFAULT_STATUS_INDEX_NAME as REPOSITORY_INDEX_NAME } from '../../src/adapters/dynamodb/index.js';
-import { readObservabilityEnvironment } from '../../src/adapters/lambda/environment.js';
-import { BuildMetric, DEFAULT_METRICS_NAMESPACE as HANDLERS_NAMESPACE } from '../../src/adapters/lambda/observability/build-metrics.js';
+import { TABLE_NAME } from '../../src/adapters/driven/arguments.js';
+import { DEFAULT_STATUS_INDEX_NAME as REPOSITORY_INDEX_NAME } from '../../src/dynamodb.js';
+import { readObservabilityEnvironment } from '../../src/composition/lambda/environment.js';
+import { BuildMetric, DEFAULT_METRICS_NAMESPACE as HANDLERS_NAMESPACE } from '../../src/adapters/driving/lambda/observability/build-metrics.js';
 import { isClosedExecutionStatus } from '../../src/ports/execution-inspector.port.js';
 import {
   CLOSED_EXECUTION_STATUSES,

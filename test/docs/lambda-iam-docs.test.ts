@@ -1,8 +1,8 @@
 // docs/lambda.md's IAM policies are the permissions module's, rendered with
 // the page's placeholders: the module is what the CDK construct grants and
-// what test/adapters/lambda/lambda-iam.int.test.ts proves against the code.
+// what test/composition/lambda/lambda-iam.int.test.ts proves against the code.
 import { describe, expect, it } from 'vitest';
-import { LAMBDA_FUNCTIONS, policyDocumentOf, type LambdaFunctionName } from '../../src/adapters/lambda/permissions.js';
+import { LAMBDA_FUNCTIONS, policyDocumentOf, type LambdaFunctionName } from '../../src/adapters/driving/lambda/permissions.js';
 import { jsonBlocksOf, readDoc, sectionOf } from './markdown-sections.js';
 
 /** The ARNs as the page writes them, `REGION`, `ACCOUNT`, `TABLE` and `STATE_MACHINE` to be replaced. */

@@ -13,7 +13,7 @@ import {
   pendingBuild,
 } from '../../src/index.js';
 import { EnvironmentVariableError } from '../../src/lambda.js';
-import { BuildsTableNotFoundError } from '../../src/adapters/cli/aws-problems.js';
+import { BuildsTableNotFoundError } from '../../src/adapters/driving/cli/aws-problems.js';
 import { aBuildKey, aNewBuild } from '../support/mothers/build.mother.js';
 
 const build = pendingBuild(aNewBuild(), new Date('2026-03-01T10:00:00Z'));

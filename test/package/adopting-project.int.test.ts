@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { DynamoDbBuildRepository } from '../../src/adapters/dynamodb/index.js';
+import { DynamoDbBuildRepository } from '../../src/dynamodb.js';
 import { createBuildsTable, deleteTable, dynamoDbClientFor } from '../../dev/dynamodb-local/builds-table.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../dev/local-sfn/local-sfn-server.js';
 import { PEER_SDK_PACKAGES, PINNED_SDK_VERSION, anAdoptingProject, asCommonJs, readmeUsage, type AdoptingProject } from './adopting-project.js';

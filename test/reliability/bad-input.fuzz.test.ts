@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { toBuildItem } from '../../src/adapters/builds-table/build-item.js';
+import { toBuildItem } from '../../src/adapters/driven/builds-table/build-item.js';
 import { BuildNotFoundError, ValidationError } from '../../src/index.js';
 import { createTriggerBuildHandler, createUpdateBuildStatusHandler } from '../../src/lambda.js';
 import { anImageOf, aPendingBuildOf, aStreamEvent, aStreamRecord } from '../support/mothers/dynamodb-stream-event.mother.js';

@@ -7,8 +7,8 @@ import { RedriveExecutionCommand, StartExecutionCommand, type SFNClient } from '
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { toLambdaRecord } from '../../dev/local-stack/stream-event.js';
-import { DynamoDbBuildRepository } from '../../src/adapters/dynamodb/index.js';
-import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/adapters/sfn/index.js';
+import { DynamoDbBuildRepository } from '../../src/dynamodb.js';
+import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/sfn.js';
 import {
   BuildItemTooLargeError,
   ReconcileExecutionService,

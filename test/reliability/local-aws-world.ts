@@ -1,8 +1,8 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ServiceContainer } from '../../src/composition/service-container.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbBuildRepository } from '../../src/adapters/dynamodb/index.js';
-import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/adapters/sfn/index.js';
+import { DynamoDbBuildRepository } from '../../src/dynamodb.js';
+import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/sfn.js';
 import { buildKeyOfSerializedInput, canTransition, createContainer, isBuildStatus, type BuildKey, type NewBuild } from '../../src/index.js';
 import { RecordingLogger } from '../../src/testing.js';
 import { dynamoDbClientFor } from '../../dev/dynamodb-local/builds-table.js';

@@ -4,7 +4,7 @@
 import '../../../dev/local-stack/promise-with-resolvers.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { parseCallbackPayload } from '../../../src/adapters/lambda/update-build-status/callback-payload.js';
+import { parseCallbackPayload } from '../../../src/adapters/driving/lambda/update-build-status/callback-payload.js';
 import { BuildNotFoundError, ValidationError } from '../../../src/index.js';
 import { createAslRunner, type TaskHandler } from '../../../dev/local-stack/asl-runner.js';
 import { CloudFormationStandIn } from '../../../dev/local-stack/cloudformation-stand-ins.js';

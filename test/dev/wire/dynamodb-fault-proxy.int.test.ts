@@ -1,7 +1,7 @@
 import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DynamoDbBuildRepository } from '../../../src/adapters/dynamodb/index.js';
+import { DynamoDbBuildRepository } from '../../../src/dynamodb.js';
 import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../../dev/dynamodb-local/builds-table.js';
 import { aNewBuild } from '../../support/mothers/build.mother.js';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../../../dev/wire/dynamodb-fault-proxy.js';

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { latestPointerItem, toBuildItem } from '../../../src/adapters/builds-table/build-item.js';
+import { latestPointerItem, toBuildItem } from '../../../src/adapters/driven/builds-table/build-item.js';
 import { pendingBuild, type Build, type BuildStatus, type NewBuild } from '../../../src/index.js';
 
 export type StreamImage = Record<string, AttributeValue>;

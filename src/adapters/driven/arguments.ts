@@ -1,0 +1,10 @@
+import { ValidationError } from '../../domain/index.js';
+
+/** A DynamoDB table name: 3 to 255 of A-Z a-z 0-9 _ . - (the DynamoDB API reference). */
+export const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+export const TABLE_NAME_RULE = '3-255 of A-Z a-z 0-9 _ . -';
+
+/** Checks a required string argument of an adapter method, naming it when it is missing or empty. */
+export function requireText(field: string, value: string): void {
+  if (typeof value !== 'string' || value.length === 0) throw new ValidationError(field, 'must not be empty');
+}

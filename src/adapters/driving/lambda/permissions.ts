@@ -1,0 +1,179 @@
+/**
+ * What each of the four Lambda functions may do in AWS, as plain data: the one
+ * source of docs/lambda.md's IAM policies and of the roles the CDK construct
+ * (`@aws-deployer/orchestrator/cdk`) gives the functions.
+ *
+ * A permission is either the function's own code's (an SDK call a handler
+ * sends: test/composition/lambda/lambda-iam.int.test.ts runs every handler on the
+ * real adapters and proves each of these is sent, and nothing else) or the
+ * platform's (a call Lambda makes with the function's role on its behalf: the
+ * stream poller, the failure destinations, the log delivery).
+ *
+ * Plain data on purpose: the CDK construct reads it at synth time, where
+ * neither the AWS SDK nor the handlers may be loaded.
+ */
+import { ValidationError } from '../../../domain/orchestrator.errors.js';
+
+export const LAMBDA_FUNCTIONS = ['trigger-build', 'update-build-status', 'execution-status-change', 'sweeper'] as const;
+
+export type LambdaFunctionName = (typeof LAMBDA_FUNCTIONS)[number];
+
+/** The kinds of resource a permission is granted on; each function's deployment gives each its ARN. */
+export type PermissionResource =
+  /** The builds table. */
+  | 'table'
+  /** The table's status index (`status-updated_at-index` unless configured otherwise). */
+  | 'status-index'
+  /** The table's stream. */
+  | 'table-stream'
+  /** Every resource (`*`): for actions that have no resource type. */
+  | 'any'
+  /** The deployment state machine. */
+  | 'state-machine'
+  /** The state machine's executions (`arn:...:execution:{name}:*`). */
+  | 'executions'
+  /** The function's own SQS queue for what it could not process. */
+  | 'failure-queue'
+  /** The function's CloudWatch Logs log group. */
+  | 'log-group';
+
+export interface Permission {
+  /** The statement's `Sid`: what the permission is for. */
+  readonly sid: string;
+  /** Whole action names, never a wildcard. */
+  readonly actions: readonly string[];
+  readonly resource: PermissionResource;
+  /** `code`: the handler's SDK calls; `platform`: calls Lambda makes with the function's role. */
+  readonly sentBy: 'code' | 'platform';
+}
+
+// The functions' writes: one conditional UpdateItem (a claim, a status change)
+// or a TransactWriteItems of an Update and the latest pointer's Put, which IAM
+// authorises through UpdateItem and PutItem
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html);
+// GetItem reads a build when a refused write does not return it.
+const BUILD_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'];
+
+const DESCRIBE_EXECUTIONS: Permission = {
+  sid: 'ReadHowExecutionsEnded',
+  actions: ['states:DescribeExecution'],
+  resource: 'executions',
+  sentBy: 'code',
+};
+
+// Lambda delivers a function's logs with its role (AWSLambdaBasicExecutionRole
+// holds these two, and CreateLogGroup, needless when the log group exists:
+// https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaBasicExecutionRole.html).
+const WRITE_LOGS: Permission = {
+  sid: 'WriteLogs',
+  actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  resource: 'log-group',
+  sentBy: 'platform',
+};
+
+// A failure destination (an event source mapping's or an asynchronous
+// invocation's) is written with the function's role: "For an SQS destination:
+// sqs:SendMessage" (https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html,
+// https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+const SEND_TO_FAILURE_QUEUE: Permission = {
+  sid: 'OnFailureDestination',
+  actions: ['sqs:SendMessage'],
+  resource: 'failure-queue',
+  sentBy: 'platform',
+};
+
+/** Every permission of each function, in the order the policies list them. */
+export const LAMBDA_PERMISSIONS: { readonly [F in LambdaFunctionName]: readonly Permission[] } = {
+  'trigger-build': [
+    // The event source mapping's poller reads the stream with the function's role
+    // (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaDynamoDBExecutionRole.html,
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-lamda-process-dynamodb-streams.html).
+    {
+      sid: 'ReadTheStream',
+      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      resource: 'table-stream',
+      sentBy: 'platform',
+    },
+    // ListStreams has no resource type in the Service Authorization Reference
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).
+    { sid: 'ListStreamsHasNoResourceLevelPermissions', actions: ['dynamodb:ListStreams'], resource: 'any', sentBy: 'platform' },
+    { sid: 'ReadAndAdvanceBuilds', actions: BUILD_ITEM_ACTIONS, resource: 'table', sentBy: 'code' },
+    // DescribeStateMachine: the first start after a cold start checks the machine is STANDARD.
+    { sid: 'StartDeployments', actions: ['states:StartExecution', 'states:DescribeStateMachine'], resource: 'state-machine', sentBy: 'code' },
+    // ExecutionAlreadyExists is confirmed to be this build's execution; a permanent error looks for an earlier start.
+    { ...DESCRIBE_EXECUTIONS, sid: 'ConfirmAlreadyStartedExecutions' },
+    SEND_TO_FAILURE_QUEUE,
+    WRITE_LOGS,
+  ],
+  'update-build-status': [{ sid: 'CompleteBuilds', actions: BUILD_ITEM_ACTIONS, resource: 'table', sentBy: 'code' }, WRITE_LOGS],
+  'execution-status-change': [
+    DESCRIBE_EXECUTIONS,
+    { sid: 'CompleteBuilds', actions: BUILD_ITEM_ACTIONS, resource: 'table', sentBy: 'code' },
+    SEND_TO_FAILURE_QUEUE,
+    WRITE_LOGS,
+  ],
+  sweeper: [
+    { sid: 'FindOpenBuilds', actions: ['dynamodb:Query'], resource: 'status-index', sentBy: 'code' },
+    { sid: 'ReadStartAndCompleteBuilds', actions: BUILD_ITEM_ACTIONS, resource: 'table', sentBy: 'code' },
+    { sid: 'StartPendingBuilds', actions: ['states:StartExecution', 'states:DescribeStateMachine'], resource: 'state-machine', sentBy: 'code' },
+    { sid: 'ListRecentExecutionsWithoutTheIndex', actions: ['states:ListExecutions'], resource: 'state-machine', sentBy: 'code' },
+    DESCRIBE_EXECUTIONS,
+    WRITE_LOGS,
+  ],
+};
+
+/** The ARN of each kind of resource, for one function. */
+export type PermissionResourceArns = { readonly [R in PermissionResource]?: string };
+
+/** An IAM policy statement as JSON (a lone action or resource is written as a string, as IAM prints it). */
+export interface PolicyStatementJson {
+  readonly Sid: string;
+  readonly Effect: 'Allow';
+  readonly Action: string | readonly string[];
+  readonly Resource: string;
+}
+
+export interface PolicyDocumentJson {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly PolicyStatementJson[];
+}
+
+/** A permission on the ARN of its resource: one IAM policy statement. */
+export interface Grant {
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly resourceArn: string;
+}
+
+/**
+ * The permissions of `functionName`, each on its resource's ARN.
+ *
+ * @throws ValidationError naming the resource kind `arns` has no ARN for (`arns.table`...).
+ */
+export function grantsOf(functionName: LambdaFunctionName, arns: PermissionResourceArns): Grant[] {
+  return LAMBDA_PERMISSIONS[functionName].map((permission) => ({
+    sid: permission.sid,
+    actions: permission.actions,
+    resourceArn: arnOf(permission.resource, arns, functionName),
+  }));
+}
+
+/** The IAM policy document of `functionName`, as docs/lambda.md prints it (see `grantsOf`). */
+export function policyDocumentOf(functionName: LambdaFunctionName, arns: PermissionResourceArns): PolicyDocumentJson {
+  return {
+    Version: '2012-10-17',
+    Statement: grantsOf(functionName, arns).map((grant) => ({
+      Sid: grant.sid,
+      Effect: 'Allow',
+      Action: grant.actions.length === 1 ? (grant.actions[0] ?? '') : grant.actions,
+      Resource: grant.resourceArn,
+    })),
+  };
+}
+
+function arnOf(resource: PermissionResource, arns: PermissionResourceArns, functionName: LambdaFunctionName): string {
+  if (resource === 'any') return '*';
+  const arn = arns[resource];
+  if (arn === undefined) throw new ValidationError(`arns.${resource}`, `is missing: the ${functionName} policy grants on its ${resource}`);
+  return arn;
+}

@@ -1,2 +1,0 @@
-export { SfnExecutionInspector, type SfnExecutionInspectorOptions } from './sfn-execution-inspector.js';
-export { SfnExecutionStarter, type SfnExecutionStarterOptions } from './sfn-execution-starter.js';

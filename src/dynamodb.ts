@@ -1,0 +1,12 @@
+export {
+  DEFAULT_STATUS_INDEX_NAME,
+  DynamoDbBuildRepository,
+  type DynamoDbBuildRepositoryOptions,
+} from './adapters/driven/dynamodb/dynamodb-build-repository.js';
+export {
+  fromBuildItem,
+  isLatestPointerPartition,
+  toBuildItem,
+  type BuildItem,
+  type LatestPointerItem,
+} from './adapters/driven/builds-table/build-item.js';

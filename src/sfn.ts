@@ -1,0 +1,2 @@
+export { SfnExecutionInspector, type SfnExecutionInspectorOptions } from './adapters/driven/sfn/sfn-execution-inspector.js';
+export { SfnExecutionStarter, type SfnExecutionStarterOptions } from './adapters/driven/sfn/sfn-execution-starter.js';

@@ -1,0 +1,197 @@
+// Proves docs/cli.md's IAM policy: every command runs in process on the real
+// adapters (DynamoDB Local, the local Step Functions endpoint) through SDK
+// clients that record what they send; the documented policy must allow each
+// action on its resource, each command must send only what its row of the
+// page lists, and the policy may hold nothing that no command sends.
+import { readFileSync } from 'node:fs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { servicesOf } from '../../../../src/composition/cli/compose.js';
+import type { ConnectionConfig } from '../../../../src/adapters/driving/cli/config.js';
+import type { CliIo } from '../../../../src/adapters/driving/cli/io.js';
+import { run } from '../../../../src/adapters/driving/cli/run.js';
+import { DynamoDbBuildRepository } from '../../../../src/dynamodb.js';
+import { SfnExecutionInspector, SfnExecutionStarter } from '../../../../src/sfn.js';
+import {
+  buildIdOf,
+  createContainer,
+  executionName,
+  parseStateMachineArn,
+  serializeStepFunctionInput,
+  type Build,
+  type Logger,
+} from '../../../../src/index.js';
+import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../../../dev/dynamodb-local/builds-table.js';
+import { sfnClientFor } from '../../../../dev/local-sfn/sfn-client.js';
+import { startLocalStepFunctions, type LocalStepFunctions } from '../../../../dev/local-sfn/local-sfn-server.js';
+import { allowedActions, allows, policyInMarkdown, type Policy } from '../../../support/iam-policy.js';
+import { aNewBuild, anInputFor, aSortKey, aUniqueScope } from '../../../support/mothers/build.mother.js';
+import { iamRequestsOf, recordCommands, type IamRequest, type SentCommand } from '../../../support/recording-clients.js';
+
+const CLI_DOCS = readFileSync(new URL('../../../docs/cli.md', import.meta.url), 'utf8');
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+
+const dynamodbEndpoint = inject('dynamodbEndpoint');
+const admin = dynamoDbClientFor(dynamodbEndpoint);
+const tableName = uniqueTableName('cli-iam');
+const repository = new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(admin), tableName });
+const scope = aUniqueScope();
+
+let sfn: LocalStepFunctions;
+let stateMachineArn: string;
+
+interface CliRun {
+  readonly argv: readonly string[];
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly requests: readonly IamRequest[];
+}
+const runs: CliRun[] = [];
+
+/** The CLI in process, its adapters on clients that record every command; the run is kept for the checks. */
+async function cli(...argv: string[]): Promise<CliRun> {
+  const sent: SentCommand[] = [];
+  const dynamodb = dynamoDbClientFor(dynamodbEndpoint);
+  const stepFunctions = sfnClientFor(sfn.endpoint, { maxAttempts: 1 });
+  recordCommands(dynamodb, sent);
+  recordCommands(stepFunctions, sent);
+  const out = { stdout: '', stderr: '' };
+  const io: CliIo = {
+    stdout: { write: (text: string) => (out.stdout += text) },
+    stderr: { write: (text: string) => (out.stderr += text) },
+    env: { BUILDS_TABLE_NAME: tableName, STATE_MACHINE_ARN: stateMachineArn, ARTIFACT_BUCKET: 'my-artifacts' },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => new Date(),
+  };
+  // What compose.ts builds with createAwsContainer, on the recording clients.
+  const compose = (config: ConnectionConfig, logger: Logger) =>
+    servicesOf(
+      createContainer({
+        buildRepository: new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(dynamodb), tableName: config.tableName, logger }),
+        executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn }),
+        executionInspector: new SfnExecutionInspector({ client: stepFunctions, stateMachineArn }),
+        logger,
+      }),
+    );
+  try {
+    const code = await run(argv, io, { loadComposition: async () => compose });
+    const requests = sent.flatMap((command) => iamRequestsOf(command, { region: REGION, account: ACCOUNT }));
+    const result = { argv, code, ...out, requests };
+    runs.push(result);
+    return result;
+  } finally {
+    dynamodb.destroy();
+    stepFunctions.destroy();
+  }
+}
+
+const aPendingBuild = () => repository.create(aNewBuild({ ...scope, sk: aSortKey() }));
+const executionArnOf = (build: Build) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName(build)}`;
+
+/** Each command on the paths that send the most (every run is kept in `runs` for the checks). */
+async function runEveryCommand(): Promise<void> {
+  const listed = await aPendingBuild();
+  const started = await aPendingBuild();
+  const heldByHand = await aPendingBuild();
+  const reportedLate = await aPendingBuild();
+  const waitedFor = await aPendingBuild();
+  // An execution holds the build's name with another input: start must describe it (ExecutionAlreadyExists).
+  sfn.startExecution(stateMachineArn, executionName(heldByHand), serializeStepFunctionInput(anInputFor(heldByHand, { s3Bucket: 'elsewhere' })));
+  // An operator's run that is no build's, closed: reconcile reports it not-a-build.
+  sfn.completeExecution(sfn.startExecution(stateMachineArn, `by-hand-${aSortKey()}`, '{}'), { status: 'SUCCEEDED', output: '{}' });
+
+  expect(await cli('get', buildIdOf(listed))).toMatchObject({ code: 0 });
+  expect(await cli('list', scope.repo, scope.env)).toMatchObject({ code: 0 });
+  expect(await cli('list', '--status', 'PENDING')).toMatchObject({ code: 0 });
+  expect(await cli('latest', scope.env)).toMatchObject({ code: 0 });
+  expect(await cli('start', buildIdOf(started))).toMatchObject({ code: 0, stdout: expect.stringContaining('Started') });
+  expect(await cli('start', buildIdOf(heldByHand))).toMatchObject({ code: 0 });
+  expect(await cli('complete', buildIdOf(started), '--status', 'SUCCESS')).toMatchObject({ code: 0 });
+
+  // wait: the execution ended without the build recording it; the wait reconciles it.
+  await cli('start', buildIdOf(waitedFor));
+  sfn.completeExecution(executionArnOf(waitedFor), { status: 'SUCCEEDED', output: '{}' });
+  const waited = await cli('wait', buildIdOf(waitedFor), '--poll-seconds', '0.05', '--reconcile-after-seconds', '0');
+  expect(waited).toMatchObject({ code: 0, stdout: expect.stringContaining('reconciled: completed (SUCCESS)') });
+
+  const gaveUp = await cli('start', buildIdOf(reportedLate), '--wait', '--poll-seconds', '0.05', '--timeout-minutes', '0.01');
+  expect(gaveUp).toMatchObject({ code: 3 });
+  sfn.completeExecution(executionArnOf(reportedLate), { status: 'FAILED', error: 'States.TaskFailed', cause: 'stack rolled back' });
+  const swept = await cli('reconcile', '--lookback-hours', '1');
+  expect(swept).toMatchObject({ code: 0 });
+  expect(swept.stdout).toMatch(new RegExp(`^${buildIdOf(reportedLate)}\\s+completed\\s+FAILED$`, 'm'));
+  expect(swept.stdout).toContain('has no build input');
+}
+
+/** The documented policy, its placeholders filled in for this table and state machine. */
+function documentedPolicy(): Policy {
+  return policyInMarkdown(CLI_DOCS, '## IAM policy', {
+    REGION,
+    ACCOUNT,
+    TABLE: tableName,
+    STATE_MACHINE: parseStateMachineArn(stateMachineArn).name,
+  });
+}
+
+/** The page's table of actions by command: `get` -> ['dynamodb:GetItem']. */
+function documentedActionsByCommand(): Map<string, Set<string>> {
+  const section = CLI_DOCS.slice(CLI_DOCS.indexOf('## IAM policy'), CLI_DOCS.indexOf('```json', CLI_DOCS.indexOf('## IAM policy')));
+  const rows = section.split('\n').filter((line) => /^\| `[a-z]+` \|/.test(line));
+  return new Map(
+    rows.map((row) => [
+      /^\| `([a-z]+)`/.exec(row)?.[1] ?? '',
+      new Set([...row.matchAll(/`((?:dynamodb|states):\w+)`/g)].map((match) => match[1] ?? '')),
+    ]),
+  );
+}
+
+beforeAll(async () => {
+  sfn = await startLocalStepFunctions();
+  stateMachineArn = sfn.createStateMachine('deployment');
+  await createBuildsTable(admin, tableName);
+  await runEveryCommand();
+});
+
+afterAll(async () => {
+  await sfn.close();
+  await deleteTable(admin, tableName);
+  admin.destroy();
+});
+
+describe("docs/cli.md's IAM policy", () => {
+  it('allows every action each command sent, on its resource', () => {
+    const policy = documentedPolicy();
+    const refused = runs.flatMap((cliRun) =>
+      cliRun.requests
+        .filter((request) => !policy.Statement.some((statement) => allows(statement, request)))
+        .map((request) => `${cliRun.argv[0] ?? ''}: ${request.action} on ${request.resource}`),
+    );
+
+    expect(runs.length).toBeGreaterThan(0);
+    expect([...new Set(refused)]).toEqual([]);
+  });
+
+  it("lists in each command's row every action the command sent, and only actions of the policy", () => {
+    const byCommand = documentedActionsByCommand();
+    const inPolicy = new Set(allowedActions(documentedPolicy()).map(({ action }) => action));
+
+    expect([...byCommand.keys()].sort()).toEqual(['complete', 'get', 'latest', 'list', 'reconcile', 'start', 'wait']);
+    for (const cliRun of runs) {
+      const documented = byCommand.get(cliRun.argv[0] ?? '') ?? new Set();
+      const undocumented = cliRun.requests.map((request) => request.action).filter((action) => !documented.has(action));
+      expect(undocumented, cliRun.argv.join(' ')).toEqual([]);
+    }
+    for (const [command, actions] of byCommand) expect([...actions].filter((action) => !inPolicy.has(action)), command).toEqual([]);
+  });
+
+  it('holds no action, on any of its resources, that no command sent', () => {
+    const sent = runs.flatMap((cliRun) => cliRun.requests);
+    const unused = allowedActions(documentedPolicy())
+      .filter(({ statement, action }) => !sent.some((request) => request.action === action && allows({ ...statement, Action: action }, request)))
+      .map(({ statement, action }) => `${statement.Sid ?? '?'}: ${action}`);
+
+    expect(unused).toEqual([]);
+  });
+});

@@ -1,0 +1,109 @@
+// The EMF documents update-build-status, execution-status-change and the
+// sweeper print: one per invocation, also when the handler throws.
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Orchestrator, StatusIndexMissingError, createContainer, type NewBuild } from '../../../../../src/index.js';
+import { InMemoryBuildRepository } from '../../../../../src/testing.js';
+import { createExecutionStatusChangeHandler, createSweeperHandler, createUpdateBuildStatusHandler } from '../../../../../src/lambda.js';
+import { anInMemoryContainer } from '../../../../support/in-memory-container.js';
+import { aCallbackPayload } from '../../../../support/mothers/callback-payload.mother.js';
+import { STATE_MACHINE_ARN, aNewBuild, anInputFor } from '../../../../support/mothers/build.mother.js';
+import { aScheduledEvent, anExecutionStatusChangeEvent } from '../../../../support/mothers/eventbridge-event.mother.js';
+import { aLambdaContext } from '../../../../support/mothers/lambda-context.mother.js';
+import { capturePowertoolsOutput, type PowertoolsOutput } from '../../../../support/powertools-output.js';
+
+const MINUTE = 60_000;
+
+/** A table created before the status index existed: DynamoDB refuses the index query. */
+class RepositoryWithoutStatusIndex extends InMemoryBuildRepository {
+  override async listBuildsByStatus(): Promise<never> {
+    throw new StatusIndexMissingError('status-updated_at-index');
+  }
+}
+
+function aWorld(serviceName: string) {
+  const world = anInMemoryContainer();
+  // The in-memory executions start on the wall clock.
+  world.clock.set(new Date());
+  const runningBuild = async (): Promise<{ build: NewBuild; executionArn: string }> => {
+    const build = aNewBuild();
+    await world.buildRepository.create(build, world.clock.now());
+    return { build, executionArn: await world.container.get(Orchestrator).startExecution(anInputFor(build)) };
+  };
+  const metrics = new Metrics({ namespace: 'AwsDeployerOrchestrator', serviceName });
+  return { ...world, metrics, runningBuild };
+}
+
+describe('handler metrics', () => {
+  let output: PowertoolsOutput;
+  beforeEach(() => {
+    output = capturePowertoolsOutput();
+  });
+  afterEach(() => output.restore());
+
+  describe('update-build-status', () => {
+    it('counts a build completed by the callback, and not its repeat', async () => {
+      const { container, metrics, runningBuild } = aWorld('update-build-status');
+      const { build } = await runningBuild();
+      const handle = createUpdateBuildStatusHandler({ container, metrics });
+
+      await handle(aCallbackPayload(build), aLambdaContext());
+      await handle(aCallbackPayload(build), aLambdaContext());
+
+      expect(output.metrics()).toEqual([
+        expect.objectContaining({ service: 'update-build-status', BuildsCompletedByCallback: 1 }),
+        expect.objectContaining({ service: 'update-build-status', BuildsCompletedByCallback: 0 }),
+      ]);
+    });
+
+    it('publishes its metrics once when it throws', async () => {
+      const { container, metrics } = aWorld('update-build-status');
+      const handle = createUpdateBuildStatusHandler({ container, metrics });
+
+      await expect(handle({ repo: 'myapp' }, aLambdaContext())).rejects.toThrow(/Invalid/);
+
+      expect(output.metrics()).toEqual([expect.objectContaining({ BuildsCompletedByCallback: 0 })]);
+    });
+  });
+
+  it('execution-status-change counts a build completed by reconciliation', async () => {
+    const { container, metrics, runningBuild, executionStarter } = aWorld('execution-status-change');
+    const { executionArn } = await runningBuild();
+    executionStarter.complete(executionArn, 'ABORTED');
+    const handle = createExecutionStatusChangeHandler({ container, stateMachineArn: STATE_MACHINE_ARN, metrics });
+
+    await handle(anExecutionStatusChangeEvent({ executionArn, stateMachineArn: STATE_MACHINE_ARN, status: 'ABORTED' }), aLambdaContext());
+
+    expect(output.metrics()).toEqual([
+      expect.objectContaining({ service: 'execution-status-change', BuildsCompletedByReconciliation: 1 }),
+    ]);
+  });
+
+  it('the sweeper counts the open builds it found, the builds it started and those it completed', async () => {
+    const { container, metrics, runningBuild, executionStarter, buildRepository, clock } = aWorld('sweeper');
+    const ended = await runningBuild();
+    await runningBuild();
+    executionStarter.complete(ended.executionArn, 'TIMED_OUT');
+    await buildRepository.create(aNewBuild(), clock.now());
+    clock.advance(6 * MINUTE);
+    const handle = createSweeperHandler({ container, s3Bucket: 'my-artifacts-bucket', metrics });
+
+    await handle(aScheduledEvent(), aLambdaContext());
+
+    expect(output.metrics()).toEqual([
+      expect.objectContaining({ service: 'sweeper', OpenBuildsFound: 3, BuildsStarted: 1, BuildsCompletedByReconciliation: 1 }),
+    ]);
+  });
+
+  it('the sweeper counts no open builds without the status index: it looked at executions', async () => {
+    const world = aWorld('sweeper');
+    const container = createContainer({ ...world, buildRepository: new RepositoryWithoutStatusIndex() });
+    const handle = createSweeperHandler({ container, metrics: world.metrics });
+
+    await expect(handle(aScheduledEvent(), aLambdaContext())).resolves.toMatchObject({ mode: 'execution-window' });
+
+    const [published] = output.metrics();
+    expect(published).toMatchObject({ BuildsStarted: 0, BuildsCompletedByReconciliation: 0 });
+    expect(published).not.toHaveProperty('OpenBuildsFound');
+  });
+});
