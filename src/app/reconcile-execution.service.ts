@@ -3,12 +3,12 @@ import {
   buildIdOf,
   buildKeyOfSerializedInput,
   completionEffect,
+  isClosedExecutionStatus,
   isTerminal,
   type BuildKey,
   type BuildStatus,
   type Completion,
 } from '../domain/index.js';
-import { isClosedExecutionStatus } from '../ports/execution-inspector.port.js';
 import { completionOfExecution, isOwnExecution, notOwnReason } from './execution-completion.js';
 import type { BuildRepository, Clock, ExecutionDescription, ExecutionInspector, Logger } from '../ports/index.js';
 

@@ -1,12 +1,12 @@
 import {
-  StatusIndexMissingError,
+  BuildsByStatusUnavailableError,
   buildIdOf,
   executionName,
+  isClosedExecutionStatus,
   parseBuildId,
   type Build,
   type BuildStatus,
 } from '../domain/index.js';
-import { isClosedExecutionStatus } from '../ports/execution-inspector.port.js';
 import type { BuildRepository, Clock, ExecutionInspector, Logger, UnreadableBuild } from '../ports/index.js';
 import { type ReconcileExecutionService, type SweepOptions } from './reconcile-execution.service.js';
 import { type TriggerBuildService } from './trigger-build.service.js';
@@ -28,7 +28,11 @@ export interface OpenBuildsSweepOptions extends SweepOptions {
 }
 
 export interface OpenBuildsSweepSummary {
-  /** `status-index`: open builds from the table; `execution-window`: the fallback for a table without the index. */
+  /**
+   * `status-index`: open builds listed by status from the repository;
+   * `execution-window`: the fallback when the repository cannot list them
+   * (DynamoDB: a table without the status index).
+   */
   readonly mode: 'status-index' | 'execution-window';
   /** Open builds (or, in the fallback, executions) looked at. */
   readonly examined: number;
@@ -72,9 +76,10 @@ interface Progress {
  * - `PENDING`: started through the trigger-build use case (same claim, same
  *   idempotency, same permanent/transient handling).
  *
- * The open builds come from the table's status index, so a sweep costs what
- * the open builds cost, never what the table holds. Without the index it
- * falls back to the execution-window sweep and warns once per process.
+ * The open builds come from `BuildRepository.listBuildsByStatus`, so a sweep
+ * costs what the open builds cost, never what the table holds. When the
+ * repository cannot list builds by status it falls back to the
+ * execution-window sweep and warns once per process.
  *
  * @example
  * ```ts
@@ -84,7 +89,7 @@ interface Progress {
  * ```
  */
 export class SweepOpenBuildsService {
-  private warnedOfMissingIndex = false;
+  private warnedOfNoListingByStatus = false;
 
   constructor(
     private readonly builds: BuildRepository,
@@ -115,7 +120,7 @@ export class SweepOpenBuildsService {
         } while (cursor !== undefined);
       }
     } catch (error) {
-      if (!(error instanceof StatusIndexMissingError)) throw error;
+      if (!(error instanceof BuildsByStatusUnavailableError)) throw error;
       return this.sweepExecutionWindow(error, options);
     }
     return this.done(progress, undefined);
@@ -188,14 +193,13 @@ export class SweepOpenBuildsService {
     if (outcome.outcome !== 'skipped') this.logger.warn('PENDING build taken up by the sweeper', { buildId: buildIdOf(build), ...outcome });
   }
 
-  private async sweepExecutionWindow(missing: StatusIndexMissingError, options: OpenBuildsSweepOptions): Promise<OpenBuildsSweepSummary> {
-    if (!this.warnedOfMissingIndex) {
-      this.warnedOfMissingIndex = true;
-      this.logger.warn(
-        `The builds table has no index ${missing.indexName}: sweeping recent executions only. Create the index ` +
-          '(partition key status S, sort key updated_at N, projection ALL) so no open build is missed.',
-        { indexName: missing.indexName },
-      );
+  private async sweepExecutionWindow(unavailable: BuildsByStatusUnavailableError, options: OpenBuildsSweepOptions): Promise<OpenBuildsSweepSummary> {
+    if (!this.warnedOfNoListingByStatus) {
+      this.warnedOfNoListingByStatus = true;
+      // The message says what the store lacks and how to add it, in the store's terms.
+      this.logger.warn(`${unavailable.message}. Sweeping recent executions only until then: an open build outside their window is missed.`, {
+        code: unavailable.code,
+      });
     }
     const { examined, completed, failed } = await this.reconciler.sweep({ lookbackMs: options.lookbackMs, maxExecutions: options.maxExecutions });
     return { mode: 'execution-window', examined, started: 0, completed, failed, pendingNotStarted: 0 };

@@ -18,7 +18,7 @@ export interface BuildsTableProps {
 }
 
 /**
- * A new builds table shaped as the Go deployer's (DESIGN, "DynamoDB facts"),
+ * A new builds table shaped as the Go deployer's,
  * for a deployment that has none: `pk` and `sk` (S), on-demand, a stream
  * with new and old images for trigger-build, point-in-time recovery, and the
  * status index the sweeper reads (`status` S, `updated_at` N, all

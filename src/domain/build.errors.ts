@@ -5,6 +5,7 @@ import { OrchestratorError } from './orchestrator.errors.js';
 
 /** The build does not exist in the table. */
 export class BuildNotFoundError extends OrchestratorError {
+  static override readonly stableName: string = 'BuildNotFoundError';
   override readonly name: string = 'BuildNotFoundError';
   readonly code = 'BUILD_NOT_FOUND';
 
@@ -15,6 +16,7 @@ export class BuildNotFoundError extends OrchestratorError {
 
 /** A build with this key was already recorded; `existing` is the record found. */
 export class BuildAlreadyExistsError extends OrchestratorError {
+  static override readonly stableName: string = 'BuildAlreadyExistsError';
   override readonly name: string = 'BuildAlreadyExistsError';
   readonly code = 'BUILD_ALREADY_EXISTS';
 
@@ -28,6 +30,7 @@ export class BuildAlreadyExistsError extends OrchestratorError {
  * found, so callers can see what the build became instead.
  */
 export class IllegalTransitionError extends OrchestratorError {
+  static override readonly stableName: string = 'IllegalTransitionError';
   override readonly name: string = 'IllegalTransitionError';
   readonly code = 'ILLEGAL_TRANSITION';
 
@@ -41,36 +44,49 @@ export class IllegalTransitionError extends OrchestratorError {
 }
 
 /**
- * DynamoDB refused a write because the build's item would pass its 400 KB
- * limit. Recording an end never ends here while a smaller form of the write
- * fits (a shorter `error_msg`, then none); this error means the item is too
+ * The build's record would pass the store's size limit, so the write was
+ * refused. Recording an end never ends here while a smaller form of the write
+ * fits (a shorter `error_msg`, then none); this error means the record is too
  * large even for that, because of attributes another writer put on it.
+ * `detail`, when the store gives one, says which limit (for DynamoDB: the
+ * item and its 400 KB).
  */
-export class BuildItemTooLargeError extends OrchestratorError {
-  override readonly name: string = 'BuildItemTooLargeError';
+export class BuildRecordTooLargeError extends OrchestratorError {
+  static override readonly stableName: string = 'BuildRecordTooLargeError';
+  override readonly name: string = 'BuildRecordTooLargeError';
   readonly code = 'BUILD_ITEM_TOO_LARGE';
 
   constructor(
     readonly key: BuildKey,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string | undefined },
   ) {
-    super(`Build ${buildIdOf(key)} cannot be written: its item would pass DynamoDB's 400 KB limit`, options);
+    const detail = options?.detail === undefined ? '' : `: ${options.detail}`;
+    super(`Build ${buildIdOf(key)} cannot be written: its record would pass the store's size limit${detail}`, options);
   }
 }
+
+/** @deprecated since 0.3.0: use BuildRecordTooLargeError */
+export const BuildItemTooLargeError = BuildRecordTooLargeError;
+/** @deprecated since 0.3.0: use BuildRecordTooLargeError */
+export type BuildItemTooLargeError = BuildRecordTooLargeError;
 
 /**
- * The builds table has no status index (partition key `status`, sort key
- * `updated_at`), which the sweep of open builds queries. Create it, online:
- * every item already carries both attributes.
+ * The store cannot list builds by status, which the sweep of open builds
+ * needs (it then falls back to recent executions). `detail` says why and what
+ * to do, in the store's terms (for DynamoDB: the missing index and how to
+ * create it).
  */
-export class StatusIndexMissingError extends OrchestratorError {
-  override readonly name: string = 'StatusIndexMissingError';
+export class BuildsByStatusUnavailableError extends OrchestratorError {
+  static override readonly stableName: string = 'BuildsByStatusUnavailableError';
+  override readonly name: string = 'BuildsByStatusUnavailableError';
   readonly code = 'STATUS_INDEX_MISSING';
 
-  constructor(
-    readonly indexName: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`The builds table has no index ${indexName} (partition key status, sort key updated_at)`, options);
+  constructor(detail?: string, options?: { cause?: unknown }) {
+    super(`The build store cannot list builds by status${detail === undefined ? '' : `: ${detail}`}`, options);
   }
 }
+
+/** @deprecated since 0.3.0: use BuildsByStatusUnavailableError */
+export const StatusIndexMissingError = BuildsByStatusUnavailableError;
+/** @deprecated since 0.3.0: use BuildsByStatusUnavailableError */
+export type StatusIndexMissingError = BuildsByStatusUnavailableError;

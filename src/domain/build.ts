@@ -9,8 +9,8 @@ import { withoutUndefined } from './without-undefined.js';
 export interface Build extends BuildKey {
   /**
    * The part of `version` before its first dot (`"123"`), a string as the Go
-   * implementation stores it. Items 0.1.0 of this module wrote as a number read
-   * as its decimal string.
+   * implementation stores it. An item that holds it as a number reads as its
+   * decimal string.
    */
   readonly buildNumber?: string;
   readonly branch: string;
@@ -30,7 +30,7 @@ export const newBuildSchema = z.extend(buildKeySchema, {
   branch: text,
   version: text,
   commitHash: text,
-  // A string, as Go stores it; a whole number is still accepted (0.1.0 took one) and kept as its decimal string.
+  // A string, as Go stores it; a whole number is accepted too and kept as its decimal string.
   buildNumber: z.optional(
     z.union(
       [

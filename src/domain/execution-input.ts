@@ -3,10 +3,6 @@ import { buildKeySchema, recordedBuildKeySchema, type BuildKey } from './build-k
 import { ValidationError } from './orchestrator.errors.js';
 import { nonEmptyText as text, parseWith } from './validation.js';
 
-/** Step Functions' limit on an execution's input, in UTF-8 bytes. */
-export const MAX_EXECUTION_INPUT_BYTES = 262_144;
-
-
 export const stepFunctionInputSchema = z.extend(buildKeySchema, {
   branch: text,
   version: text,
@@ -39,15 +35,14 @@ export function parseStepFunctionInput(value: unknown): StepFunctionInput {
   return parseWith(stepFunctionInputSchema, value);
 }
 
-/** Serialises an input deterministically and checks Step Functions' size limit. */
+/**
+ * Serialises an input deterministically. Its size is the starter's to check:
+ * an input over Step Functions' limit fails the start with a permanent error
+ * naming the input and its size.
+ */
 export function serializeStepFunctionInput(input: StepFunctionInput): string {
   const wire = Object.fromEntries(WIRE_KEYS.map(([wireKey, key]) => [wireKey, input[key]]));
-  const json = JSON.stringify(wire);
-  const bytes = new TextEncoder().encode(json).length;
-  if (bytes > MAX_EXECUTION_INPUT_BYTES) {
-    throw new ValidationError('input', `is ${bytes} bytes of JSON, over the ${MAX_EXECUTION_INPUT_BYTES}-byte limit`);
-  }
-  return json;
+  return JSON.stringify(wire);
 }
 
 const wireInputSchema = z.object(

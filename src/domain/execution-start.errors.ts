@@ -5,6 +5,7 @@ import { OrchestratorError } from './orchestrator.errors.js';
  * with the build: keep it `PENDING` and retry, or record it `FAILED`.
  */
 export abstract class ExecutionStartError extends OrchestratorError {
+  static override readonly stableName: string = 'ExecutionStartError';
   abstract readonly retryable: boolean;
 
   constructor(
@@ -19,6 +20,7 @@ export abstract class ExecutionStartError extends OrchestratorError {
 
 /** Retrying cannot help; the build should become `FAILED` with this error's message. */
 export class PermanentExecutionStartError extends ExecutionStartError {
+  static override readonly stableName: string = 'PermanentExecutionStartError';
   override readonly name: string = 'PermanentExecutionStartError';
   readonly code = 'EXECUTION_START_PERMANENT';
   readonly retryable = false;
@@ -26,6 +28,7 @@ export class PermanentExecutionStartError extends ExecutionStartError {
 
 /** Retrying later can succeed; the build must stay `PENDING`. */
 export class TransientExecutionStartError extends ExecutionStartError {
+  static override readonly stableName: string = 'TransientExecutionStartError';
   override readonly name: string = 'TransientExecutionStartError';
   readonly code = 'EXECUTION_START_TRANSIENT';
   readonly retryable = true;

@@ -105,8 +105,9 @@ export interface ListBuildsOptions {
  *
  * Errors: {@link BuildNotFoundError} when the build does not exist,
  * {@link BuildAlreadyExistsError} from `create`,
- * {@link BuildItemTooLargeError} when the item cannot grow (a completion first
- * retries with a shorter `error_msg`, then without it).
+ * {@link BuildRecordTooLargeError} when the record would pass the store's
+ * size limit (a completion first retries with a shorter reason, then without
+ * it).
  */
 export interface BuildRepository {
   /** Records a new `PENDING` build. */
@@ -150,11 +151,12 @@ export interface BuildRepository {
   listBuilds(repo: string, env: string, options?: ListBuildsOptions): Promise<BuildPage>;
 
   /**
-   * The builds with this status in the whole table, oldest update first: what
+   * The builds with this status in the whole store, oldest update first: what
    * the sweeper finds open builds with. Its cost is the builds of that status,
-   * never the table (DynamoDB: a query of the status index).
+   * never the whole store.
    *
-   * @throws StatusIndexMissingError when the table has no status index.
+   * @throws BuildsByStatusUnavailableError when the store cannot list builds
+   *   by status (its message says why, in the store's terms).
    */
   listBuildsByStatus(status: BuildStatus, options?: ListBuildsByStatusOptions): Promise<BuildPage>;
 

@@ -1,4 +1,4 @@
-import type { ClosedExecutionStatus } from './execution-inspector.port.js';
+import type { ClosedExecutionStatus } from '../domain/index.js';
 
 /** One request to start a deployment execution. */
 export interface StartExecutionRequest {

@@ -153,7 +153,6 @@ describe('Orchestrator.startExecution', () => {
     ['commitHash', { commitHash: 42 }],
     ['s3Bucket', { s3Bucket: '' }],
     ['s3Key', { s3Key: null }],
-    ['input', { s3Key: 'k'.repeat(262_144) }],
   ])('rejects a bad %s with a ValidationError naming it, starting and writing nothing', async (field, override) => {
     const { orchestrator, buildRepository, executionStarter } = anOrchestrator();
     const build = await aPendingBuild(buildRepository);
@@ -163,6 +162,18 @@ describe('Orchestrator.startExecution', () => {
 
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ field });
+    expect(executionStarter.executions).toHaveLength(0);
+    expect(buildRepository.history).toHaveLength(1);
+  });
+
+  it('fails an input over Step Functions\' size limit as a permanent start error naming the input and its size, writing nothing', async () => {
+    const { orchestrator, buildRepository, executionStarter } = anOrchestrator();
+    const build = await aPendingBuild(buildRepository);
+
+    const error = await orchestrator.startExecution({ ...anInputFor(build), s3Key: 'k'.repeat(262_144) }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PermanentExecutionStartError);
+    expect(error).toMatchObject({ awsErrorCode: 'InvalidExecutionInput', message: expect.stringMatching(/Invalid input: is \d+ bytes of JSON/) });
     expect(executionStarter.executions).toHaveLength(0);
     expect(buildRepository.history).toHaveLength(1);
   });

@@ -79,6 +79,7 @@ describe('TriggerBuildService', () => {
     const result = await world.container.get(TriggerBuildService).trigger(build, options);
 
     expect(result).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('Invalid input') });
+    expect(result).toMatchObject({ reason: expect.stringMatching(/Invalid input: is \d+ bytes of JSON, over the 262144-byte limit/) });
     expect((await world.buildRepository.get(build))?.status).toBe('FAILED');
   });
 

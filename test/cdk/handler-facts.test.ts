@@ -5,7 +5,7 @@ import { TABLE_NAME } from '../../src/adapters/driven/arguments.js';
 import { DEFAULT_STATUS_INDEX_NAME as REPOSITORY_INDEX_NAME } from '../../src/dynamodb.js';
 import { readObservabilityEnvironment } from '../../src/composition/lambda/environment.js';
 import { BuildMetric, DEFAULT_METRICS_NAMESPACE as HANDLERS_NAMESPACE } from '../../src/adapters/driving/lambda/observability/build-metrics.js';
-import { isClosedExecutionStatus } from '../../src/ports/execution-inspector.port.js';
+import { isClosedExecutionStatus } from '../../src/domain/execution-status.js';
 import {
   CLOSED_EXECUTION_STATUSES,
   DEFAULT_METRICS_NAMESPACE,

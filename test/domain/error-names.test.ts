@@ -5,6 +5,8 @@ import {
   BuildAlreadyExistsError,
   BuildItemTooLargeError,
   BuildNotFoundError,
+  BuildRecordTooLargeError,
+  BuildsByStatusUnavailableError,
   IllegalTransitionError,
   PermanentExecutionStartError,
   StatusIndexMissingError,
@@ -24,8 +26,8 @@ describe('error names', () => {
     [BuildNotFoundError, new BuildNotFoundError(aBuildKey())],
     [BuildAlreadyExistsError, new BuildAlreadyExistsError(build)],
     [IllegalTransitionError, new IllegalTransitionError(build, 'SUCCESS', 'it is PENDING')],
-    [BuildItemTooLargeError, new BuildItemTooLargeError(aBuildKey())],
-    [StatusIndexMissingError, new StatusIndexMissingError('status-updated_at-index')],
+    [BuildRecordTooLargeError, new BuildRecordTooLargeError(aBuildKey())],
+    [BuildsByStatusUnavailableError, new BuildsByStatusUnavailableError('no index')],
     [PermanentExecutionStartError, new PermanentExecutionStartError('StateMachineDoesNotExist', 'no state machine')],
     [TransientExecutionStartError, new TransientExecutionStartError('ThrottlingException', 'slow down')],
     [EnvironmentVariableError, new EnvironmentVariableError('BUILDS_TABLE_NAME', 'is not set')],
@@ -33,5 +35,19 @@ describe('error names', () => {
   ])('%o is named after its class', (errorClass, error) => {
     expect(error.name).toBe(errorClass.name);
     expect(String(error)).toMatch(new RegExp(`^${errorClass.name}: `));
+  });
+});
+
+describe('the deprecated names of the renamed errors', () => {
+  it('are the renamed classes, so instanceof and construction keep working', () => {
+    expect(BuildItemTooLargeError).toBe(BuildRecordTooLargeError);
+    expect(StatusIndexMissingError).toBe(BuildsByStatusUnavailableError);
+    expect(new BuildRecordTooLargeError(aBuildKey())).toBeInstanceOf(BuildItemTooLargeError);
+    expect(new StatusIndexMissingError('status-updated_at-index')).toBeInstanceOf(BuildsByStatusUnavailableError);
+  });
+
+  it('keep their codes', () => {
+    expect(new BuildItemTooLargeError(aBuildKey()).code).toBe('BUILD_ITEM_TOO_LARGE');
+    expect(new StatusIndexMissingError().code).toBe('STATUS_INDEX_MISSING');
   });
 });

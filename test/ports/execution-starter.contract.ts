@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_EXECUTION_INPUT_BYTES,
   PermanentExecutionStartError,
   TransientExecutionStartError,
   executionArnFor,
@@ -10,6 +9,7 @@ import {
   type ClosedExecution,
   type ExecutionStarter,
 } from '../../src/index.js';
+import { MAX_EXECUTION_INPUT_BYTES } from '../../src/adapters/driven/sfn/execution-input-limit.js';
 import { aNewBuild, anInputFor } from '../support/mothers/build.mother.js';
 
 /** What the contract needs beyond the port: a way to end executions and to inject faults. */
@@ -149,6 +149,8 @@ export function describeExecutionStarterContract(name: string, makeHarness: () =
       const error = await harness.starter.start({ ...aStartRequest(), input: overLimit }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PermanentExecutionStartError);
       expect(error).toMatchObject({ awsErrorCode: 'InvalidExecutionInput' });
+      // The reason the build records names the input and its size.
+      expect((error as Error).message).toContain(`Invalid input: is ${MAX_EXECUTION_INPUT_BYTES + 1} bytes`);
       expect(await harness.executionCount()).toBe(1);
     });
 

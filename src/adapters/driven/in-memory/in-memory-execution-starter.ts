@@ -1,17 +1,19 @@
 import {
-  MAX_EXECUTION_INPUT_BYTES,
   PermanentExecutionStartError,
   buildIdOf,
   buildKeyOfSerializedInput,
   executionArnFor,
+  isClosedExecutionStatus,
   isValidExecutionName,
   parseStateMachineArn,
+  type ClosedExecutionStatus,
+  type ExecutionStatus,
   type StateMachineArn,
 } from '../../../domain/index.js';
 import { executionStartError, mayFollowAnEarlierStart } from '../sfn/start-error-codes.js';
-import type { ClosedExecutionStatus, ExecutionStarter, ExecutionStatus, StartExecutionRequest, StartedExecution } from '../../../ports/index.js';
+import { oversizedInputError } from '../sfn/execution-input-limit.js';
+import type { ExecutionStarter, StartExecutionRequest, StartedExecution } from '../../../ports/index.js';
 import { withoutUndefined } from '../../../domain/without-undefined.js';
-import { isClosedExecutionStatus } from '../../../ports/execution-inspector.port.js';
 
 /** An execution the in-memory starter started. */
 export interface RecordedExecution {
@@ -192,9 +194,8 @@ function rejectInvalid(request: StartExecutionRequest): void {
   if (!isValidExecutionName(request.name)) {
     throw executionStartError('InvalidName', `Invalid Name: '${request.name}'`);
   }
-  if (new TextEncoder().encode(request.input).length > MAX_EXECUTION_INPUT_BYTES) {
-    throw executionStartError('InvalidExecutionInput', 'The input exceeds the maximum size');
-  }
+  const oversized = oversizedInputError(request.input);
+  if (oversized) throw oversized;
   try {
     JSON.parse(request.input);
   } catch {

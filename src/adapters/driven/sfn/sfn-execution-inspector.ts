@@ -5,8 +5,8 @@ import {
   type ExecutionListItem,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { executionArnFor, parseStateMachineArn, type StateMachineArn } from '../../../domain/index.js';
-import type { ExecutionDescription, ExecutionInspector, ExecutionStatus } from '../../../ports/index.js';
+import { executionArnFor, parseStateMachineArn, type ExecutionStatus, type StateMachineArn } from '../../../domain/index.js';
+import type { ExecutionDescription, ExecutionInspector } from '../../../ports/index.js';
 import { withoutUndefined } from '../../../domain/without-undefined.js';
 
 export interface SfnExecutionInspectorOptions {

@@ -13,14 +13,15 @@ import {
   buildIdOf,
   buildKeyOfSerializedInput,
   executionArnFor,
+  isClosedExecutionStatus,
   parseStateMachineArn,
   ExecutionStartError,
   type StateMachineArn,
 } from '../../../domain/index.js';
 import { executionStartError, mayFollowAnEarlierStart } from './start-error-codes.js';
+import { oversizedInputError } from './execution-input-limit.js';
 import type { ClosedExecution, ExecutionStarter, StartExecutionRequest, StartedExecution } from '../../../ports/index.js';
 import { withoutUndefined } from '../../../domain/without-undefined.js';
-import { isClosedExecutionStatus } from '../../../ports/execution-inspector.port.js';
 
 export interface SfnExecutionStarterOptions {
   /** An `SFNClient` you own and configure (region, retries, tracing). */
@@ -84,6 +85,8 @@ export class SfnExecutionStarter implements ExecutionStarter {
   }
 
   async start(request: StartExecutionRequest): Promise<StartedExecution> {
+    const oversized = oversizedInputError(request.input);
+    if (oversized) throw oversized;
     try {
       await this.ensureStandard();
     } catch (error) {

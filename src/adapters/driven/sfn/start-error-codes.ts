@@ -1,9 +1,13 @@
 import { PermanentExecutionStartError, TransientExecutionStartError, type ExecutionStartError } from '../../../domain/index.js';
 
 // Which Step Functions (and KMS) error codes of StartExecution are permanent
-// and which pass, as DESIGN.md "Step Functions facts" lists them. The domain
-// only knows "permanent or transient"; this table is the Step Functions
-// adapter's, shared with the in-memory starter so both classify alike.
+// and which pass, for STANDARD workflows. Permanent: the request is invalid
+// (name, input, ARN), the state machine is gone or deleting, or its KMS key is
+// unusable. Transient: throttling and 5xx (which the SDK retries itself),
+// ExecutionLimitExceeded and KmsThrottlingException (which it does not),
+// network errors and timeouts. The domain only knows "permanent or transient";
+// this table is the Step Functions adapter's, shared with the in-memory starter
+// so both classify alike.
 
 /**
  * Step Functions errors that will fail the same way on every retry: the build

@@ -4,6 +4,7 @@ import type { ConnectionConfig } from './config.js';
 
 /** DynamoDB found no builds table of that name where the CLI looked. */
 export class BuildsTableNotFoundError extends OrchestratorError {
+  static override readonly stableName: string = 'BuildsTableNotFoundError';
   override readonly name: string = 'BuildsTableNotFoundError';
   readonly code = 'TABLE_NOT_FOUND';
   readonly tableName: string;
@@ -33,7 +34,7 @@ export function restateAwsError(error: unknown, connection: ConnectionConfig): E
   if (error.message === 'Region is missing') return new UsageError('missing the AWS region: pass --region or set AWS_REGION');
   // DynamoDB's error for "a nonexistent table or index [...] or its status might not be ACTIVE"
   // (DynamoDB API reference, common errors of every operation). The CLI queries one index, and a
-  // missing index is a ValidationException (StatusIndexMissingError); Step Functions names its own
+  // missing index is a ValidationException (BuildsByStatusUnavailableError); Step Functions names its own
   // missing things otherwise (StateMachineDoesNotExist, ExecutionDoesNotExist, ResourceNotFound).
   if (error.name === 'ResourceNotFoundException') return new BuildsTableNotFoundError(connection, { cause: error });
   return undefined;

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import {
   BUILD_STATUSES,
-  StatusIndexMissingError,
+  BuildsByStatusUnavailableError,
   ValidationError,
   buildIdOf,
   isBuildStatus,
@@ -71,7 +71,7 @@ export const listCommand: Command = {
       } catch (error) {
         // The cursor is opaque to the CLI: only the repository can tell it is not one of its own.
         if (error instanceof ValidationError && error.field === 'cursor') throw new UsageError(`--cursor ${error.reason}`);
-        if (error instanceof StatusIndexMissingError) throw new UsageError(`${error.message}: --status needs it`);
+        if (error instanceof BuildsByStatusUnavailableError) throw new UsageError(`--status is not available on this table: ${error.message}`);
         throw error;
       }
       const builds = scope === undefined ? page.builds : page.builds.filter((build) => build.repo === scope.repo && build.env === scope.env);

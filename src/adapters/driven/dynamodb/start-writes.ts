@@ -1,0 +1,122 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { buildIdOf, parseRecordedBuildKey, startEffect, toEpochSeconds, type BuildKey } from '../../../domain/index.js';
+import type { StartClaim, StartFailureRecord, StartRecord } from '../../../ports/index.js';
+import { requireText } from '../arguments.js';
+import { buildItemKey, fromBuildItem, latestPointerItem } from '../builds-table/build-item.js';
+import type { CompletionWrites } from './completion-writes.js';
+import { readItem, type BuildsTable } from './builds-table-access.js';
+import { existingBuild, writeAlone, writeWithPointer, type BuildWrite } from './conditional-writes.js';
+import { isItemTooLarge, itemTooLargeError } from './dynamodb-errors.js';
+import { itemFrom } from './item-from.js';
+import { MAX_RESOLUTION_ROUNDS, hasEnded, mayBecome } from './status-conditions.js';
+
+/**
+ * The writes of a start: the claim an attempt takes on a `PENDING` build,
+ * the failure only the claim holder may record, and the start itself
+ * (`PENDING -> IN_PROGRESS` with the execution ARN).
+ */
+export class StartWrites {
+  constructor(
+    private readonly table: BuildsTable,
+    private readonly completions: CompletionWrites,
+  ) {}
+
+  async claimStart(key: BuildKey, attempt: string): Promise<StartClaim> {
+    const valid = parseRecordedBuildKey(key);
+    requireText('attempt', attempt);
+    try {
+      const { Attributes } = await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: buildItemKey(valid),
+          UpdateExpression: 'SET start_attempt = :attempt',
+          // Guards: only a PENDING build can be claimed for a start (and a missing one never is).
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':attempt': attempt, ':pending': 'PENDING' },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { claimed: true, build: fromBuildItem(Attributes ?? {}) };
+    } catch (error) {
+      if (isItemTooLarge(error)) throw itemTooLargeError(valid, error);
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Current DynamoDB returns the item; DynamoDB Local ignores the request, so read it.
+      const existing = error.Item ? itemFrom(error.Item) : await readItem(this.table, valid);
+      return { claimed: false, build: existing && fromBuildItem(existing) };
+    }
+  }
+
+  async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date): Promise<StartFailureRecord> {
+    requireText('attempt', attempt);
+    // Guards: no start was recorded, and no other attempt claimed the build since this one did.
+    return this.completions.failPendingBuild(key, reason, at, {
+      expression: '#status = :pending AND start_attempt = :attempt',
+      values: { ':pending': 'PENDING', ':attempt': attempt },
+    });
+  }
+
+  async recordUnstartable(key: BuildKey, reason: string, at: Date): Promise<StartFailureRecord> {
+    // Guards: the build is still PENDING; one that started or ended is never failed by its old record.
+    return this.completions.failPendingBuild(key, reason, at, { expression: '#status = :pending', values: { ':pending': 'PENDING' } });
+  }
+
+  async recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord> {
+    const valid = parseRecordedBuildKey(key);
+    requireText('executionArn', executionArn);
+    let result = await writeWithPointer(this.table, valid, this.startWrite(valid, executionArn, at), latestPointerItem(valid, 'IN_PROGRESS', at));
+    for (let round = 0; round < MAX_RESOLUTION_ROUNDS; round += 1) {
+      if (result.written) return { outcome: 'started', status: 'IN_PROGRESS', executionArn };
+      const build = existingBuild(valid, result.existing);
+      const effect = startEffect(build, executionArn);
+      switch (effect.kind) {
+        case 'unchanged':
+          return { outcome: 'already-started', status: build.status, executionArn };
+        case 'illegal':
+          return { outcome: 'refused', status: build.status, build, reason: effect.reason };
+        case 'attach-arn':
+          result = await writeAlone(this.table, valid, this.attachArnWrite(valid, executionArn, at));
+          if (result.written) return { outcome: 'arn-attached', status: build.status, executionArn };
+          break;
+        case 'transition':
+          result = await writeWithPointer(this.table, valid, this.startWrite(valid, executionArn, at), latestPointerItem(valid, 'IN_PROGRESS', at));
+          break;
+      }
+    }
+    throw new Error(`Build ${buildIdOf(valid)} kept changing while its start was recorded`);
+  }
+
+  private startWrite(key: BuildKey, executionArn: string, at: Date): BuildWrite {
+    const from = mayBecome('IN_PROGRESS');
+    return {
+      Update: {
+        TableName: this.table.tableName,
+        Key: buildItemKey(key),
+        UpdateExpression: 'SET #status = :to, execution_arn = :arn, updated_at = :at',
+        // Guards: the table allows IN_PROGRESS from the build's current status (PENDING).
+        ConditionExpression: from.expression,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...from.values, ':to': 'IN_PROGRESS', ':arn': executionArn, ':at': toEpochSeconds(at) },
+      },
+    };
+  }
+
+  private attachArnWrite(key: BuildKey, executionArn: string, at: Date): BuildWrite {
+    const terminal = hasEnded();
+    return {
+      Update: {
+        TableName: this.table.tableName,
+        Key: buildItemKey(key),
+        UpdateExpression: 'SET execution_arn = :arn, updated_at = :at',
+        // Guards: the build finished before its start was recorded and records no execution yet
+        // (a writer may leave an empty string; `size` avoids an empty-string value, which
+        // DynamoDB Local 1.x refuses).
+        ConditionExpression: `${terminal.expression} AND (attribute_not_exists(execution_arn) OR size(execution_arn) = :empty)`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...terminal.values, ':arn': executionArn, ':at': toEpochSeconds(at), ':empty': 0 },
+      },
+    };
+  }
+}
