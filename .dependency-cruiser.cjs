@@ -1,22 +1,33 @@
 /**
- * The hexagon's dependency rule: domain <- ports <- app <- adapters and entry
- * points, never back; the composition roots are reached only from the entry
- * points; development tooling and benchmarks use the package as its users
- * do. `npm run lint` and test/architecture enforce it, with no exception.
+ * The hexagon's dependency rule. The import graph runs one way only:
+ * composition -> driving adapters (lambda, cli) -> app -> ports -> domain,
+ * and driven adapters (dynamodb, sfn, in-memory, clock, logging) -> ports and
+ * domain. The composition layer (src/composition: the wiring, the inversify
+ * modules, the Lambda entry files, the CLI's main) is the outermost; only it
+ * and the package's entry points reach it. Development tooling and
+ * benchmarks use the package as its users do. `npm run lint` and
+ * test/architecture enforce it, with no exception.
  * @type {import('dependency-cruiser').IConfiguration}
  */
 
 // What a user of the package can import: the files behind its `exports`.
-const PUBLIC_ENTRY_POINTS = ['^src/(index|lambda|testing)\\.ts$', '^src/adapters/(dynamodb|sfn)/index\\.ts$', '^src/cdk/index\\.ts$'];
+const PUBLIC_ENTRY_POINTS = ['^src/(index|lambda|testing|dynamodb|sfn)\\.ts$', '^src/cdk/index\\.ts$'];
 
 // The AWS CDK: an optional peer dependency, for src/cdk alone.
 const CDK_PACKAGES = '(^|/)node_modules/(aws-cdk-lib|constructs)/';
+
+// The DI library: the composition layer binds the services with factories, so nothing inside it loads inversify.
+// Matched resolved (node_modules/inversify/...) or, where a resolver without `exports` support leaves it, bare.
+const DI_PACKAGES = '(^|/node_modules/)(inversify|@inversifyjs/[^/]+|reflect-metadata)(/|$)';
+
+// What the Step Functions adapter shares, as plain data, with the in-memory doubles and the main entry point.
+const SFN_PLAIN_DATA = '^src/adapters/driven/sfn/(start-error-codes|execution-input-limit)\\.ts$';
 
 module.exports = {
   forbidden: [
     {
       name: 'domain-is-pure',
-      comment: 'The domain imports only itself and zod: no AWS SDK, no node: modules.',
+      comment: 'The domain imports only itself and zod: no AWS SDK, no DI library, no node: modules.',
       severity: 'error',
       from: { path: '^src/domain/' },
       to: { pathNot: ['^src/domain/', '(^|/)node_modules/zod/'] },
@@ -29,53 +40,65 @@ module.exports = {
     },
     {
       name: 'app-names-ports-only',
-      comment: 'Services name ports, never an adapter class nor the container that binds them.',
+      comment: 'Services name ports, never an adapter class nor the composition that binds them.',
       severity: 'error',
       from: { path: '^src/app/' },
       to: { path: ['^src/adapters/', '^src/composition/'] },
     },
     {
-      name: 'only-entry-points-compose',
-      comment: 'The composition roots name services and adapters; only the entry points (package exports, Lambda and CLI) build them.',
+      name: 'only-the-outermost-layer-composes',
+      comment:
+        'The composition layer names services and adapters; nothing inside the hexagon, no adapter and no CDK construct imports it, ' +
+        'not even for a type. Only the package entry points expose it.',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/composition/', '^src/adapters/(lambda|cli)/', ...PUBLIC_ENTRY_POINTS] },
+      from: { path: '^src/', pathNot: ['^src/composition/', ...PUBLIC_ENTRY_POINTS] },
       to: { path: '^src/composition/' },
     },
     {
-      name: 'driven-adapters-do-not-call-the-app',
-      comment: 'Repositories, starters, clocks and loggers serve the app; only driving adapters (lambda, cli) use it.',
+      name: 'the-hexagon-loads-no-di-library',
+      comment: 'Domain, ports, services and adapters are plain classes and functions; the composition layer alone binds them with inversify.',
       severity: 'error',
-      from: { path: '^src/adapters/(?!lambda/|cli/)' },
-      to: { path: '^src/app/' },
+      from: { path: '^src/(domain|ports|app|adapters)/' },
+      to: { path: DI_PACKAGES },
+    },
+    {
+      name: 'driving-adapters-use-the-app',
+      comment: 'Handlers and the CLI reach DynamoDB and Step Functions through the services they are given, never through a driven adapter.',
+      severity: 'error',
+      from: { path: '^src/adapters/driving/' },
+      to: { path: '^src/adapters/driven/' },
+    },
+    {
+      name: 'driven-adapters-serve-the-ports',
+      comment: 'Repositories, starters, clocks and loggers implement ports; they never use the app nor a driving adapter.',
+      severity: 'error',
+      from: { path: '^src/adapters/driven/' },
+      to: { path: ['^src/app/', '^src/adapters/driving/'] },
     },
     {
       name: 'one-builds-table-layout',
       comment:
-        'The item layout of the builds table has one home, src/adapters/builds-table, shared by exactly two readers: ' +
-        'the DynamoDB repository and the stream parsing of trigger-build.',
+        'The item layout of the builds table has one home, src/adapters/driven/builds-table, read by the DynamoDB repository ' +
+        'and exported by the ./dynamodb entry point.',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/adapters/(builds-table|dynamodb)/', '^src/adapters/lambda/trigger-build/'] },
-      to: { path: '^src/adapters/builds-table/' },
-    },
-    {
-      name: 'lambda-handlers-use-ports',
-      comment: 'Handlers reach DynamoDB and Step Functions through the container, never through an adapter class.',
-      severity: 'error',
-      from: { path: '^src/adapters/lambda/' },
-      to: { path: '^src/adapters/(dynamodb|sfn|in-memory)/' },
+      from: { path: '^src/', pathNot: ['^src/adapters/driven/(builds-table|dynamodb)/', '^src/dynamodb\\.ts$'] },
+      to: { path: '^src/adapters/driven/builds-table/' },
     },
     {
       name: 'in-memory-adapters-stay-in-memory',
-      comment: "The doubles share the Step Functions adapter's table of start error codes, and nothing else of AWS.",
+      comment: "The doubles share the Step Functions adapter's plain data (its start error codes), and nothing else of AWS.",
       severity: 'error',
-      from: { path: '^src/adapters/in-memory/' },
-      to: { path: ['^src/adapters/(dynamodb|builds-table|lambda|cli)/', '^src/adapters/sfn/(?!start-error-codes\\.ts$)', '(^|/)node_modules/@aws-sdk/'] },
+      from: { path: '^src/adapters/driven/in-memory/' },
+      to: {
+        path: ['^src/adapters/driven/(dynamodb|builds-table)/', '^src/adapters/driven/sfn/', '(^|/)node_modules/@aws-sdk/'],
+        pathNot: SFN_PLAIN_DATA,
+      },
     },
     {
       name: 'start-error-codes-are-plain-data',
-      comment: 'The code table is shared with the in-memory starter and the main entry point: it may not load the SDK.',
+      comment: "The Step Functions adapter's plain data is shared with the in-memory doubles and the main entry point: it may not load the SDK.",
       severity: 'error',
-      from: { path: '^src/adapters/sfn/start-error-codes\\.ts$' },
+      from: { path: SFN_PLAIN_DATA },
       to: { path: '(^|/)node_modules/' },
     },
     {
@@ -93,14 +116,14 @@ module.exports = {
       from: { path: '^src/cdk/' },
       to: {
         path: ['^src/', '(^|/)node_modules/'],
-        pathNot: ['^src/cdk/', '^src/adapters/lambda/permissions\\.ts$', '^src/domain/orchestrator\\.errors\\.ts$', CDK_PACKAGES],
+        pathNot: ['^src/cdk/', '^src/adapters/driving/lambda/permissions\\.ts$', '^src/domain/orchestrator\\.errors\\.ts$', CDK_PACKAGES],
       },
     },
     {
       name: 'lambda-permissions-are-plain-data',
       comment: 'The CDK constructs read these permissions at synth time: they may load nothing but the domain errors.',
       severity: 'error',
-      from: { path: '^src/adapters/lambda/permissions\\.ts$' },
+      from: { path: '^src/adapters/driving/lambda/permissions\\.ts$' },
       to: { path: ['^src/', '(^|/)node_modules/'], pathNot: '^src/domain/orchestrator\\.errors\\.ts$' },
     },
     {

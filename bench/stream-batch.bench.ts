@@ -24,7 +24,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBuildRepository } from '../src/dynamodb.js';
 import { SfnExecutionInspector, SfnExecutionStarter } from '../src/sfn.js';
-import { createContainer, type NewBuild } from '../src/index.js';
+import { TOKENS, TriggerBuildService, createContainer, type NewBuild } from '../src/index.js';
 import { createTriggerBuildHandler } from '../src/lambda.js';
 import { RecordingLogger } from '../src/testing.js';
 import { createBuildsTable, dynamoDbClientFor, uniqueTableName } from '../dev/dynamodb-local/builds-table.js';
@@ -79,8 +79,9 @@ export async function streamBatch(): Promise<Comparison[]> {
       executionInspector: new SfnExecutionInspector({ client: stepFunctions, stateMachineArn }),
       logger: new RecordingLogger(),
     });
-    const concurrent = createTriggerBuildHandler({ container, s3Bucket: 'my-artifacts-bucket' });
-    const sequential = createTriggerBuildHandler({ container, s3Bucket: 'my-artifacts-bucket', concurrency: 1 });
+    const triggerServices = { trigger: container.get(TriggerBuildService), logger: container.get(TOKENS.Logger) };
+    const concurrent = createTriggerBuildHandler({ ...triggerServices, s3Bucket: 'my-artifacts-bucket' });
+    const sequential = createTriggerBuildHandler({ ...triggerServices, s3Bucket: 'my-artifacts-bucket', concurrency: 1 });
     type Handler = typeof concurrent;
 
     // Builds are created before the latency is on: only the handler's calls are measured.

@@ -8,11 +8,12 @@
 // each file reachable from an entry point into CommonJS, one output file per
 // source file, so every class exists once per module system (instanceof holds
 // across subpaths). The declarations are the ESM build's, all of them (type-only
-// modules have no JavaScript), copied: their text is the same, and TypeScript
+// modules have no JavaScript), copied: their text is the same but for the
+// imports of inversify's types (see commonJsDeclaration), and TypeScript
 // reads them as CommonJS because of dist/cjs/package.json.
 //
 //   tsx scripts/build-commonjs.ts   (after tsc -p tsconfig.build.json)
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -63,11 +64,24 @@ async function main(): Promise<void> {
   );
   for (const declaration of declarations) {
     await mkdir(dirname(join(outdir, declaration)), { recursive: true });
-    await copyFile(join(esmBuild, declaration), join(outdir, declaration));
+    await writeFile(join(outdir, declaration), commonJsDeclaration(await readFile(join(esmBuild, declaration), 'utf8')));
   }
   // Node and TypeScript read a file's module system from the nearest package.json.
   await writeFile(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
   console.log(`dist/cjs: ${sources.length} modules`);
+}
+
+/**
+ * A CommonJS declaration imports inversify's types as `require` resolves
+ * them. inversify 7 ships both module systems, so a CommonJS host's
+ * `Container` takes the CommonJS `ContainerModule` class (its `#private`
+ * member makes the two copies' types incompatible); inversify 8 is ESM only,
+ * and TypeScript's node16 setting accepts a CommonJS file's type import of
+ * it only with an explicit `resolution-mode` (TS1541). The attribute serves
+ * both; the ESM declarations keep the plain import.
+ */
+function commonJsDeclaration(text: string): string {
+  return text.replace(/^(import type \{[^}]*\} from 'inversify');$/gm, "$1 with { 'resolution-mode': 'require' };");
 }
 
 await main();

@@ -10,3 +10,4 @@ export {
   type BuildItem,
   type LatestPointerItem,
 } from './adapters/driven/builds-table/build-item.js';
+export { dynamoDbModule, type DynamoDbModuleOptions } from './composition/modules/dynamodb.module.js';

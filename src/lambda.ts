@@ -1,37 +1,41 @@
 /**
  * `@aws-deployer/orchestrator/lambda`: the Lambda handlers (trigger-build,
  * update-build-status, execution-end reconciliation, sweeper) as factories
- * over a container, their ready-made versions configured from environment
+ * over the services they use, their ready-made versions configured from environment
  * variables, and `createAwsContainer`. See docs/lambda.md for IAM policies,
  * event sources, variables, logs and metrics.
  */
 export { createAwsContainer, type AwsClientTracer, type AwsContainerOptions } from './composition/aws-container.js';
+export type { AwsAdapterOptions } from './composition/aws-adapters.js';
 export type { HandlerObservability } from './adapters/driving/lambda/observability/observed-handler.js';
 export {
+  createExecutionStatusChangeHandler,
+  createSweeperHandler,
   createTriggerBuildHandler,
-  type TriggerBuildHandler,
-  type TriggerBuildHandlerDeps,
-} from './adapters/driving/lambda/trigger-build/trigger-build.handler.js';
-export {
   createUpdateBuildStatusHandler,
-  type UpdateBuildStatusHandler,
-  type UpdateBuildStatusHandlerDeps,
-  type UpdateBuildStatusResult,
+  type ContainerHandlerDeps,
+} from './composition/lambda/handler-factories.js';
+export type {
+  TriggerBuildHandler,
+  TriggerBuildHandlerDeps,
+} from './adapters/driving/lambda/trigger-build/trigger-build.handler.js';
+export type {
+  UpdateBuildStatusHandler,
+  UpdateBuildStatusHandlerDeps,
+  UpdateBuildStatusResult,
 } from './adapters/driving/lambda/update-build-status/update-build-status.handler.js';
 export type { CallbackPayload } from './adapters/driving/lambda/update-build-status/callback-payload.js';
-export {
-  createExecutionStatusChangeHandler,
-  type ExecutionStatusChangeDetail,
-  type ExecutionStatusChangeEvent,
-  type ExecutionStatusChangeHandler,
-  type ExecutionStatusChangeHandlerDeps,
-  type ExecutionStatusChangeResult,
+export type {
+  ExecutionStatusChangeDetail,
+  ExecutionStatusChangeEvent,
+  ExecutionStatusChangeHandler,
+  ExecutionStatusChangeHandlerDeps,
+  ExecutionStatusChangeResult,
 } from './adapters/driving/lambda/reconciliation/execution-status-change.handler.js';
-export {
-  createSweeperHandler,
-  type SweeperHandler,
-  type SweeperHandlerDeps,
-  type SweeperResult,
+export type {
+  SweeperHandler,
+  SweeperHandlerDeps,
+  SweeperResult,
 } from './adapters/driving/lambda/reconciliation/sweeper.handler.js';
 export {
   executionStatusChangeHandlerFromEnvironment,

@@ -1,2 +1,3 @@
 export { SfnExecutionInspector, type SfnExecutionInspectorOptions } from './adapters/driven/sfn/sfn-execution-inspector.js';
 export { SfnExecutionStarter, type SfnExecutionStarterOptions } from './adapters/driven/sfn/sfn-execution-starter.js';
+export { sfnModule, type SfnModuleOptions } from './composition/modules/sfn.module.js';

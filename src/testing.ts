@@ -16,3 +16,4 @@ export {
 export { InMemoryExecutionInspector } from './adapters/driven/in-memory/in-memory-execution-inspector.js';
 export { ManualClock } from './adapters/driven/clock/manual-clock.js';
 export { RecordingLogger, type LogEntry, type RecordingLoggerOptions } from './adapters/driven/logging/recording-logger.js';
+export { inMemoryModule, type InMemoryModuleOptions } from './composition/modules/in-memory.module.js';

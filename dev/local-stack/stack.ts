@@ -14,7 +14,7 @@ import {
   createUpdateBuildStatusHandler,
   type UpdateBuildStatusHandler,
 } from '../../src/lambda.js';
-import { TOKENS, type BuildRepository } from '../../src/index.js';
+import { RecordCompletionService, TOKENS, TriggerBuildService, type BuildRepository } from '../../src/index.js';
 import { RecordingLogger, type LogEntry } from '../../src/testing.js';
 import { createBuildsTable, deleteTable, dynamoDbClientFor } from '../dynamodb-local/builds-table.js';
 import { startDynamoDbLocal, type DynamoDbLocalBackend } from '../dynamodb-local/dynamodb-local.js';
@@ -173,8 +173,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return { container, logger };
     };
     const triggerBuild = lambda('trigger-build');
-    const triggerBuildHandler = createTriggerBuildHandler({ container: triggerBuild.container, s3Bucket });
-    late.updateBuildStatus = createUpdateBuildStatusHandler({ container: lambda('update-build-status').container });
+    const triggerBuildHandler = createTriggerBuildHandler({
+      trigger: triggerBuild.container.get(TriggerBuildService),
+      logger: triggerBuild.container.get(TOKENS.Logger),
+      s3Bucket,
+    });
+    late.updateBuildStatus = createUpdateBuildStatusHandler({
+      completions: lambda('update-build-status').container.get(RecordCompletionService),
+      logger: lambda('update-build-status').container.get(TOKENS.Logger),
+    });
     const builds = lambda('upload').container.get<BuildRepository>(TOKENS.BuildRepository);
 
     // The event source mapping: stream -> trigger-build.

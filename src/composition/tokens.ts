@@ -1,20 +1,49 @@
-import type { BuildRepository } from './build-repository.port.js';
-import type { Clock } from './clock.port.js';
-import type { ExecutionInspector } from './execution-inspector.port.js';
-import type { ExecutionStarter } from './execution-starter.port.js';
-import type { Logger } from './logger.port.js';
-
-/** The key a container holds a port's adapter under; its type says which port. */
-export type PortToken<Port> = symbol & { readonly __port?: Port };
+import type { Orchestrator } from '../app/orchestrator.service.js';
+import type { ReconcileExecutionService } from '../app/reconcile-execution.service.js';
+import type { RecordCompletionService } from '../app/record-completion.service.js';
+import type { SweepOpenBuildsService } from '../app/sweep-open-builds.service.js';
+import type { TriggerBuildService } from '../app/trigger-build.service.js';
+import type { BuildRepository, Clock, ExecutionInspector, ExecutionStarter, Logger } from '../ports/index.js';
 
 /**
- * The ports' keys in a container: `container.get(TOKENS.Logger)` is the
- * logger the services were built with.
+ * The key a container holds a port's adapter or a service under; its type
+ * says which. A swapped binding is a compile error wherever the key is typed.
+ */
+export type Token<Bound> = symbol & { readonly __bound?: Bound };
+
+/** A port's key: `TOKENS.Clock` is a `PortToken<Clock>`. */
+export type PortToken<Port> = Token<Port>;
+
+// `Symbol.for`: the same key in every copy of this package (its ESM and its
+// CommonJS build, or two installs), so each copy finds the other's bindings.
+const token = <Bound>(name: string): Token<Bound> => Symbol.for(`@aws-deployer/orchestrator/${name}`);
+
+/**
+ * The keys of everything the module binds: the ports' adapters and the
+ * services. Services are also bound under their class.
+ *
+ * @example
+ * ```ts
+ * container.rebind(TOKENS.Clock).toConstantValue(new ManualClock(new Date('2026-01-01T00:00:00Z')));
+ * const logger = container.get(TOKENS.Logger);
+ * ```
  */
 export const TOKENS = {
-  BuildRepository: Symbol.for('@aws-deployer/orchestrator/BuildRepository') as PortToken<BuildRepository>,
-  ExecutionStarter: Symbol.for('@aws-deployer/orchestrator/ExecutionStarter') as PortToken<ExecutionStarter>,
-  ExecutionInspector: Symbol.for('@aws-deployer/orchestrator/ExecutionInspector') as PortToken<ExecutionInspector>,
-  Clock: Symbol.for('@aws-deployer/orchestrator/Clock') as PortToken<Clock>,
-  Logger: Symbol.for('@aws-deployer/orchestrator/Logger') as PortToken<Logger>,
+  BuildRepository: token<BuildRepository>('BuildRepository'),
+  ExecutionStarter: token<ExecutionStarter>('ExecutionStarter'),
+  ExecutionInspector: token<ExecutionInspector>('ExecutionInspector'),
+  Clock: token<Clock>('Clock'),
+  Logger: token<Logger>('Logger'),
+  Orchestrator: token<Orchestrator>('Orchestrator'),
+  TriggerBuildService: token<TriggerBuildService>('TriggerBuildService'),
+  RecordCompletionService: token<RecordCompletionService>('RecordCompletionService'),
+  ReconcileExecutionService: token<ReconcileExecutionService>('ReconcileExecutionService'),
+  SweepOpenBuildsService: token<SweepOpenBuildsService>('SweepOpenBuildsService'),
 } as const;
+
+/** What a token is named in errors: `BuildRepository` for `TOKENS.BuildRepository`. */
+export function tokenName(key: symbol | (abstract new (...args: never[]) => unknown)): string {
+  if (typeof key !== 'symbol') return key.name;
+  const name = Symbol.keyFor(key) ?? key.description ?? 'an unnamed token';
+  return name.slice(name.lastIndexOf('/') + 1);
+}

@@ -32,6 +32,14 @@ const sortKey = z
 /** The partition prefix of the "latest" pointers (`latest/{env}`): a repo of that name would share their partition. */
 export const LATEST_POINTER_REPO = 'latest';
 
+/**
+ * Whether a partition key is a "latest" pointer's (`latest/{env}`) rather
+ * than a build's (`{repo}/{env}`).
+ */
+export function isLatestPointerPartition(pk: string): boolean {
+  return pk.startsWith(`${LATEST_POINTER_REPO}/`);
+}
+
 const notLatestPointerRepo = z.refine<string>((repo) => repo !== LATEST_POINTER_REPO, {
   error: `"${LATEST_POINTER_REPO}" is reserved for the latest-build pointers`,
 });

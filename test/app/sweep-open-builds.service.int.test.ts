@@ -16,6 +16,7 @@ import { aBuildKey, aNewBuild, anInputFor } from '../support/mothers/build.mothe
 import { aGoBuildItem, type RawItem } from '../support/mothers/go-item.mother.js';
 import { aScheduledEvent } from '../support/mothers/eventbridge-event.mother.js';
 import { aLambdaContext } from '../support/mothers/lambda-context.mother.js';
+import { sweeperDeps } from '../support/handler-deps.js';
 
 const S3_BUCKET = 'my-artifacts-bucket';
 const MINUTE = 60;
@@ -55,7 +56,7 @@ function aSweeperProcess(table = tableName) {
     executionInspector: new SfnExecutionInspector({ client, stateMachineArn }),
     logger,
   });
-  const sweeper = createSweeperHandler({ container, s3Bucket: S3_BUCKET });
+  const sweeper = createSweeperHandler({ ...sweeperDeps(container), s3Bucket: S3_BUCKET });
   return { sweep: () => sweeper(aScheduledEvent(), aLambdaContext()), logger };
 }
 
@@ -162,5 +163,7 @@ describe('the sweep of open builds, from the status index', () => {
     expect((await rawItem(key, tableWithoutIndex))?.status?.S).toBe('SUCCESS');
     const warnings = logger.entries.filter((entry) => entry.level === 'warn' && entry.message.includes('status-updated_at-index'));
     expect(warnings).toHaveLength(1);
+    // DynamoDB's facts come from the adapter: the index's key schema and how to add it.
+    expect(warnings[0]?.message).toContain('partition key status S, sort key updated_at N, projection ALL');
   });
 });

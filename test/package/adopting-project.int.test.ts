@@ -8,7 +8,17 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { DynamoDbBuildRepository } from '../../src/dynamodb.js';
 import { createBuildsTable, deleteTable, dynamoDbClientFor } from '../../dev/dynamodb-local/builds-table.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../dev/local-sfn/local-sfn-server.js';
-import { PEER_SDK_PACKAGES, PINNED_SDK_VERSION, anAdoptingProject, asCommonJs, readmeUsage, type AdoptingProject } from './adopting-project.js';
+import {
+  INVERSIFY_VERSIONS,
+  PEER_SDK_PACKAGES,
+  PINNED_SDK_VERSION,
+  anAdoptingProject,
+  asCommonJs,
+  packTheCheckout,
+  readmeUsage,
+  type AdoptingProject,
+  type PackedPackage,
+} from './adopting-project.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const ENTRY_POINTS = ['', '/testing', '/dynamodb', '/sfn', '/lambda'].map((subpath) => `@aws-deployer/orchestrator${subpath}`);
@@ -21,6 +31,7 @@ const README_EXECUTION_ARN = 'arn:aws:states:us-east-1:123456789012:execution:de
 const dynamoDbEndpoint = inject('dynamodbEndpoint');
 const dynamoDb = dynamoDbClientFor(dynamoDbEndpoint);
 const builds = new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(dynamoDb), tableName: README_TABLE });
+let packed: PackedPackage;
 let project: AdoptingProject;
 let sfn: LocalStepFunctions;
 
@@ -37,7 +48,8 @@ function compilerOptions(options: Record<string, unknown>) {
 }
 
 beforeAll(async () => {
-  project = await anAdoptingProject();
+  packed = await packTheCheckout();
+  project = await anAdoptingProject(packed);
   const usage = await readmeUsage();
   await project.write('usage.ts', usage);
   await project.write('usage.cts', asCommonJs(usage));
@@ -66,6 +78,7 @@ afterAll(async () => {
   await deleteTable(dynamoDb, README_TABLE);
   dynamoDb.destroy();
   await project?.remove();
+  await packed?.remove();
 });
 
 describe('a project that pins its own AWS SDK', () => {
@@ -113,6 +126,71 @@ describe('a project that pins its own AWS SDK', () => {
     for (const entryPoint of ENTRY_POINTS) {
       expect(names[entryPoint]?.required.length, entryPoint).toBeGreaterThan(0);
       expect(names[entryPoint]?.required, entryPoint).toEqual(names[entryPoint]?.imported);
+    }
+  });
+});
+
+/**
+ * A host application's own container: it loads the package's modules, rebinds
+ * the clock before the first get, and triggers a build in memory. `sync` names
+ * the synchronous calls of the inversify major the host runs.
+ */
+function hostContainer(sync: { load: string; rebind: string }): string[] {
+  return [
+    "import { Container } from 'inversify';",
+    "import { TOKENS, TriggerBuildService, orchestratorModule } from '@aws-deployer/orchestrator';",
+    "import { InMemoryBuildRepository, ManualClock, inMemoryModule } from '@aws-deployer/orchestrator/testing';",
+    'const builds = new InMemoryBuildRepository();',
+    'const container = new Container();',
+    `container.${sync.load}(inMemoryModule({ builds }), orchestratorModule);`,
+    `container.${sync.rebind}(TOKENS.Clock).toConstantValue(new ManualClock(new Date('2031-03-04T05:06:07Z')));`,
+    "const build = await builds.create({ repo: 'myapp', env: 'prd', sk: '2HFj3kLmNoPqRsTuVwXy', branch: 'main', version: '1.2.3', commitHash: 'abc123' });",
+    "await container.get(TriggerBuildService).trigger(build, { s3Bucket: 'my-artifacts-bucket' });",
+    'const started = await builds.get(build);',
+    'const result: Record<string, unknown> = { status: started?.status, updatedAt: started?.updatedAt.toISOString() };',
+  ];
+}
+
+const HOST_RESULT = { status: 'IN_PROGRESS', updatedAt: '2031-03-04T05:06:07.000Z' };
+
+describe('a host application that loads the modules into its own inversify container', () => {
+  it(`on inversify ${INVERSIFY_VERSIONS.latest}, as ESM: typechecks (nodenext, bundler) and uses the rebound clock`, async () => {
+    await project.write('host.ts', [...hostContainer({ load: 'load', rebind: 'rebind' }), 'process.stdout.write(JSON.stringify(result));', ''].join('\n'));
+    await project.write('tsconfig.host.json', JSON.stringify({ compilerOptions: compilerOptions({ module: 'nodenext', outDir: 'build' }), files: ['host.ts'] }));
+    await project.write(
+      'tsconfig.host-bundler.json',
+      JSON.stringify({ compilerOptions: compilerOptions({ module: 'preserve', moduleResolution: 'bundler', noEmit: true }), files: ['host.ts'] }),
+    );
+    await expect(project.typecheck('tsconfig.host-bundler.json')).resolves.toBe('');
+    await expect(project.typecheck('tsconfig.host.json')).resolves.toBe('');
+    expect(JSON.parse(await project.node(['build/host.js']))).toEqual(HOST_RESULT);
+  });
+
+  it(`on inversify ${INVERSIFY_VERSIONS.previous}, as CommonJS under node16: typechecks, uses the rebound clock, and finds the ESM copy's bindings`, async () => {
+    const host = await anAdoptingProject(packed, INVERSIFY_VERSIONS.previous);
+    try {
+      const body = hostContainer({ load: 'loadSync', rebind: 'rebindSync' });
+      const imports = body.filter((line) => line.startsWith('import '));
+      await host.write(
+        'host.cts',
+        [
+          ...imports,
+          'export async function main(): Promise<string> {',
+          ...body.filter((line) => !line.startsWith('import ')),
+          // The ESM copy of the package: its tokens are the same Symbol.for keys, so it finds this container's services.
+          "  const esm = await import('@aws-deployer/orchestrator');",
+          '  result.sameServiceFromTheEsmCopy = container.get(esm.TOKENS.TriggerBuildService) === container.get(TOKENS.TriggerBuildService);',
+          '  return JSON.stringify(result);',
+          '}',
+          '',
+        ].join('\n'),
+      );
+      await host.write('tsconfig.json', JSON.stringify({ compilerOptions: compilerOptions({ module: 'node16', outDir: 'build' }), files: ['host.cts'] }));
+      await expect(host.typecheck('tsconfig.json')).resolves.toBe('');
+      const printed = await host.node(['-e', "require('./build/host.cjs').main().then((json) => process.stdout.write(json))"]);
+      expect(JSON.parse(printed)).toEqual({ ...HOST_RESULT, sameServiceFromTheEsmCopy: true });
+    } finally {
+      await host.remove();
     }
   });
 });

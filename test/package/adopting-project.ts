@@ -17,6 +17,10 @@ const root = path.resolve(import.meta.dirname, '../..');
 export const PINNED_SDK_VERSION = '3.896.0';
 export const PEER_SDK_PACKAGES = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb', '@aws-sdk/client-sfn'] as const;
 
+/** The inversify majors the peer range serves: each adopting project pins one. */
+export const INVERSIFY_VERSIONS = { latest: '8.2.3', previous: '7.11.0' } as const;
+const REFLECT_METADATA_VERSION = '0.2.2';
+
 /** What a source checkout contributes to `npm pack`; nothing built, so prepack must build it all. */
 const PACKED_FROM_SOURCE = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'src', 'scripts', 'state-machine'];
 
@@ -32,22 +36,37 @@ export interface AdoptingProject {
   remove(): Promise<void>;
 }
 
+/** The package packed from a clean copy of this checkout, in a scratch folder of its own. */
+export interface PackedPackage {
+  readonly tarball: string;
+  remove(): Promise<void>;
+}
+
 /**
- * Packs a clean copy of this checkout (its `dist/` is never read, so the
- * tarball cannot depend on an earlier build) and installs the tarball into a
- * new project that pins {@link PINNED_SDK_VERSION}.
+ * Packs a clean copy of this checkout: its `dist/` is never read, so the
+ * tarball cannot depend on an earlier build.
  */
-export async function anAdoptingProject(): Promise<AdoptingProject> {
-  const scratch = await mkdtemp(path.join(tmpdir(), 'orchestrator-adopter-'));
+export async function packTheCheckout(): Promise<PackedPackage> {
+  const scratch = await mkdtemp(path.join(tmpdir(), 'orchestrator-packed-'));
   const checkout = path.join(scratch, 'checkout');
-  const directory = path.join(scratch, 'project');
   await mkdir(checkout);
-  await mkdir(directory);
   for (const entry of PACKED_FROM_SOURCE) await cp(path.join(root, entry), path.join(checkout, entry), { recursive: true });
   // The build tools only; the package's own files come from the copy.
   await symlink(path.join(root, 'node_modules'), path.join(checkout, 'node_modules'), 'dir');
   const { stdout: packed } = await run('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: checkout, maxBuffer: 16 * 1024 * 1024 });
-  const tarball = path.join(scratch, packed.trim().split('\n').pop() ?? '');
+  return { tarball: path.join(scratch, packed.trim().split('\n').pop() ?? ''), remove: () => rm(scratch, { recursive: true, force: true }) };
+}
+
+/**
+ * Installs the packed package into a new project that pins
+ * {@link PINNED_SDK_VERSION} and the given inversify, as README's install
+ * line does.
+ */
+export async function anAdoptingProject(packed: PackedPackage, inversify: string = INVERSIFY_VERSIONS.latest): Promise<AdoptingProject> {
+  const scratch = await mkdtemp(path.join(tmpdir(), 'orchestrator-adopter-'));
+  const directory = path.join(scratch, 'project');
+  await mkdir(directory);
+  const { tarball } = packed;
 
   await writeFile(
     path.join(directory, 'package.json'),
@@ -58,6 +77,8 @@ export async function anAdoptingProject(): Promise<AdoptingProject> {
       dependencies: {
         '@aws-deployer/orchestrator': `file:${tarball}`,
         ...Object.fromEntries(PEER_SDK_PACKAGES.map((name) => [name, PINNED_SDK_VERSION])),
+        inversify,
+        'reflect-metadata': REFLECT_METADATA_VERSION,
       },
     }),
   );

@@ -88,8 +88,13 @@ const ADDED_SINCE_0_1_0: Record<string, string[]> = {
   '@aws-deployer/orchestrator': [
     'BuildItemTooLargeError', 'StatusIndexMissingError', 'SweepOpenBuildsService', 'TRUNCATION_MARK', 'executionNameOfArn',
     'parseRecordedBuildKey', 'recordedBuildKeySchema',
+    // 0.3.0
+    'BuildRecordTooLargeError', 'BuildsByStatusUnavailableError', 'ERROR_CATALOGUE', 'isClosedExecutionStatus',
+    'MissingBindingError', 'isLatestPointerPartition', 'orchestratorModule',
   ],
-  '@aws-deployer/orchestrator/dynamodb': ['DEFAULT_STATUS_INDEX_NAME'],
+  '@aws-deployer/orchestrator/dynamodb': ['DEFAULT_STATUS_INDEX_NAME', /* 0.3.0 */ 'dynamoDbModule'],
+  '@aws-deployer/orchestrator/sfn': [/* 0.3.0 */ 'sfnModule'],
+  '@aws-deployer/orchestrator/testing': [/* 0.3.0 */ 'inMemoryModule'],
   '@aws-deployer/orchestrator/lambda': ['LAMBDA_FUNCTIONS'],
   '@aws-deployer/orchestrator/cdk': ['BuildOrchestrator', 'BuildsTable', 'LAMBDA_FUNCTIONS', 'shippedBundlesDirectory'],
 };

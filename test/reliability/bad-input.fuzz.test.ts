@@ -8,6 +8,7 @@ import { anImageOf, aPendingBuildOf, aStreamEvent, aStreamRecord } from '../supp
 import { anInMemoryContainer } from '../support/in-memory-container.js';
 import { aNewBuild } from '../support/mothers/build.mother.js';
 import { invokedByLambda } from '../support/mothers/lambda-context.mother.js';
+import { triggerBuildDeps, updateBuildStatusDeps } from '../support/handler-deps.js';
 
 export const FUZZ_RUNS = 300;
 
@@ -55,7 +56,7 @@ describe('bad input never crashes a handler', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 5 }), async (records) => {
         const world = anInMemoryContainer();
-        const handle = invokedByLambda(createTriggerBuildHandler({ container: world.container, s3Bucket: 'my-artifacts-bucket' }));
+        const handle = invokedByLambda(createTriggerBuildHandler({ ...triggerBuildDeps(world.container), s3Bucket: 'my-artifacts-bucket' }));
         const events: DynamoDBRecord[] = [];
         for (const { eventName, mutated, withSequenceNumber, withKeys } of records) {
           await world.buildRepository.create(mutated.build);
@@ -93,7 +94,7 @@ describe('bad input never crashes a handler', () => {
 
   it(`update-build-status: ${FUZZ_RUNS} arbitrary payloads are recorded or refused with an error naming the field`, async () => {
     const world = anInMemoryContainer();
-    const handle = invokedByLambda(createUpdateBuildStatusHandler({ container: world.container }));
+    const handle = invokedByLambda(createUpdateBuildStatusHandler(updateBuildStatusDeps(world.container)));
     const build = aNewBuild();
     await world.buildRepository.create(build);
     const payload = fc.oneof(

@@ -10,7 +10,7 @@ import { toLambdaRecord } from '../../dev/local-stack/stream-event.js';
 import { DynamoDbBuildRepository } from '../../src/dynamodb.js';
 import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/sfn.js';
 import {
-  BuildItemTooLargeError,
+  BuildRecordTooLargeError,
   ReconcileExecutionService,
   createContainer,
   executionArnFor,
@@ -35,6 +35,7 @@ import { sfnClientFor } from '../../dev/local-sfn/sfn-client.js';
 import { aBuildKey, aNewBuild, aSortKey, aUniqueScope, anInputFor } from '../support/mothers/build.mother.js';
 import { GO_EPOCH_SECONDS, aGoBuildItem, goItemOf, type RawItem } from '../support/mothers/go-item.mother.js';
 import { invokedByLambda } from '../support/mothers/lambda-context.mother.js';
+import { executionStatusChangeDeps, sweeperDeps, triggerBuildDeps, updateBuildStatusDeps } from '../support/handler-deps.js';
 
 const S3_BUCKET = 'my-artifacts-bucket';
 const dynamoDbEndpoint = inject('dynamodbEndpoint');
@@ -78,10 +79,10 @@ function aDeployer() {
     logger,
     buildRepository,
     reconciler: container.get(ReconcileExecutionService),
-    triggerBuild: invokedByLambda(createTriggerBuildHandler({ container, s3Bucket: S3_BUCKET })),
-    updateBuildStatus: invokedByLambda(createUpdateBuildStatusHandler({ container })),
-    executionStatusChange: invokedByLambda(createExecutionStatusChangeHandler({ container, stateMachineArn })),
-    sweep: invokedByLambda(createSweeperHandler({ container })),
+    triggerBuild: invokedByLambda(createTriggerBuildHandler({ ...triggerBuildDeps(container), s3Bucket: S3_BUCKET })),
+    updateBuildStatus: invokedByLambda(createUpdateBuildStatusHandler(updateBuildStatusDeps(container))),
+    executionStatusChange: invokedByLambda(createExecutionStatusChangeHandler({ ...executionStatusChangeDeps(container), stateMachineArn })),
+    sweep: invokedByLambda(createSweeperHandler(sweeperDeps(container))),
   };
 }
 
@@ -413,7 +414,9 @@ describe('7. Recording an end never fails on item size', () => {
       .recordStart(build, executionArnOf(build), new Date())
       .catch((caught: unknown) => caught);
 
-    expect(error).toBeInstanceOf(BuildItemTooLargeError);
+    expect(error).toBeInstanceOf(BuildRecordTooLargeError);
+    // Neutral at the port, DynamoDB's facts for the operator in the message.
+    expect((error as Error).message).toContain("DynamoDB's 400 KB item size limit");
     expect(await statusOf(build)).toBe('PENDING');
   });
 });

@@ -20,6 +20,7 @@ import { aStreamEvent, anInsertOf } from '../support/mothers/dynamodb-stream-eve
 import { aNewBuild, aSortKey, aUniqueScope } from '../support/mothers/build.mother.js';
 import { invokedByLambda } from '../support/mothers/lambda-context.mother.js';
 import { FAULTS, type ExecutionEndStatus, type Fault, type LifecycleWorld, type WorldExecution } from './lifecycle-world.js';
+import { executionStatusChangeDeps, sweeperDeps, triggerBuildDeps, updateBuildStatusDeps } from '../support/handler-deps.js';
 
 /** One step of a scenario. Builds are named by their index. */
 export type Action =
@@ -113,12 +114,12 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
 
   // The handlers of the current process: a cold start builds them anew.
   const handlersOf = (container: typeof world.container) => ({
-    trigger: invokedByLambda(createTriggerBuildHandler({ container, s3Bucket: S3_BUCKET })),
-    callback: invokedByLambda(createUpdateBuildStatusHandler({ container })),
-    statusChange: invokedByLambda(createExecutionStatusChangeHandler({ container, stateMachineArn: world.stateMachineArn })),
+    trigger: invokedByLambda(createTriggerBuildHandler({ ...triggerBuildDeps(container), s3Bucket: S3_BUCKET })),
+    callback: invokedByLambda(createUpdateBuildStatusHandler(updateBuildStatusDeps(container))),
+    statusChange: invokedByLambda(createExecutionStatusChangeHandler({ ...executionStatusChangeDeps(container), stateMachineArn: world.stateMachineArn })),
     // Table first, no grace: every open build is the sweeper's at once. A look-back of 1 ms
     // means the execution window would find nothing: only the status index can.
-    sweeper: invokedByLambda(createSweeperHandler({ container, s3Bucket: S3_BUCKET, graceMs: 0, lookbackMs: 1 })),
+    sweeper: invokedByLambda(createSweeperHandler({ ...sweeperDeps(container), s3Bucket: S3_BUCKET, graceMs: 0, lookbackMs: 1 })),
     cli: container.get(TriggerBuildService),
   });
   let handlers = handlersOf(world.container);

@@ -4,7 +4,7 @@ import {
   TriggerBuildService,
 } from '../../app/index.js';
 import type { ServiceContainer } from '../service-container.js';
-import { TOKENS } from '../../ports/tokens.js';
+import { TOKENS } from '../tokens.js';
 import { createAwsContainer } from '../aws-container.js';
 import { ValidationError } from '../../domain/index.js';
 import type { BuildRepository, ExecutionInspector, Logger } from '../../ports/index.js';

@@ -6,6 +6,7 @@ import { OrchestratorError, ValidationError, parseStateMachineArn, parseWith } f
 
 /** A Lambda environment variable is missing or invalid; the message names it. */
 export class EnvironmentVariableError extends OrchestratorError {
+  static override readonly stableName: string = 'EnvironmentVariableError';
   override readonly name: string = 'EnvironmentVariableError';
   readonly code = 'INVALID_ENVIRONMENT_VARIABLE';
 
@@ -33,7 +34,7 @@ export interface TriggerBuildEnvironment extends TableEnvironment {
 }
 
 /** The table variables and the sweeper's settings, as `createSweeperHandler` takes them. */
-export interface SweeperEnvironment extends TableEnvironment, Omit<SweeperHandlerDeps, 'container' | 'metrics'> {}
+export interface SweeperEnvironment extends TableEnvironment, Omit<SweeperHandlerDeps, 'sweeper' | 'logger' | 'metrics'> {}
 
 /** How a ready handler is observed, from Powertools' own variables. */
 export interface ObservabilityEnvironment {

@@ -1,7 +1,28 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { ServiceContainer } from '../service-container.js';
-import { createAwsContainer } from '../aws-container.js';
 import { PowertoolsLogger } from '../../adapters/driven/logging/powertools-logger.js';
+import { SystemClock } from '../../adapters/driven/clock/system-clock.js';
+import {
+  createExecutionStatusChangeHandler,
+  type ExecutionStatusChangeHandler,
+} from '../../adapters/driving/lambda/reconciliation/execution-status-change.handler.js';
+import { createSweeperHandler, type SweeperHandler } from '../../adapters/driving/lambda/reconciliation/sweeper.handler.js';
+import { createTriggerBuildHandler, type TriggerBuildHandler } from '../../adapters/driving/lambda/trigger-build/trigger-build.handler.js';
+import {
+  createUpdateBuildStatusHandler,
+  type UpdateBuildStatusHandler,
+} from '../../adapters/driving/lambda/update-build-status/update-build-status.handler.js';
+import { loadTracer } from './tracer.js';
+import { createAwsAdapters } from '../aws-adapters.js';
+import { portBinding, resolveServices, type ResolvedServices } from '../resolve-services.js';
+import { TOKENS } from '../tokens.js';
+import {
+  orchestratorWiring,
+  reconcileExecutionWiring,
+  recordCompletionWiring,
+  sweepOpenBuildsWiring,
+  triggerBuildWiring,
+  type AnyServiceWiring,
+} from '../wiring.js';
 import {
   readObservabilityEnvironment,
   readSweeperEnvironment,
@@ -10,28 +31,46 @@ import {
   type Environment,
   type TableEnvironment,
 } from './environment.js';
-import { loadTracer } from '../../adapters/driving/lambda/observability/tracer.js';
-import { createExecutionStatusChangeHandler, type ExecutionStatusChangeHandler } from '../../adapters/driving/lambda/reconciliation/execution-status-change.handler.js';
-import { createSweeperHandler, type SweeperHandler } from '../../adapters/driving/lambda/reconciliation/sweeper.handler.js';
-import { createTriggerBuildHandler, type TriggerBuildHandler } from '../../adapters/driving/lambda/trigger-build/trigger-build.handler.js';
-import { createUpdateBuildStatusHandler, type UpdateBuildStatusHandler } from '../../adapters/driving/lambda/update-build-status/update-build-status.handler.js';
 
 // Each function builds its dependencies once: await it at module scope (the
 // bundles do, with top-level await), so a cold start pays for them and warm
 // invocations reuse them. A missing or bad variable fails the cold start
 // with an error that names it.
+//
+// The services come from the wiring table (../wiring.ts), resolved without a
+// DI container: a cold start loads neither inversify nor a service its
+// function never calls. The inversify modules bind the same table.
 
 interface FunctionParts {
-  readonly container: ServiceContainer;
+  readonly services: ResolvedServices;
+  readonly logger: PowertoolsLogger;
   readonly metrics: Metrics | undefined;
 }
 
-/** A function's container and metrics; `serviceName` names it in its logs, metrics and traces. */
-async function functionParts(env: Environment, table: TableEnvironment, serviceName: string): Promise<FunctionParts> {
+/** A function's services (from `wirings`), logger and metrics; `serviceName` names it in its logs, metrics and traces. */
+async function functionParts(
+  env: Environment,
+  table: TableEnvironment,
+  serviceName: string,
+  wirings: readonly AnyServiceWiring[],
+): Promise<FunctionParts> {
   const { metricsNamespace, tracing } = readObservabilityEnvironment(env);
   const tracer = tracing ? await loadTracer(serviceName) : undefined;
+  const logger = new PowertoolsLogger({ serviceName });
+  const adapters = createAwsAdapters({ ...table, logger, tracer });
+  const services = resolveServices(
+    [
+      portBinding(TOKENS.BuildRepository, adapters.buildRepository),
+      portBinding(TOKENS.ExecutionStarter, adapters.executionStarter),
+      portBinding(TOKENS.ExecutionInspector, adapters.executionInspector),
+      portBinding(TOKENS.Clock, new SystemClock()),
+      portBinding(TOKENS.Logger, logger),
+    ],
+    wirings,
+  );
   return {
-    container: createAwsContainer({ ...table, logger: new PowertoolsLogger({ serviceName }), tracer }),
+    services,
+    logger,
     metrics: metricsNamespace === undefined ? undefined : new Metrics({ namespace: metricsNamespace, serviceName }),
   };
 }
@@ -48,7 +87,8 @@ async function functionParts(env: Environment, table: TableEnvironment, serviceN
  */
 export async function triggerBuildHandlerFromEnvironment(env: Environment = process.env): Promise<TriggerBuildHandler> {
   const { s3Bucket, concurrency, ...table } = readTriggerBuildEnvironment(env);
-  return createTriggerBuildHandler({ ...(await functionParts(env, table, 'trigger-build')), s3Bucket, concurrency });
+  const { services, logger, metrics } = await functionParts(env, table, 'trigger-build', [orchestratorWiring, triggerBuildWiring]);
+  return createTriggerBuildHandler({ trigger: services.get(TOKENS.TriggerBuildService), logger, metrics, s3Bucket, concurrency });
 }
 
 /**
@@ -61,7 +101,8 @@ export async function triggerBuildHandlerFromEnvironment(env: Environment = proc
  * ```
  */
 export async function updateBuildStatusHandlerFromEnvironment(env: Environment = process.env): Promise<UpdateBuildStatusHandler> {
-  return createUpdateBuildStatusHandler(await functionParts(env, readTableEnvironment(env), 'update-build-status'));
+  const { services, logger, metrics } = await functionParts(env, readTableEnvironment(env), 'update-build-status', [recordCompletionWiring]);
+  return createUpdateBuildStatusHandler({ completions: services.get(TOKENS.RecordCompletionService), logger, metrics });
 }
 
 /**
@@ -75,8 +116,11 @@ export async function updateBuildStatusHandlerFromEnvironment(env: Environment =
  */
 export async function executionStatusChangeHandlerFromEnvironment(env: Environment = process.env): Promise<ExecutionStatusChangeHandler> {
   const table = readTableEnvironment(env);
+  const { services, logger, metrics } = await functionParts(env, table, 'execution-status-change', [reconcileExecutionWiring]);
   return createExecutionStatusChangeHandler({
-    ...(await functionParts(env, table, 'execution-status-change')),
+    reconciler: services.get(TOKENS.ReconcileExecutionService),
+    logger,
+    metrics,
     stateMachineArn: table.stateMachineArn,
   });
 }
@@ -95,5 +139,11 @@ export async function executionStatusChangeHandlerFromEnvironment(env: Environme
  */
 export async function sweeperHandlerFromEnvironment(env: Environment = process.env): Promise<SweeperHandler> {
   const { tableName, stateMachineArn, statusIndexName, ...sweep } = readSweeperEnvironment(env);
-  return createSweeperHandler({ ...(await functionParts(env, { tableName, stateMachineArn, statusIndexName }, 'sweeper')), ...sweep });
+  const { services, logger, metrics } = await functionParts(env, { tableName, stateMachineArn, statusIndexName }, 'sweeper', [
+    orchestratorWiring,
+    triggerBuildWiring,
+    reconcileExecutionWiring,
+    sweepOpenBuildsWiring,
+  ]);
+  return createSweeperHandler({ sweeper: services.get(TOKENS.SweepOpenBuildsService), logger, metrics, ...sweep });
 }

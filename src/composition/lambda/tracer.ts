@@ -1,5 +1,5 @@
-import type { AwsClientTracer } from '../../../../composition/aws-container.js';
-import { EnvironmentVariableError } from '../../../../composition/lambda/environment.js';
+import type { AwsClientTracer } from '../aws-container.js';
+import { EnvironmentVariableError } from './environment.js';
 
 /**
  * Powertools Tracer for a handler, imported only when tracing is on: with it

@@ -63,6 +63,25 @@ describe('Lambda bundles', () => {
     expect(loaded).toEqual(expect.arrayContaining(withTracer.map((file) => file.file)));
   });
 
+  // The functions resolve the wiring table without a container (src/composition/lambda/ready-handlers.ts).
+  const SERVICES_USED: Readonly<Record<string, readonly string[]>> = {
+    'trigger-build': ['orchestrator', 'trigger-build'],
+    'update-build-status': ['record-completion'],
+    'execution-status-change': ['reconcile-execution'],
+    sweeper: ['orchestrator', 'trigger-build', 'reconcile-execution', 'sweep-open-builds'],
+  };
+
+  it.each(LAMBDA_FUNCTIONS)('%s loads no DI library and only the services it uses', (name) => {
+    // What a cold start loads: the inputs that put bytes in its files (tree shaking leaves the others at 0).
+    const inputs = bundleOf(name)
+      .files.filter((file) => file.atColdStart)
+      .flatMap((file) => Object.entries(file.inputBytes).flatMap(([input, bytes]) => (bytes > 0 ? [input] : [])));
+
+    expect(inputs.filter((input) => /^node_modules\/(inversify|@inversifyjs\/|reflect-metadata)/.test(input))).toEqual([]);
+    const services = inputs.flatMap((input) => /^src\/app\/(.+)\.service\.ts$/.exec(input)?.[1] ?? []);
+    expect(services.sort()).toEqual([...(SERVICES_USED[name] ?? [])].sort());
+  });
+
   // Deployed, a map has no repository beside it: it resolves through the sources it holds.
   it.each(LAMBDA_FUNCTIONS)('%s ships a linked source map for each file, every source in it', async (name) => {
     const ownSources: string[] = [];

@@ -43,6 +43,7 @@ import { anExecutionStatusChangeEvent, aScheduledEvent } from '../../support/mot
 import { aGoBuildItem } from '../../support/mothers/go-item.mother.js';
 import { invokedByLambda } from '../../support/mothers/lambda-context.mother.js';
 import { iamRequestsOf, recordCommands, type IamRequest, type SentCommand } from '../../support/recording-clients.js';
+import { executionStatusChangeDeps, sweeperDeps, triggerBuildDeps, updateBuildStatusDeps } from '../../support/handler-deps.js';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -101,7 +102,7 @@ const anExecutionOf = (key: BuildKey) =>
   sfn.startExecution(stateMachineArn, executionName(key), serializeStepFunctionInput(anInputFor(aNewBuild(key), { s3Bucket: S3_BUCKET })));
 
 async function triggerBuildPaths(): Promise<void> {
-  const triggerBuild = invokedByLambda(createTriggerBuildHandler({ container: deployed('trigger-build'), s3Bucket: S3_BUCKET }));
+  const triggerBuild = invokedByLambda(createTriggerBuildHandler({ ...triggerBuildDeps(deployed('trigger-build')), s3Bucket: S3_BUCKET }));
 
   // Started: claim, DescribeStateMachine (first start of the process), StartExecution, the IN_PROGRESS transaction.
   const started = await builds.create(aNewBuild());
@@ -136,7 +137,7 @@ async function triggerBuildPaths(): Promise<void> {
 }
 
 async function updateBuildStatusPaths(): Promise<void> {
-  const updateBuildStatus = invokedByLambda(createUpdateBuildStatusHandler({ container: deployed('update-build-status') }));
+  const updateBuildStatus = invokedByLambda(createUpdateBuildStatusHandler(updateBuildStatusDeps(deployed('update-build-status'))));
   const key = aBuildKey();
   const executionArn = anExecutionOf(key);
   await putRaw({ ...key, status: 'IN_PROGRESS', executionArn });
@@ -152,7 +153,7 @@ async function updateBuildStatusPaths(): Promise<void> {
 }
 
 async function executionStatusChangePaths(): Promise<void> {
-  const executionStatusChange = invokedByLambda(createExecutionStatusChangeHandler({ container: deployed('execution-status-change'), stateMachineArn }));
+  const executionStatusChange = invokedByLambda(createExecutionStatusChangeHandler({ ...executionStatusChangeDeps(deployed('execution-status-change')), stateMachineArn }));
   const key = aBuildKey();
   const executionArn = anExecutionOf(key);
   await putRaw({ ...key, status: 'IN_PROGRESS', executionArn });
@@ -166,7 +167,7 @@ async function executionStatusChangePaths(): Promise<void> {
 
 async function sweeperPaths(): Promise<void> {
   // From the status index: an IN_PROGRESS build whose end was never reported, a PENDING build whose record was lost.
-  const sweep = invokedByLambda(createSweeperHandler({ container: deployed('sweeper'), s3Bucket: S3_BUCKET }));
+  const sweep = invokedByLambda(createSweeperHandler({ ...sweeperDeps(deployed('sweeper')), s3Bucket: S3_BUCKET }));
   const unreported = aBuildKey();
   const unreportedArn = anExecutionOf(unreported);
   sfn.completeExecution(unreportedArn, { status: 'SUCCEEDED', output: '{}' });
@@ -178,7 +179,7 @@ async function sweeperPaths(): Promise<void> {
   expect([await statusOf(unreported), await statusOf(lost)]).toEqual(['SUCCESS', 'IN_PROGRESS']);
 
   // Without the index: the executions of the last day, each asked how it ended.
-  const sweepWithoutIndex = invokedByLambda(createSweeperHandler({ container: deployed('sweeper', tableWithoutIndex), s3Bucket: S3_BUCKET }));
+  const sweepWithoutIndex = invokedByLambda(createSweeperHandler({ ...sweeperDeps(deployed('sweeper', tableWithoutIndex)), s3Bucket: S3_BUCKET }));
   const old = aBuildKey();
   const oldArn = anExecutionOf(old);
   sfn.completeExecution(oldArn, { status: 'SUCCEEDED', output: '{}' });

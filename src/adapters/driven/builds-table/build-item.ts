@@ -3,6 +3,8 @@ import {
   BUILD_STATUSES,
   buildIdOf,
   fromEpochSeconds,
+  isLatestPointerPartition,
+  LATEST_POINTER_REPO,
   ValidationError,
   parseRecordedBuildKey,
   parseWith,
@@ -49,7 +51,7 @@ export interface LatestPointerItem {
   updated_at: number;
 }
 
-export const LATEST_PARTITION_PREFIX = 'latest/';
+export const LATEST_PARTITION_PREFIX = `${LATEST_POINTER_REPO}/`;
 
 export function buildItemKey(key: BuildKey): { pk: string; sk: string } {
   return { pk: partitionKeyOf(key), sk: key.sk };
@@ -59,9 +61,7 @@ export function latestPointerKey(key: Pick<BuildKey, 'repo' | 'env'>): { pk: str
   return { pk: `${LATEST_PARTITION_PREFIX}${key.env}`, sk: partitionKeyOf(key) };
 }
 
-export function isLatestPointerPartition(pk: string): boolean {
-  return pk.startsWith(LATEST_PARTITION_PREFIX);
-}
+export { isLatestPointerPartition };
 
 export function latestPointerItem(key: BuildKey, status: BuildStatus, updatedAt: Date): LatestPointerItem {
   return {
@@ -93,7 +93,7 @@ export function toBuildItem(build: Build): BuildItem {
   });
 }
 
-// Go tags every attribute of its record `omitempty` (DESIGN "DynamoDB facts"):
+// Go tags every attribute of its build record `omitempty` (an empty string or a zero number is left out):
 // any attribute but pk and sk may be absent, and absent means Go's zero value,
 // "" or 0. An empty string some other writer left reads the same way.
 const emptyAsAbsent = z.transform((value: string | undefined) => (value === '' ? undefined : value));
@@ -104,7 +104,7 @@ const textOrEmpty = z.pipe(
 );
 const epochSeconds = z.number({ error: 'must be a number of epoch seconds' }).check(z.int({ error: 'must be whole seconds' }));
 const epochSecondsOrZero = z.pipe(z.optional(epochSeconds), z.transform((value: number | undefined) => value ?? 0));
-// Go writes `build_number` as a string (S); 0.1.0 of this module wrote a number (N): both read as the string.
+// Go writes `build_number` as a string (S); items that hold it as a number (N) read as its decimal string too.
 const buildNumber = z.pipe(
   z.optional(
     z.union([z.string(), z.pipe(z.number().check(z.int(), z.nonnegative()), z.transform((value: number) => String(value)))], {

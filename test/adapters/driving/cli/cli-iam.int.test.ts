@@ -28,7 +28,7 @@ import { allowedActions, allows, policyInMarkdown, type Policy } from '../../../
 import { aNewBuild, anInputFor, aSortKey, aUniqueScope } from '../../../support/mothers/build.mother.js';
 import { iamRequestsOf, recordCommands, type IamRequest, type SentCommand } from '../../../support/recording-clients.js';
 
-const CLI_DOCS = readFileSync(new URL('../../../docs/cli.md', import.meta.url), 'utf8');
+const CLI_DOCS = readFileSync(new URL('../../../../docs/cli.md', import.meta.url), 'utf8');
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 

@@ -124,7 +124,7 @@ describe('run', () => {
   });
 
   it("--version prints the version of the package's own package.json", async () => {
-    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
     const { cli, out, composed } = aCli();
 
     await expect(cli('--version')).resolves.toBe(0);
@@ -177,7 +177,7 @@ describe('run', () => {
   });
 
   it("accepts on every command every flag docs/cli.md's Configuration section says every command accepts", async () => {
-    const docs = readFileSync(new URL('../../../docs/cli.md', import.meta.url), 'utf8');
+    const docs = readFileSync(new URL('../../../../docs/cli.md', import.meta.url), 'utf8');
     const configuration = docs.slice(docs.indexOf('## Configuration'), docs.indexOf('## Output, logs and exit codes'));
     expect(configuration).toContain('Every command accepts every flag of this table');
     const documented = [...configuration.matchAll(/^\| `(--[a-z0-9-]+)(?: <[^>]+>)?` \|/gm)].map((match) => match[1] ?? '');

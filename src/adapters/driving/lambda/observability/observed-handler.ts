@@ -1,10 +1,9 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { Logger } from '../../../../ports/index.js';
-import { PowertoolsLogger } from '../../../driven/logging/powertools-logger.js';
 import { InvocationCounts, type BuildMetricName } from './build-metrics.js';
 
-/** What a handler factory takes, beside its container, to be observed. */
+/** What a handler factory takes, beside its services, to be observed. */
 export interface HandlerObservability {
   /**
    * Powertools Metrics (EMF) for the handler's counts (docs/lambda.md,
@@ -15,7 +14,7 @@ export interface HandlerObservability {
 }
 
 export interface ObservedHandlerOptions {
-  /** The container's logger: a `PowertoolsLogger` gets each invocation's Lambda context. */
+  /** The services' logger: one that takes a Lambda context (a `PowertoolsLogger`) gets each invocation's. */
   readonly logger: Logger;
   readonly metrics: Metrics | undefined;
   /** The handler's metrics, emitted by every invocation (0 when nothing happened). */
@@ -38,7 +37,7 @@ export function observed<TEvent, TResult>(
   const { logger, metrics, counted } = options;
   return async (event, context) => {
     // Replaces the previous invocation's context: nothing of it outlives its invocation.
-    if (logger instanceof PowertoolsLogger) logger.addContext(context);
+    if (takesLambdaContext(logger)) logger.addContext(context);
     const counts = new InvocationCounts(counted);
     try {
       return await handle(event, context, counts);
@@ -46,4 +45,9 @@ export function observed<TEvent, TResult>(
       if (metrics !== undefined) counts.publish(metrics);
     }
   };
+}
+
+/** A logger that can stamp its lines with the invocation's Lambda context, as Powertools Logger's `addContext` does. */
+function takesLambdaContext(logger: Logger): logger is Logger & { addContext(context: Context): void } {
+  return typeof (logger as { addContext?: unknown }).addContext === 'function';
 }

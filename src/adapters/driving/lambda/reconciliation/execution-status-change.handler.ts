@@ -1,11 +1,8 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import type { ServiceContainer } from '../../../../composition/service-container.js';
 import * as z from 'zod/mini';
-import { ReconcileExecutionService, type ReconcileOutcome } from '../../../../app/index.js';
-import { TOKENS } from '../../../../ports/tokens.js';
-import { parseStateMachineArn, parseWith } from '../../../../domain/index.js';
+import type { ReconcileExecutionService, ReconcileOutcome } from '../../../../app/index.js';
+import { isClosedExecutionStatus, parseStateMachineArn, parseWith } from '../../../../domain/index.js';
 import type { Logger } from '../../../../ports/index.js';
-import { isClosedExecutionStatus } from '../../../../ports/execution-inspector.port.js';
 import { BuildMetric } from '../observability/build-metrics.js';
 import { observed, type HandlerObservability } from '../observability/observed-handler.js';
 
@@ -23,8 +20,10 @@ export type ExecutionStatusChangeResult = ReconcileOutcome | { readonly outcome:
 export type ExecutionStatusChangeHandler = (event: ExecutionStatusChangeEvent, context: Context) => Promise<ExecutionStatusChangeResult>;
 
 export interface ExecutionStatusChangeHandlerDeps extends HandlerObservability {
-  /** A container with an execution inspector (`createAwsContainer` has one). */
-  readonly container: ServiceContainer;
+  /** Records how an execution ended (`container.get(ReconcileExecutionService)`). */
+  readonly reconciler: ReconcileExecutionService;
+  /** The logger the services log to: a Powertools logger gets each invocation's Lambda context. */
+  readonly logger: Logger;
   /** Events of other state machines are ignored. */
   readonly stateMachineArn: string;
 }
@@ -44,10 +43,13 @@ const detailSchema = z.object({
  *
  * @example
  * ```ts
+ * import { ReconcileExecutionService, TOKENS } from '@aws-deployer/orchestrator';
  * import { createAwsContainer, createExecutionStatusChangeHandler } from '@aws-deployer/orchestrator/lambda';
  *
+ * const container = createAwsContainer({ tableName, stateMachineArn });
  * export const handler = createExecutionStatusChangeHandler({
- *   container: createAwsContainer({ tableName, stateMachineArn }),
+ *   reconciler: container.get(ReconcileExecutionService),
+ *   logger: container.get(TOKENS.Logger),
  *   stateMachineArn,
  * });
  * // await handler(event, context); // { outcome: 'completed', buildId: 'myapp/prd:2HFj...', status: 'FAILED' }
@@ -55,8 +57,7 @@ const detailSchema = z.object({
  */
 export function createExecutionStatusChangeHandler(deps: ExecutionStatusChangeHandlerDeps): ExecutionStatusChangeHandler {
   parseStateMachineArn(deps.stateMachineArn);
-  const reconciler = deps.container.get(ReconcileExecutionService);
-  const logger = deps.container.get<Logger>(TOKENS.Logger);
+  const { reconciler, logger } = deps;
   const counted = [BuildMetric.CompletedByReconciliation];
 
   return observed({ logger, metrics: deps.metrics, counted }, async (event: ExecutionStatusChangeEvent, _context, counts) => {

@@ -1,9 +1,7 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import type { ServiceContainer } from '../../../../composition/service-container.js';
-import { SweepOpenBuildsService, type OpenBuildsSweepOptions, type OpenBuildsSweepSummary } from '../../../../app/index.js';
+import type { OpenBuildsSweepOptions, OpenBuildsSweepSummary, SweepOpenBuildsService } from '../../../../app/index.js';
 import { ValidationError } from '../../../../domain/index.js';
 import type { Logger } from '../../../../ports/index.js';
-import { TOKENS } from '../../../../ports/tokens.js';
 import { BuildMetric } from '../observability/build-metrics.js';
 import { observed, type HandlerObservability } from '../observability/observed-handler.js';
 
@@ -14,8 +12,10 @@ import { observed, type HandlerObservability } from '../observability/observed-h
  * invocation's own deadline; where a run stops, the next one goes on.
  */
 export interface SweeperHandlerDeps extends Omit<OpenBuildsSweepOptions, 'continuation'>, HandlerObservability {
-  /** A container with an execution inspector (`createAwsContainer` has one). */
-  readonly container: ServiceContainer;
+  /** Finds and ends the open builds (`container.get(SweepOpenBuildsService)`). */
+  readonly sweeper: SweepOpenBuildsService;
+  /** The logger the services log to: a Powertools logger gets each invocation's Lambda context. */
+  readonly logger: Logger;
 }
 
 export type SweeperResult = Pick<
@@ -46,10 +46,13 @@ const DEADLINE_MARGIN_MS = 5_000;
  *
  * @example
  * ```ts
+ * import { SweepOpenBuildsService, TOKENS } from '@aws-deployer/orchestrator';
  * import { createAwsContainer, createSweeperHandler } from '@aws-deployer/orchestrator/lambda';
  *
+ * const container = createAwsContainer({ tableName, stateMachineArn });
  * export const handler = createSweeperHandler({
- *   container: createAwsContainer({ tableName, stateMachineArn }),
+ *   sweeper: container.get(SweepOpenBuildsService),
+ *   logger: container.get(TOKENS.Logger),
  *   s3Bucket: 'my-artifacts-bucket',
  * });
  * // await handler(event, context); // { mode: 'status-index', examined: 3, started: 1, completed: 1, failed: 0, pendingNotStarted: 0 }
@@ -68,8 +71,7 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
     if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new ValidationError(field, 'must be a positive integer');
   }
   if (deps.s3Bucket !== undefined && deps.s3Bucket.length === 0) throw new ValidationError('s3Bucket', 'must not be empty');
-  const sweeper = deps.container.get(SweepOpenBuildsService);
-  const logger = deps.container.get<Logger>(TOKENS.Logger);
+  const { sweeper, logger } = deps;
   const counted = [BuildMetric.Started, BuildMetric.CompletedByReconciliation];
   let continuation: string | undefined;
 

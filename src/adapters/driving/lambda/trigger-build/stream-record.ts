@@ -1,6 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { ValidationError, parseRecordedBuildKey, type BuildKey } from '../../../../domain/index.js';
-import { isLatestPointerPartition } from '../../../driven/builds-table/build-item.js';
+import { ValidationError, isLatestPointerPartition, parseRecordedBuildKey, type BuildKey } from '../../../../domain/index.js';
 
 /** What a stream record asks of trigger-build. */
 export type StreamWork =

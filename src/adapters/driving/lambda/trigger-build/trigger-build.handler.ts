@@ -1,7 +1,5 @@
 import type { Context, DynamoDBBatchItemFailure, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { ServiceContainer } from '../../../../composition/service-container.js';
-import { TriggerBuildService } from '../../../../app/index.js';
-import { TOKENS } from '../../../../ports/tokens.js';
+import type { TriggerBuildService } from '../../../../app/index.js';
 import { ValidationError } from '../../../../domain/index.js';
 import type { Logger } from '../../../../ports/index.js';
 import { processInItemOrder } from '../batch/item-ordered-batch.js';
@@ -11,8 +9,10 @@ import { itemKeyOf } from './stream-record.js';
 import { createRecordProcessor } from './trigger-record.js';
 
 export interface TriggerBuildHandlerDeps extends HandlerObservability {
-  /** What `createContainer` (or `createAwsContainer`) returns. */
-  readonly container: ServiceContainer;
+  /** Starts a build as its stream record asks (`container.get(TriggerBuildService)`). */
+  readonly trigger: TriggerBuildService;
+  /** The logger the services log to: a Powertools logger gets each invocation's Lambda context. */
+  readonly logger: Logger;
   /** The artifacts bucket; each build's artifacts are at `{repo}/{branch}/{version}`. */
   readonly s3Bucket: string;
   /** Items processed at the same time (default 10); records of one item are always processed in order. */
@@ -37,14 +37,19 @@ const DEFAULT_CONCURRENCY = 10;
  * Counts `BuildsStarted`, `BuildStartFailuresPermanent` and
  * `BuildStartFailuresTransient` when given `metrics`.
  *
- * Services are resolved once, here: call it outside the Lambda handler.
+ * Call it once, outside the Lambda handler.
  *
  * @example
  * ```ts
+ * import { TOKENS, TriggerBuildService } from '@aws-deployer/orchestrator';
  * import { createAwsContainer, createTriggerBuildHandler } from '@aws-deployer/orchestrator/lambda';
  *
  * const container = createAwsContainer({ tableName: 'prd-aws-deployer--builds', stateMachineArn });
- * export const handler = createTriggerBuildHandler({ container, s3Bucket: 'my-artifacts-bucket' });
+ * export const handler = createTriggerBuildHandler({
+ *   trigger: container.get(TriggerBuildService),
+ *   logger: container.get(TOKENS.Logger),
+ *   s3Bucket: 'my-artifacts-bucket',
+ * });
  * // const { batchItemFailures } = await handler(dynamoDbStreamEvent, context);
  * ```
  */
@@ -56,9 +61,9 @@ export function createTriggerBuildHandler(deps: TriggerBuildHandlerDeps): Trigge
   if (typeof deps.s3Bucket !== 'string' || deps.s3Bucket.length === 0) {
     throw new ValidationError('s3Bucket', 'must not be empty');
   }
-  const logger = deps.container.get<Logger>(TOKENS.Logger);
+  const { logger } = deps;
   const process = createRecordProcessor({
-    trigger: deps.container.get(TriggerBuildService),
+    trigger: deps.trigger,
     logger,
     s3Bucket: deps.s3Bucket,
   });

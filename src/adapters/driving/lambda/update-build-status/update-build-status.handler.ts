@@ -1,15 +1,15 @@
 import type { Context } from 'aws-lambda';
-import type { ServiceContainer } from '../../../../composition/service-container.js';
-import { RecordCompletionService, type CompletionResult } from '../../../../app/index.js';
+import type { CompletionResult, RecordCompletionService } from '../../../../app/index.js';
 import type { Logger } from '../../../../ports/index.js';
-import { TOKENS } from '../../../../ports/tokens.js';
 import { BuildMetric } from '../observability/build-metrics.js';
 import { observed, type HandlerObservability } from '../observability/observed-handler.js';
 import { parseCallbackPayload } from './callback-payload.js';
 
 export interface UpdateBuildStatusHandlerDeps extends HandlerObservability {
-  /** What `createContainer` (or `createAwsContainer`) returns. */
-  readonly container: ServiceContainer;
+  /** Records a build's end (`container.get(RecordCompletionService)`). */
+  readonly completions: RecordCompletionService;
+  /** The logger the services log to: a Powertools logger gets each invocation's Lambda context. */
+  readonly logger: Logger;
 }
 
 export interface UpdateBuildStatusResult {
@@ -33,16 +33,20 @@ export type UpdateBuildStatusHandler = (payload: unknown, context: Context) => P
  *
  * @example
  * ```ts
+ * import { RecordCompletionService, TOKENS } from '@aws-deployer/orchestrator';
  * import { createAwsContainer, createUpdateBuildStatusHandler } from '@aws-deployer/orchestrator/lambda';
  *
- * export const handler = createUpdateBuildStatusHandler({ container: createAwsContainer({ tableName, stateMachineArn }) });
+ * const container = createAwsContainer({ tableName, stateMachineArn });
+ * export const handler = createUpdateBuildStatusHandler({
+ *   completions: container.get(RecordCompletionService),
+ *   logger: container.get(TOKENS.Logger),
+ * });
  * // await handler({ repo: 'myapp', env: 'prd', sk, status: 'FAILED', error_msg: 'stack rolled back' }, context);
  * // -> { outcome: 'completed', status: 'FAILED' }
  * ```
  */
 export function createUpdateBuildStatusHandler(deps: UpdateBuildStatusHandlerDeps): UpdateBuildStatusHandler {
-  const completions = deps.container.get(RecordCompletionService);
-  const logger = deps.container.get<Logger>(TOKENS.Logger);
+  const { completions, logger } = deps;
   const counted = [BuildMetric.CompletedByCallback];
 
   return observed({ logger, metrics: deps.metrics, counted }, async (payload: unknown, _context, counts) => {

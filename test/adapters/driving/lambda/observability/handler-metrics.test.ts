@@ -2,7 +2,7 @@
 // sweeper print: one per invocation, also when the handler throws.
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Orchestrator, StatusIndexMissingError, createContainer, type NewBuild } from '../../../../../src/index.js';
+import { BuildsByStatusUnavailableError, Orchestrator, createContainer, type NewBuild } from '../../../../../src/index.js';
 import { InMemoryBuildRepository } from '../../../../../src/testing.js';
 import { createExecutionStatusChangeHandler, createSweeperHandler, createUpdateBuildStatusHandler } from '../../../../../src/lambda.js';
 import { anInMemoryContainer } from '../../../../support/in-memory-container.js';
@@ -11,13 +11,14 @@ import { STATE_MACHINE_ARN, aNewBuild, anInputFor } from '../../../../support/mo
 import { aScheduledEvent, anExecutionStatusChangeEvent } from '../../../../support/mothers/eventbridge-event.mother.js';
 import { aLambdaContext } from '../../../../support/mothers/lambda-context.mother.js';
 import { capturePowertoolsOutput, type PowertoolsOutput } from '../../../../support/powertools-output.js';
+import { executionStatusChangeDeps, sweeperDeps, updateBuildStatusDeps } from '../../../../support/handler-deps.js';
 
 const MINUTE = 60_000;
 
 /** A table created before the status index existed: DynamoDB refuses the index query. */
 class RepositoryWithoutStatusIndex extends InMemoryBuildRepository {
   override async listBuildsByStatus(): Promise<never> {
-    throw new StatusIndexMissingError('status-updated_at-index');
+    throw new BuildsByStatusUnavailableError('the builds table has no index status-updated_at-index');
   }
 }
 
@@ -45,7 +46,7 @@ describe('handler metrics', () => {
     it('counts a build completed by the callback, and not its repeat', async () => {
       const { container, metrics, runningBuild } = aWorld('update-build-status');
       const { build } = await runningBuild();
-      const handle = createUpdateBuildStatusHandler({ container, metrics });
+      const handle = createUpdateBuildStatusHandler({ ...updateBuildStatusDeps(container), metrics });
 
       await handle(aCallbackPayload(build), aLambdaContext());
       await handle(aCallbackPayload(build), aLambdaContext());
@@ -58,7 +59,7 @@ describe('handler metrics', () => {
 
     it('publishes its metrics once when it throws', async () => {
       const { container, metrics } = aWorld('update-build-status');
-      const handle = createUpdateBuildStatusHandler({ container, metrics });
+      const handle = createUpdateBuildStatusHandler({ ...updateBuildStatusDeps(container), metrics });
 
       await expect(handle({ repo: 'myapp' }, aLambdaContext())).rejects.toThrow(/Invalid/);
 
@@ -70,7 +71,7 @@ describe('handler metrics', () => {
     const { container, metrics, runningBuild, executionStarter } = aWorld('execution-status-change');
     const { executionArn } = await runningBuild();
     executionStarter.complete(executionArn, 'ABORTED');
-    const handle = createExecutionStatusChangeHandler({ container, stateMachineArn: STATE_MACHINE_ARN, metrics });
+    const handle = createExecutionStatusChangeHandler({ ...executionStatusChangeDeps(container), stateMachineArn: STATE_MACHINE_ARN, metrics });
 
     await handle(anExecutionStatusChangeEvent({ executionArn, stateMachineArn: STATE_MACHINE_ARN, status: 'ABORTED' }), aLambdaContext());
 
@@ -86,7 +87,7 @@ describe('handler metrics', () => {
     executionStarter.complete(ended.executionArn, 'TIMED_OUT');
     await buildRepository.create(aNewBuild(), clock.now());
     clock.advance(6 * MINUTE);
-    const handle = createSweeperHandler({ container, s3Bucket: 'my-artifacts-bucket', metrics });
+    const handle = createSweeperHandler({ ...sweeperDeps(container), s3Bucket: 'my-artifacts-bucket', metrics });
 
     await handle(aScheduledEvent(), aLambdaContext());
 
@@ -98,7 +99,7 @@ describe('handler metrics', () => {
   it('the sweeper counts no open builds without the status index: it looked at executions', async () => {
     const world = aWorld('sweeper');
     const container = createContainer({ ...world, buildRepository: new RepositoryWithoutStatusIndex() });
-    const handle = createSweeperHandler({ container, metrics: world.metrics });
+    const handle = createSweeperHandler({ ...sweeperDeps(container), metrics: world.metrics });
 
     await expect(handle(aScheduledEvent(), aLambdaContext())).resolves.toMatchObject({ mode: 'execution-window' });
 

@@ -19,6 +19,7 @@ import { aModifyOf, aPendingBuildOf, aStreamEvent, anInsertOf } from '../../../.
 import { aNewBuild } from '../../../../support/mothers/build.mother.js';
 import { aLambdaContext } from '../../../../support/mothers/lambda-context.mother.js';
 import { capturePowertoolsOutput, type PowertoolsOutput } from '../../../../support/powertools-output.js';
+import { triggerBuildDeps } from '../../../../support/handler-deps.js';
 
 const LIMITED_REPO = 'limited';
 
@@ -42,7 +43,7 @@ function anObservedTriggerBuild() {
     logger: new PowertoolsLogger({ serviceName: 'trigger-build' }),
   });
   const metrics = new Metrics({ namespace: 'AwsDeployerOrchestrator', serviceName: 'trigger-build' });
-  const handle = createTriggerBuildHandler({ container, s3Bucket: 'my-artifacts-bucket', metrics });
+  const handle = createTriggerBuildHandler({ ...triggerBuildDeps(container), s3Bucket: 'my-artifacts-bucket', metrics });
   const created = async (overrides: Partial<NewBuild> = {}): Promise<NewBuild> => {
     const build = aNewBuild(overrides);
     await buildRepository.create(build, aPendingBuildOf(build).createdAt);

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { Orchestrator, StatusIndexMissingError, ValidationError, createContainer, type NewBuild } from '../../../../../src/index.js';
+import { BuildsByStatusUnavailableError, Orchestrator, ValidationError, createContainer, type NewBuild } from '../../../../../src/index.js';
 import { createExecutionStatusChangeHandler, createSweeperHandler } from '../../../../../src/lambda.js';
 import { InMemoryBuildRepository, InMemoryExecutionStarter, RecordingLogger } from '../../../../../src/testing.js';
 import { anInMemoryContainer } from '../../../../support/in-memory-container.js';
 import { aScheduledEvent, anExecutionStatusChangeEvent } from '../../../../support/mothers/eventbridge-event.mother.js';
 import { STATE_MACHINE_ARN, aNewBuild, anInputFor } from '../../../../support/mothers/build.mother.js';
 import { aLambdaContext } from '../../../../support/mothers/lambda-context.mother.js';
+import { executionStatusChangeDeps, sweeperDeps } from '../../../../support/handler-deps.js';
 
 /** A table created before the status index existed: DynamoDB refuses the index query. */
 class RepositoryWithoutStatusIndex extends InMemoryBuildRepository {
   override async listBuildsByStatus(): Promise<never> {
-    throw new StatusIndexMissingError('status-updated_at-index');
+    throw new BuildsByStatusUnavailableError('the builds table has no index status-updated_at-index');
   }
 }
 
@@ -34,7 +35,7 @@ describe('execution status change handler', () => {
     const { container, buildRepository, executionStarter, runningBuild } = aReconciliation();
     const { build, executionArn } = await runningBuild();
     executionStarter.complete(executionArn, { status: 'TIMED_OUT', error: 'States.Timeout' });
-    const handle = createExecutionStatusChangeHandler({ container, stateMachineArn: STATE_MACHINE_ARN });
+    const handle = createExecutionStatusChangeHandler({ ...executionStatusChangeDeps(container), stateMachineArn: STATE_MACHINE_ARN });
 
     const result = await handle(anExecutionStatusChangeEvent({ executionArn, stateMachineArn: STATE_MACHINE_ARN, status: 'TIMED_OUT' }), aLambdaContext());
 
@@ -47,7 +48,7 @@ describe('execution status change handler', () => {
     const { build, executionArn } = await runningBuild();
     await buildRepository.recordCompletion(build, { status: 'SUCCESS' }, new Date());
     executionStarter.complete(executionArn, 'SUCCEEDED');
-    const handle = createExecutionStatusChangeHandler({ container, stateMachineArn: STATE_MACHINE_ARN });
+    const handle = createExecutionStatusChangeHandler({ ...executionStatusChangeDeps(container), stateMachineArn: STATE_MACHINE_ARN });
 
     const result = await handle(anExecutionStatusChangeEvent({ executionArn, stateMachineArn: STATE_MACHINE_ARN, status: 'SUCCEEDED' }), aLambdaContext());
 
@@ -60,7 +61,7 @@ describe('execution status change handler', () => {
   ] as const)('ignores events %s', async (_, stateMachineArn, status) => {
     const { container, buildRepository, runningBuild } = aReconciliation();
     const { build, executionArn } = await runningBuild();
-    const handle = createExecutionStatusChangeHandler({ container, stateMachineArn: STATE_MACHINE_ARN });
+    const handle = createExecutionStatusChangeHandler({ ...executionStatusChangeDeps(container), stateMachineArn: STATE_MACHINE_ARN });
 
     const result = await handle(anExecutionStatusChangeEvent({ executionArn, stateMachineArn, status }), aLambdaContext());
 
@@ -70,7 +71,7 @@ describe('execution status change handler', () => {
 
   it('refuses an event without an execution ARN, naming the field', async () => {
     const { container } = aReconciliation();
-    const handle = createExecutionStatusChangeHandler({ container, stateMachineArn: STATE_MACHINE_ARN });
+    const handle = createExecutionStatusChangeHandler({ ...executionStatusChangeDeps(container), stateMachineArn: STATE_MACHINE_ARN });
     const event = anExecutionStatusChangeEvent({ executionArn: '', stateMachineArn: STATE_MACHINE_ARN, status: 'FAILED' });
 
     await expect(handle(event, aLambdaContext())).rejects.toThrow(expect.objectContaining({ constructor: ValidationError, field: 'executionArn' }));
@@ -83,8 +84,8 @@ describe('execution status change handler', () => {
       logger: new RecordingLogger(),
     });
 
-    expect(() => createExecutionStatusChangeHandler({ container, stateMachineArn: STATE_MACHINE_ARN })).toThrow(/execution inspector/);
-    expect(() => createSweeperHandler({ container })).toThrow(/execution inspector/);
+    expect(() => createExecutionStatusChangeHandler({ ...executionStatusChangeDeps(container), stateMachineArn: STATE_MACHINE_ARN })).toThrow(/execution inspector/);
+    expect(() => createSweeperHandler(sweeperDeps(container))).toThrow(/execution inspector/);
   });
 });
 
@@ -97,7 +98,7 @@ describe('sweeper handler', () => {
     const running = await runningBuild();
     executionStarter.complete(ended.executionArn, 'ABORTED');
     clock.advance(6 * MINUTE);
-    const handle = createSweeperHandler({ container });
+    const handle = createSweeperHandler(sweeperDeps(container));
 
     await expect(handle(aScheduledEvent(), aLambdaContext())).resolves.toEqual({
       mode: 'status-index',
@@ -117,7 +118,7 @@ describe('sweeper handler', () => {
     executionStarter.complete(old.executionArn, { status: 'TIMED_OUT', error: 'States.Timeout' });
     clock.advance(3 * 24 * 60 * MINUTE);
 
-    await createSweeperHandler({ container, lookbackMs: 60 * MINUTE })(aScheduledEvent(), aLambdaContext());
+    await createSweeperHandler({ ...sweeperDeps(container), lookbackMs: 60 * MINUTE })(aScheduledEvent(), aLambdaContext());
 
     expect(await buildRepository.get(old.build)).toMatchObject({ status: 'FAILED', errorMsg: expect.stringContaining('TIMED_OUT') });
   });
@@ -129,7 +130,7 @@ describe('sweeper handler', () => {
     await buildRepository.recordStart(build, `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:gone`, clock.now());
     clock.advance(6 * MINUTE);
 
-    await createSweeperHandler({ container })(aScheduledEvent(), aLambdaContext());
+    await createSweeperHandler(sweeperDeps(container))(aScheduledEvent(), aLambdaContext());
 
     expect(await buildRepository.get(build)).toMatchObject({ status: 'FAILED', errorMsg: expect.stringMatching(/does not exist/) });
   });
@@ -141,7 +142,7 @@ describe('sweeper handler', () => {
     clock.advance(6 * MINUTE);
     const young = aNewBuild();
     await buildRepository.create(young, clock.now());
-    const handle = createSweeperHandler({ container, s3Bucket: 'my-artifacts-bucket' });
+    const handle = createSweeperHandler({ ...sweeperDeps(container), s3Bucket: 'my-artifacts-bucket' });
 
     // Concurrent sweeps, as overlapping scheduled runs would be.
     const results = await Promise.all(Array.from({ length: 3 }, () => handle(aScheduledEvent(), aLambdaContext())));
@@ -158,7 +159,7 @@ describe('sweeper handler', () => {
     await buildRepository.create(build, clock.now());
     clock.advance(6 * MINUTE);
 
-    await expect(createSweeperHandler({ container })(aScheduledEvent(), aLambdaContext())).resolves.toMatchObject({ pendingNotStarted: 1, started: 0 });
+    await expect(createSweeperHandler(sweeperDeps(container))(aScheduledEvent(), aLambdaContext())).resolves.toMatchObject({ pendingNotStarted: 1, started: 0 });
     expect(await buildRepository.get(build)).toMatchObject({ status: 'PENDING' });
   });
 
@@ -166,7 +167,7 @@ describe('sweeper handler', () => {
     const { container, buildRepository, clock } = aReconciliation();
     for (let i = 0; i < 3; i += 1) await buildRepository.create(aNewBuild(), clock.now());
     clock.advance(6 * MINUTE);
-    const handle = createSweeperHandler({ container, s3Bucket: 'my-artifacts-bucket', pageSize: 1 });
+    const handle = createSweeperHandler({ ...sweeperDeps(container), s3Bucket: 'my-artifacts-bucket', pageSize: 1 });
 
     const cut = await handle(aScheduledEvent(), aLambdaContext({ getRemainingTimeInMillis: () => 5_000 }));
     expect(cut).toMatchObject({ examined: 0, continuation: expect.any(String) });
@@ -191,7 +192,7 @@ describe('sweeper handler', () => {
     await withoutIndex.create(build);
     const executionArn = await container.get(Orchestrator).startExecution(anInputFor(build));
     world.executionStarter.complete(executionArn, 'FAILED');
-    const handle = createSweeperHandler({ container });
+    const handle = createSweeperHandler(sweeperDeps(container));
 
     await expect(handle(aScheduledEvent(), aLambdaContext())).resolves.toMatchObject({ mode: 'execution-window', examined: 1, completed: 1 });
     await handle(aScheduledEvent(), aLambdaContext());
@@ -211,6 +212,6 @@ describe('sweeper handler', () => {
   ])('refuses bad options %o', (options, field) => {
     const { container } = aReconciliation();
 
-    expect(() => createSweeperHandler({ container, ...options })).toThrow(expect.objectContaining({ constructor: ValidationError, field }));
+    expect(() => createSweeperHandler({ ...sweeperDeps(container), ...options })).toThrow(expect.objectContaining({ constructor: ValidationError, field }));
   });
 });

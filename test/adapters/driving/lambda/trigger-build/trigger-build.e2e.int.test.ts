@@ -20,6 +20,7 @@ import { latestStreamArn, streamsClientFor, tableStreamRecords } from '../../../
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../../../../dev/local-sfn/local-sfn-server.js';
 import { aNewBuild } from '../../../../support/mothers/build.mother.js';
 import { invokedByLambda } from '../../../../support/mothers/lambda-context.mother.js';
+import { triggerBuildDeps, updateBuildStatusDeps } from '../../../../support/handler-deps.js';
 
 describe('trigger-build and update-build-status, end to end', () => {
   const tableName = uniqueTableName('lambda-e2e');
@@ -57,8 +58,8 @@ describe('trigger-build and update-build-status, end to end', () => {
     });
     return {
       buildRepository,
-      triggerBuild: invokedByLambda(createTriggerBuildHandler({ container, s3Bucket: 'my-artifacts-bucket' })),
-      updateBuildStatus: invokedByLambda(createUpdateBuildStatusHandler({ container })),
+      triggerBuild: invokedByLambda(createTriggerBuildHandler({ ...triggerBuildDeps(container), s3Bucket: 'my-artifacts-bucket' })),
+      updateBuildStatus: invokedByLambda(createUpdateBuildStatusHandler(updateBuildStatusDeps(container))),
     };
   }
 

@@ -31,6 +31,7 @@ import {
 } from '../../../../support/mothers/dynamodb-stream-event.mother.js';
 import { STATE_MACHINE_ARN, aNewBuild } from '../../../../support/mothers/build.mother.js';
 import { aLambdaContext } from '../../../../support/mothers/lambda-context.mother.js';
+import { triggerBuildDeps } from '../../../../support/handler-deps.js';
 
 /** Counts start attempts (failed ones too) and how many ran at once. */
 class CountingStarter implements ExecutionStarter {
@@ -399,7 +400,7 @@ describe('trigger-build handler', () => {
       executionStarter: new InMemoryExecutionStarter({ stateMachineArn: STATE_MACHINE_ARN }),
       logger: new RecordingLogger(),
     });
-    expect(() => createTriggerBuildHandler({ container, s3Bucket: 'my-artifacts-bucket', ...options })).toThrow(
+    expect(() => createTriggerBuildHandler({ ...triggerBuildDeps(container), s3Bucket: 'my-artifacts-bucket', ...options })).toThrow(
       expect.objectContaining({ constructor: ValidationError, field }),
     );
   });

@@ -5,6 +5,7 @@ import { anInMemoryContainer } from '../../../../support/in-memory-container.js'
 import { aCallbackPayload, aFailureCallback } from '../../../../support/mothers/callback-payload.mother.js';
 import { STATE_MACHINE_ARN, aNewBuild } from '../../../../support/mothers/build.mother.js';
 import { aLambdaContext } from '../../../../support/mothers/lambda-context.mother.js';
+import { updateBuildStatusDeps } from '../../../../support/handler-deps.js';
 
 function anUpdateBuildStatus() {
   const { container, buildRepository } = anInMemoryContainer();
@@ -14,7 +15,7 @@ function anUpdateBuildStatus() {
     await buildRepository.recordStart(build, `${STATE_MACHINE_ARN.replace('stateMachine', 'execution')}:${build.sk}`, new Date());
     return build;
   };
-  const handler = createUpdateBuildStatusHandler({ container });
+  const handler = createUpdateBuildStatusHandler(updateBuildStatusDeps(container));
   return { handle: (payload: unknown) => handler(payload, aLambdaContext()), buildRepository, startedBuild };
 }
 

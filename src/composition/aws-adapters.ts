@@ -1,0 +1,76 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbBuildRepository } from '../adapters/driven/dynamodb/dynamodb-build-repository.js';
+import { SfnExecutionInspector } from '../adapters/driven/sfn/sfn-execution-inspector.js';
+import { SfnExecutionStarter } from '../adapters/driven/sfn/sfn-execution-starter.js';
+import type { BuildRepository, ExecutionInspector, ExecutionStarter, Logger } from '../ports/index.js';
+
+/**
+ * What traces an AWS SDK v3 client: Powertools Tracer (`new Tracer()` from
+ * `@aws-lambda-powertools/tracer`) is one.
+ */
+export interface AwsClientTracer {
+  /** Returns the client, its calls now traced (Powertools: as X-Ray subsegments). */
+  captureAWSv3Client<T>(client: T): T;
+}
+
+/** The table and state machine to use and how to reach them. */
+export interface AwsAdapterOptions {
+  /** The builds table. */
+  readonly tableName: string;
+  /** The STANDARD deployment state machine. */
+  readonly stateMachineArn: string;
+  /** The table's status index (default `status-updated_at-index`). */
+  readonly statusIndexName?: string | undefined;
+  /** Defaults to the SDK's region resolution (`AWS_REGION`, profile...). */
+  readonly region?: string | undefined;
+  /** Overrides for local endpoints (DynamoDB Local, a local Step Functions). */
+  readonly dynamodbEndpoint?: string | undefined;
+  readonly stepFunctionsEndpoint?: string | undefined;
+  /** Traces every DynamoDB and Step Functions call of the container (`tracer.captureAWSv3Client` on both clients). */
+  readonly tracer?: AwsClientTracer | undefined;
+  /** Told about items the repository skips because they do not read as builds. */
+  readonly logger?: Logger | undefined;
+}
+
+/** The adapters of the three ports AWS serves. */
+export interface AwsAdapters {
+  readonly buildRepository: BuildRepository;
+  readonly executionStarter: ExecutionStarter;
+  readonly executionInspector: ExecutionInspector;
+}
+
+/**
+ * The DynamoDB repository and the Step Functions starter and inspector, on
+ * new SDK clients configured from `options`: what `createAwsContainer` and
+ * the Lambda entry points build on.
+ */
+export function createAwsAdapters(options: AwsAdapterOptions): AwsAdapters {
+  // The SDK's client configuration types refuse an explicit `undefined`: leave the unset ones out.
+  const region = options.region === undefined ? {} : { region: options.region };
+  // The document client made `from` the DynamoDB client shares its middleware stack, so its calls are traced too.
+  const traced = <T>(client: T): T => options.tracer?.captureAWSv3Client(client) ?? client;
+  const dynamodb = traced(
+    new DynamoDBClient({
+      ...region,
+      ...(options.dynamodbEndpoint === undefined ? {} : { endpoint: options.dynamodbEndpoint }),
+    }),
+  );
+  const stepFunctions = traced(
+    new SFNClient({
+      ...region,
+      ...(options.stepFunctionsEndpoint === undefined ? {} : { endpoint: options.stepFunctionsEndpoint }),
+    }),
+  );
+  return {
+    buildRepository: new DynamoDbBuildRepository({
+      client: DynamoDBDocumentClient.from(dynamodb),
+      tableName: options.tableName,
+      statusIndexName: options.statusIndexName,
+      logger: options.logger,
+    }),
+    executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn: options.stateMachineArn }),
+    executionInspector: new SfnExecutionInspector({ client: stepFunctions, stateMachineArn: options.stateMachineArn }),
+  };
+}

@@ -1,0 +1,27 @@
+import { ContainerModule } from 'inversify';
+import type { InversifyContainerModule } from './container-module-type.js';
+import type { BuildRepository, Clock, ExecutionInspector, ExecutionStarter, Logger } from '../../ports/index.js';
+import { TOKENS } from '../tokens.js';
+
+/** Adapters you made yourself, one per port; the optional ones fall back to orchestratorModule's defaults. */
+export interface GivenAdapters {
+  readonly buildRepository: BuildRepository;
+  readonly executionStarter: ExecutionStarter;
+  /** Needed by reconciliation: `ReconcileExecutionService` and `SweepOpenBuildsService`. */
+  readonly executionInspector?: ExecutionInspector | undefined;
+  /** Defaults to the system clock. */
+  readonly clock?: Clock | undefined;
+  /** Defaults to a Powertools JSON logger (level from `POWERTOOLS_LOG_LEVEL`, else INFO). */
+  readonly logger?: Logger | undefined;
+}
+
+/** Binds each adapter given under its port's token: how `createContainer` takes its options. */
+export function givenAdaptersModule(adapters: GivenAdapters): InversifyContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.BuildRepository).toConstantValue(adapters.buildRepository);
+    bind(TOKENS.ExecutionStarter).toConstantValue(adapters.executionStarter);
+    if (adapters.executionInspector !== undefined) bind(TOKENS.ExecutionInspector).toConstantValue(adapters.executionInspector);
+    if (adapters.clock !== undefined) bind(TOKENS.Clock).toConstantValue(adapters.clock);
+    if (adapters.logger !== undefined) bind(TOKENS.Logger).toConstantValue(adapters.logger);
+  });
+}

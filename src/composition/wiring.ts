@@ -1,0 +1,108 @@
+import { Orchestrator } from '../app/orchestrator.service.js';
+import { ReconcileExecutionService } from '../app/reconcile-execution.service.js';
+import { RecordCompletionService } from '../app/record-completion.service.js';
+import { SweepOpenBuildsService } from '../app/sweep-open-builds.service.js';
+import { TriggerBuildService } from '../app/trigger-build.service.js';
+import { TOKENS, type Token } from './tokens.js';
+
+/** The tokens of a service's dependencies, in the order its factory takes them. */
+export type DependencyTokens<Dependencies extends readonly unknown[]> = { readonly [Index in keyof Dependencies]: Token<Dependencies[Index]> };
+
+/**
+ * How one service is made: the tokens of what it depends on and a factory
+ * that takes them in that order. `Dependencies` is inferred from the tokens,
+ * so a factory that passes a port where the service expects another fails to
+ * compile.
+ */
+export interface ServiceWiring<Service, Dependencies extends readonly unknown[] = readonly unknown[]> {
+  /** The service's token; containers also bind it under `service`, its class. */
+  readonly token: Token<Service>;
+  readonly service: abstract new (...args: never[]) => Service;
+  readonly dependencies: DependencyTokens<Dependencies>;
+  readonly create: (...dependencies: Dependencies) => Service;
+}
+
+/** A wiring whose types were checked where it was written: what the table and the resolvers hold. */
+export interface AnyServiceWiring {
+  readonly token: symbol;
+  readonly service: abstract new (...args: never[]) => unknown;
+  readonly dependencies: readonly symbol[];
+  readonly create: (...dependencies: never[]) => unknown;
+}
+
+/** Checks one wiring's types; the annotation lets bundlers drop the wirings a function does not use. */
+function wire<Service, const Dependencies extends readonly unknown[]>(wiring: ServiceWiring<Service, Dependencies>): ServiceWiring<Service, Dependencies> {
+  return wiring;
+}
+
+// The wiring of the module, stated once: the inversify modules bind these, and
+// the Lambda entry points resolve the ones they need without a container.
+//
+// The rows name tokens through these constants, not `TOKENS.X`: a bundler
+// keeps a property access (it may run a getter), and with it the whole row
+// and its service; rows of plain names are dropped when a function does not
+// use them.
+const {
+  BuildRepository: BUILD_REPOSITORY,
+  ExecutionStarter: EXECUTION_STARTER,
+  ExecutionInspector: EXECUTION_INSPECTOR,
+  Clock: CLOCK,
+  Logger: LOGGER,
+  Orchestrator: ORCHESTRATOR,
+  TriggerBuildService: TRIGGER_BUILD,
+  RecordCompletionService: RECORD_COMPLETION,
+  ReconcileExecutionService: RECONCILE_EXECUTION,
+  SweepOpenBuildsService: SWEEP_OPEN_BUILDS,
+} = TOKENS;
+
+export const orchestratorWiring = /* @__PURE__ */ wire({
+  token: ORCHESTRATOR,
+  service: Orchestrator,
+  dependencies: [BUILD_REPOSITORY, EXECUTION_STARTER, CLOCK, LOGGER],
+  create: (builds, starter, clock, logger) => new Orchestrator(builds, starter, clock, logger),
+});
+
+export const triggerBuildWiring = /* @__PURE__ */ wire({
+  token: TRIGGER_BUILD,
+  service: TriggerBuildService,
+  dependencies: [ORCHESTRATOR, BUILD_REPOSITORY, CLOCK, LOGGER],
+  create: (orchestrator, builds, clock, logger) => new TriggerBuildService(orchestrator, builds, clock, logger),
+});
+
+export const recordCompletionWiring = /* @__PURE__ */ wire({
+  token: RECORD_COMPLETION,
+  service: RecordCompletionService,
+  dependencies: [BUILD_REPOSITORY, CLOCK, LOGGER],
+  create: (builds, clock, logger) => new RecordCompletionService(builds, clock, logger),
+});
+
+export const reconcileExecutionWiring = /* @__PURE__ */ wire({
+  token: RECONCILE_EXECUTION,
+  service: ReconcileExecutionService,
+  dependencies: [EXECUTION_INSPECTOR, BUILD_REPOSITORY, CLOCK, LOGGER],
+  create: (inspector, builds, clock, logger) => new ReconcileExecutionService(inspector, builds, clock, logger),
+});
+
+export const sweepOpenBuildsWiring = /* @__PURE__ */ wire({
+  token: SWEEP_OPEN_BUILDS,
+  service: SweepOpenBuildsService,
+  dependencies: [
+    BUILD_REPOSITORY,
+    EXECUTION_INSPECTOR,
+    TRIGGER_BUILD,
+    RECONCILE_EXECUTION,
+    CLOCK,
+    LOGGER,
+  ],
+  create: (builds, inspector, trigger, reconciler, clock, logger) =>
+    new SweepOpenBuildsService(builds, inspector, trigger, reconciler, clock, logger),
+});
+
+/** Every service of the module, in an order where each comes after what it depends on. */
+export const SERVICE_WIRING: readonly AnyServiceWiring[] = [
+  orchestratorWiring,
+  triggerBuildWiring,
+  recordCompletionWiring,
+  reconcileExecutionWiring,
+  sweepOpenBuildsWiring,
+];
