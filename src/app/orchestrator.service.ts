@@ -29,6 +29,13 @@ export interface ExecutionStartResult {
   readonly outcome: 'running' | 'ended';
   /** The build's status after the call. */
   readonly status: BuildStatus;
+  /**
+   * Whether this call's write moved the build `PENDING -> IN_PROGRESS`. Of
+   * concurrent starts of one build (trigger-build and the sweeper, a
+   * redelivered record) exactly one sees `true`: what a count of started
+   * builds counts.
+   */
+  readonly transitioned: boolean;
 }
 
 /** Why a build whose execution closed long ago cannot simply run again. */
@@ -104,7 +111,7 @@ export class Orchestrator {
       status: record.status,
       alreadyStarted: started.alreadyStarted,
     });
-    return { executionArn: record.executionArn, outcome: 'running', status: record.status };
+    return { executionArn: record.executionArn, outcome: 'running', status: record.status, transitioned: record.outcome === 'started' };
   }
 
   /**
@@ -126,6 +133,6 @@ export class Orchestrator {
       executionStatus: closed.status,
       status,
     });
-    return { executionArn, outcome: 'ended', status };
+    return { executionArn, outcome: 'ended', status, transitioned: false };
   }
 }

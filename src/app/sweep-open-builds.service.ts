@@ -188,7 +188,7 @@ export class SweepOpenBuildsService {
       return;
     }
     const outcome = await this.trigger.trigger(build, { s3Bucket });
-    if (outcome.outcome === 'started') progress.started += 1;
+    if (outcome.outcome === 'started' && outcome.transitioned) progress.started += 1;
     if (outcome.outcome === 'failed' || outcome.outcome === 'ended') progress.completed += 1;
     if (outcome.outcome !== 'skipped') this.logger.warn('PENDING build taken up by the sweeper', { buildId: buildIdOf(build), ...outcome });
   }

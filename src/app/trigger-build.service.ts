@@ -14,7 +14,16 @@ import type { BuildRepository, Clock, Logger, StartClaim } from '../ports/index.
 import { type Orchestrator } from './orchestrator.service.js';
 
 export type TriggerOutcome =
-  | { readonly outcome: 'started'; readonly executionArn: string }
+  | {
+      readonly outcome: 'started';
+      readonly executionArn: string;
+      /**
+       * Whether this attempt's write moved the build `PENDING -> IN_PROGRESS`;
+       * `false` when a concurrent attempt (the sweeper, a redelivery) recorded
+       * the same execution first. Count started builds by it: one per execution.
+       */
+      readonly transitioned: boolean;
+    }
   /** The build is no longer PENDING (or is gone): a redelivery, nothing to start. */
   | { readonly outcome: 'skipped'; readonly status?: BuildStatus; readonly executionArn?: string }
   /** A permanent error: the build was recorded FAILED with this reason. */
@@ -92,7 +101,7 @@ export class TriggerBuildService {
         { traceHeader: options.traceHeader },
       );
       if (started.outcome === 'ended') return { outcome: 'ended', executionArn: started.executionArn, status: started.status };
-      return { outcome: 'started', executionArn: started.executionArn };
+      return { outcome: 'started', executionArn: started.executionArn, transitioned: started.transitioned };
     } catch (error) {
       if (!(error instanceof PermanentExecutionStartError || error instanceof ValidationError)) throw error;
       return this.recordStartFailure(build, attempt, error);

@@ -16,12 +16,26 @@ describe('TriggerBuildService', () => {
 
     const result = await world.container.get(TriggerBuildService).trigger(build, options);
 
-    expect(result).toEqual({ outcome: 'started', executionArn: world.executionStarter.executions[0]?.executionArn });
+    expect(result).toEqual({ outcome: 'started', executionArn: world.executionStarter.executions[0]?.executionArn, transitioned: true });
     expect(JSON.parse(world.executionStarter.executions[0]?.input ?? '{}')).toMatchObject({
       s3_bucket: 'my-artifacts-bucket',
       s3_key: 'myapp/release/2.0.0',
     });
     expect((await world.buildRepository.get(build))?.status).toBe('IN_PROGRESS');
+  });
+
+  it('tells the one attempt whose write moved the build to IN_PROGRESS from a concurrent one that found it recorded', async () => {
+    const world = anInMemoryContainer();
+    const build = await aPendingBuild(world);
+    const trigger = world.container.get(TriggerBuildService);
+    world.executionStarter.setLatency(20);
+
+    // Both claim the PENDING build before either starts: both start the one execution, one records it.
+    const outcomes = await Promise.all([trigger.trigger(build, options), trigger.trigger(build, options)]);
+
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['started', 'started']);
+    expect(outcomes.map((outcome) => outcome.outcome === 'started' && outcome.transitioned).sort()).toEqual([false, true]);
+    expect(world.executionStarter.executions).toHaveLength(1);
   });
 
   it('does not start again a build that is no longer PENDING', async () => {

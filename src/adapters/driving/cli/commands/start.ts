@@ -82,7 +82,8 @@ async function startOutcome(
     const triggered = await context.services().trigger.trigger(build, { s3Bucket });
     switch (triggered.outcome) {
       case 'started':
-        return { outcome: 'started', executionArn: triggered.executionArn };
+        // Not transitioned: a concurrent start (trigger-build, the sweeper) recorded this execution first.
+        return { outcome: triggered.transitioned ? 'started' : 'already-started', executionArn: triggered.executionArn };
       case 'failed':
         return { outcome: 'failed', status: 'FAILED', reason: triggered.reason };
       case 'ended':

@@ -39,7 +39,7 @@ export function createRecordProcessor(deps: TriggerRecordDeps): (record: DynamoD
         case 'trigger': {
           buildId = buildIdOf(work.key);
           const outcome = await trigger.trigger(work.key, { s3Bucket });
-          if (outcome.outcome === 'started') counts.add(BuildMetric.Started);
+          if (outcome.outcome === 'started' && outcome.transitioned) counts.add(BuildMetric.Started);
           if (outcome.outcome === 'failed') counts.add(BuildMetric.StartFailedPermanently);
           logOutcome(logger, work.key, outcome, context);
           return true;
