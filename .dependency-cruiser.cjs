@@ -20,6 +20,9 @@ const CDK_PACKAGES = '(^|/)node_modules/(aws-cdk-lib|constructs)/';
 // Matched resolved (node_modules/inversify/...) or, where a resolver without `exports` support leaves it, bare.
 const DI_PACKAGES = '(^|/node_modules/)(inversify|@inversifyjs/[^/]+|reflect-metadata)(/|$)';
 
+// What the CDK constructs read of the handlers' code at synth time: the Lambda permissions and S3's bucket naming rules.
+const CDK_PLAIN_DATA = '^src/(adapters/driving/lambda/permissions|domain/s3-bucket-name)\\.ts$';
+
 // What the Step Functions adapter shares, as plain data, with the in-memory doubles and the main entry point.
 const SFN_PLAIN_DATA = '^src/adapters/driven/sfn/(start-error-codes|execution-input-limit)\\.ts$';
 
@@ -111,19 +114,20 @@ module.exports = {
     {
       name: 'cdk-constructs-load-no-runtime',
       comment:
-        'A CDK app loads the constructs at synth time: not the AWS SDK, not the handlers. They read the permissions and the errors, both plain.',
+        'A CDK app loads the constructs at synth time: not the AWS SDK, not the handlers. ' +
+        "They read the permissions, the errors and S3's bucket naming rules, all plain.",
       severity: 'error',
       from: { path: '^src/cdk/' },
       to: {
         path: ['^src/', '(^|/)node_modules/'],
-        pathNot: ['^src/cdk/', '^src/adapters/driving/lambda/permissions\\.ts$', '^src/domain/orchestrator\\.errors\\.ts$', CDK_PACKAGES],
+        pathNot: ['^src/cdk/', CDK_PLAIN_DATA, '^src/domain/orchestrator\\.errors\\.ts$', CDK_PACKAGES],
       },
     },
     {
-      name: 'lambda-permissions-are-plain-data',
-      comment: 'The CDK constructs read these permissions at synth time: they may load nothing but the domain errors.',
+      name: 'synth-time-data-is-plain',
+      comment: 'The CDK constructs read the permissions and the bucket naming rules at synth time: these may load nothing but the domain errors.',
       severity: 'error',
-      from: { path: '^src/adapters/driving/lambda/permissions\\.ts$' },
+      from: { path: CDK_PLAIN_DATA },
       to: { path: ['^src/', '(^|/)node_modules/'], pathNot: '^src/domain/orchestrator\\.errors\\.ts$' },
     },
     {

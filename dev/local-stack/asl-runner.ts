@@ -27,6 +27,12 @@ export interface AslRunnerOptions {
 export interface AslRunner {
   /** For `startLocalStepFunctions({ runner })`: runs each new execution to its end. */
   readonly runner: ExecutionRunner;
+  /**
+   * Runs one execution to its end, `tasks` standing in for the runner's own
+   * handlers of the Task states they name, for this execution only: one
+   * validated definition serves many runs with different stand-ins.
+   */
+  run(execution: ExecutionRecord, tasks?: Readonly<Record<string, TaskHandler>>): Promise<ExecutionOutcome>;
   /** Executions still running. */
   running(): number;
   /** Aborts every running execution (they end ABORTED) and waits until they have stopped. */
@@ -58,10 +64,18 @@ export function createAslRunner(options: AslRunnerOptions): AslRunner {
   };
   const running = new Map<string, { abort: () => void; done: Promise<unknown> }>();
 
-  const runner: ExecutionRunner = async (execution) => {
-    const run = stateMachine.run(JSON.parse(execution.input) as JsonValue, { overrides, context: contextOf(execution) });
-    const done = outcomeOf(run.result);
-    running.set(execution.executionArn, { abort: run.abort, done });
+  const run = async (execution: ExecutionRecord, tasks: Readonly<Record<string, TaskHandler>> = {}): Promise<ExecutionOutcome> => {
+    const handlers = { ...overrides.taskResourceLocalHandlers };
+    for (const [name, task] of Object.entries(tasks)) {
+      if (!taskStates.includes(name)) throw new Error(`No Task state named ${name}`);
+      handlers[name] = async (input: JsonValue) => (await task(input)) as JsonValue;
+    }
+    const started = stateMachine.run(JSON.parse(execution.input) as JsonValue, {
+      overrides: { ...overrides, taskResourceLocalHandlers: handlers },
+      context: contextOf(execution),
+    });
+    const done = outcomeOf(started.result);
+    running.set(execution.executionArn, { abort: started.abort, done });
     try {
       return await done;
     } finally {
@@ -70,7 +84,8 @@ export function createAslRunner(options: AslRunnerOptions): AslRunner {
   };
 
   return {
-    runner,
+    runner: (execution) => run(execution),
+    run,
     running: () => running.size,
     abortAll: async () => {
       const executions = [...running.values()];

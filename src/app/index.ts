@@ -9,7 +9,9 @@ export {
 export { RecordCompletionService, type CompletionResult } from './record-completion.service.js';
 export {
   SweepOpenBuildsService,
+  type OpenBuildsSweepCount,
   type OpenBuildsSweepOptions,
+  type OpenBuildsSweepProgress,
   type OpenBuildsSweepSummary,
 } from './sweep-open-builds.service.js';
 export { TriggerBuildService, type TriggerOptions, type TriggerOutcome } from './trigger-build.service.js';

@@ -115,6 +115,16 @@ export class Orchestrator {
   }
 
   /**
+   * Whether an execution already holds the build's name: an earlier attempt
+   * started it, whatever happened to its record since. Starts nothing.
+   */
+  async wasStarted(input: StepFunctionInput): Promise<boolean> {
+    const valid = parseStepFunctionInput(input);
+    const earlier = await this.executions.startedEarlier({ name: executionName(buildKeyOf(valid)), input: serializeStepFunctionInput(valid) });
+    return earlier !== undefined;
+  }
+
+  /**
    * The build's execution had already closed: record how it ended, with its
    * ARN, in one write (`PENDING | IN_PROGRESS -> SUCCESS | FAILED`), so the
    * build is never seen `IN_PROGRESS` for an execution that is over.

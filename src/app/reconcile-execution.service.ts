@@ -5,6 +5,7 @@ import {
   completionEffect,
   isClosedExecutionStatus,
   isTerminal,
+  type Build,
   type BuildKey,
   type BuildStatus,
   type Completion,
@@ -134,6 +135,56 @@ export class ReconcileExecutionService {
       });
     }
     return outcome;
+  }
+
+  /**
+   * For a caller that holds the build, as the sweeper does: records on
+   * `build` how `execution` ended, deciding from the build rather than from
+   * the execution's input.
+   *
+   * - The execution whose ARN the build records IS the build's own, whatever
+   *   its input says (none, `{}`, a run started by hand under the build's
+   *   name): its end is recorded conditional on the build still recording
+   *   that ARN (`BuildRepository.recordExecutionEnd`). A redriven success may
+   *   replace `FAILED`.
+   * - A build that records no execution is ended by the execution under its
+   *   derived name only when that execution's input names the build too (as
+   *   {@link reconcileDescribed} does).
+   * - Otherwise the execution merely shares the build's name (or the build
+   *   records another one): `not-a-build`, with the reason, and nothing
+   *   changes. The caller cannot decide the build from it.
+   */
+  async reconcileBuild(build: Build, execution: ExecutionDescription): Promise<ReconcileOutcome> {
+    if (!isClosedExecutionStatus(execution.status)) return { outcome: 'running' };
+    if (build.executionArn !== execution.executionArn) {
+      const key = execution.input === undefined ? undefined : buildKeyOfSerializedInput(execution.input);
+      if (build.executionArn === undefined && key !== undefined && buildIdOf(key) === buildIdOf(build)) return this.reconcileDescribed(execution);
+      const reason =
+        build.executionArn === undefined
+          ? `execution ${execution.executionArn} has the build's name but ${key === undefined ? 'no build input' : `the input of build ${buildIdOf(key)}`}, and the build records no execution`
+          : `execution ${execution.executionArn} is not the execution build ${buildIdOf(build)} records (${build.executionArn})`;
+      return { outcome: 'not-a-build', reason };
+    }
+    const buildId = buildIdOf(build);
+    const completion = completionOfExecution(execution);
+    let record;
+    try {
+      record = await this.builds.recordExecutionEnd(build, execution.executionArn, completion, this.clock.now());
+    } catch (error) {
+      // Deleted since the caller read it.
+      if (error instanceof BuildNotFoundError) return { outcome: 'not-a-build', reason: `build ${buildId} does not exist` };
+      throw error;
+    }
+    if (record.outcome === 'completed') {
+      this.logger.warn('Build completed by reconciliation', {
+        buildId,
+        executionArn: execution.executionArn,
+        executionStatus: execution.status,
+        status: record.status,
+        ...(completion.redriven === true ? { redriveCount: execution.redriveCount } : {}),
+      });
+    }
+    return { outcome: record.outcome, buildId, status: record.status };
   }
 
   private async complete(key: BuildKey, completion: Completion, now: Date): Promise<ReconcileOutcome> {

@@ -1,6 +1,8 @@
 import {
   BuildNotFoundError,
+  BuildRecordTooLargeError,
   buildIdOf,
+  type Build,
   type BuildKey,
   type BuildStatus,
   type Completion,
@@ -57,6 +59,7 @@ export class RecordCompletionService {
     const record = await this.builds.recordCompletion(key, executionArn === undefined ? completion : { ...completion, executionArn }, now);
     if (record.outcome === 'refused') {
       this.logger.warn('Build completion refused', { buildId, status: record.status, requested: completion.status });
+      if (completion.status === 'SUCCESS' && record.status === 'FAILED') await this.markRedrivePending(record.build, executionArn, now);
       return { ...record, reason: `Build ${buildId} cannot become ${completion.status}: ${record.reason}` };
     }
     // A start never recorded (a crash between the start and its write) gains its ARN with the
@@ -64,5 +67,42 @@ export class RecordCompletionService {
     if (executionArn !== undefined && record.outcome === 'already-completed') await this.builds.recordStart(key, executionArn, now);
     this.logger.info('Build completion recorded', { buildId, outcome: record.outcome, status: record.status, executionArn });
     return record;
+  }
+
+  /**
+   * A `SUCCESS` from the build's own execution while the build is `FAILED`:
+   * the execution may have been redriven (same ARN, `redriveCount` grows) and
+   * succeeded, which only Step Functions can confirm. A callback never moves
+   * `FAILED` to `SUCCESS`; it marks the build, so the sweeper asks
+   * `DescribeExecution` about it even if the execution's end event is lost.
+   * The mark names the reporting execution (a payload without one reports
+   * for the build's recorded execution) and is written only while the build
+   * is `FAILED` and records it. A failure to mark throws (the state machine
+   * retries the callback, which marks again), except an item with no room
+   * left for the mark: that is logged, and the refusal stands.
+   */
+  private async markRedrivePending(build: Build, reportedBy: string | undefined, now: Date): Promise<void> {
+    const buildId = buildIdOf(build);
+    const executionArn = reportedBy ?? build.executionArn;
+    if (executionArn === undefined) {
+      this.logger.warn('SUCCESS refused for a FAILED build that records no execution: nothing to ask Step Functions about', { buildId });
+      return;
+    }
+    let mark;
+    try {
+      mark = await this.builds.markRedrivePending(build, executionArn, now);
+    } catch (error) {
+      if (!(error instanceof BuildRecordTooLargeError)) throw error;
+      this.logger.error('FAILED build not marked for a redrive: its record has no room for the mark', { buildId, executionArn });
+      return;
+    }
+    if (mark.outcome === 'marked') {
+      this.logger.warn('FAILED build marked: its execution reported SUCCESS, perhaps after a redrive; the sweeper asks Step Functions', {
+        buildId,
+        executionArn,
+      });
+    } else {
+      this.logger.info('FAILED build not marked for a redrive', { buildId, executionArn, reason: mark.reason });
+    }
   }
 }

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
   BuildNotFoundError,
+  BuildRecordTooLargeError,
   PermanentExecutionStartError,
   TransientExecutionStartError,
   ValidationError,
   boundErrorMessage,
   buildIdOf,
   executionInputFor,
+  type Build,
   type BuildKey,
   type BuildStatus,
 } from '../domain/index.js';
@@ -29,6 +31,11 @@ export type TriggerOutcome =
   /** A permanent error: the build was recorded FAILED with this reason. */
   | { readonly outcome: 'failed'; readonly reason: string }
   /**
+   * A newer build of the environment had already deployed (`SUCCESS`): this
+   * one was recorded FAILED, naming it, instead of being deployed over it.
+   */
+  | { readonly outcome: 'superseded'; readonly supersededBy: string; readonly reason: string }
+  /**
    * The execution that holds the build's name had already closed (its item
    * was deleted and put back, restored...): the build now records how it
    * ended, and a new build is needed to deploy again.
@@ -48,6 +55,11 @@ export interface TriggerOptions {
  * - Each attempt first claims the `PENDING` build (a conditional write that
  *   also reads it). A build that is no longer `PENDING` is not started again:
  *   a redelivered record must not deploy a `FAILED` build.
+ * - A stale build is never deployed over a newer one: when a newer build of
+ *   its repo and env has already ended `SUCCESS` (a `PENDING` record left
+ *   behind for days, a redelivery after the newer build deployed), it is
+ *   recorded `FAILED` with `supersededBy` naming that build, and nothing
+ *   starts. A person can still deploy its version on purpose, with a new build.
  * - A permanent error (bad input, Step Functions' permanent codes) is
  *   recorded on the build as `FAILED` with the reason, unless a concurrent
  *   attempt claimed the build since (it may have started it): then this
@@ -83,6 +95,7 @@ export class TriggerBuildService {
     try {
       claim = await this.builds.claimStart(build, attempt);
     } catch (error) {
+      if (error instanceof BuildRecordTooLargeError) return this.recordUnclaimable(build, error);
       if (!(error instanceof ValidationError)) throw error;
       return this.recordUnreadable(build, error);
     }
@@ -96,16 +109,44 @@ export class TriggerBuildService {
       };
     }
     try {
-      const started = await this.orchestrator.start(
-        executionInputFor(claim.build, options.s3Bucket),
-        { traceHeader: options.traceHeader },
-      );
+      const input = executionInputFor(claim.build, options.s3Bucket);
+      const newer = await this.builds.newestSuccessAfter(claim.build);
+      // An execution an earlier attempt started (and crashed before recording) is the build's own: record it, whatever came since.
+      if (newer !== undefined && !(await this.orchestrator.wasStarted(input))) return await this.recordSuperseded(claim.build, attempt, newer);
+      const started = await this.orchestrator.start(input, { traceHeader: options.traceHeader });
       if (started.outcome === 'ended') return { outcome: 'ended', executionArn: started.executionArn, status: started.status };
       return { outcome: 'started', executionArn: started.executionArn, transitioned: started.transitioned };
     } catch (error) {
       if (!(error instanceof PermanentExecutionStartError || error instanceof ValidationError)) throw error;
       return this.recordStartFailure(build, attempt, error);
     }
+  }
+
+  /** A newer build already deployed: starting this one would put an older version over it. */
+  private async recordSuperseded(build: Build, attempt: string, newer: Build): Promise<TriggerOutcome> {
+    const supersededBy = buildIdOf(newer);
+    const reason = boundErrorMessage(
+      `Not deployed: the newer build ${supersededBy} (version ${newer.version}) has deployed since, and this build ` +
+        `(version ${build.version}) would have replaced it. To deploy this version on purpose, create a new build of it.`,
+    );
+    const { outcome } = await this.builds.recordStartFailure(build, attempt, reason, this.clock.now(), { supersededBy });
+    if (outcome === 'superseded') {
+      // Another attempt claimed the build since: it decides (and finds the same newer build).
+      throw new TransientExecutionStartError('ConcurrentStartAttempt', `another attempt holds build ${buildIdOf(build)}`);
+    }
+    this.logger.warn('Stale build not deployed: a newer build of its environment has deployed', { buildId: buildIdOf(build), supersededBy });
+    return { outcome: 'superseded', supersededBy, reason };
+  }
+
+  /**
+   * The build's record has no room for the start's own attribute (another
+   * writer filled it to the store's size limit): every attempt would fail
+   * alike, so it can never start. The failure write is smaller than the
+   * record it replaces (the store writes it in its smallest form).
+   */
+  private async recordUnclaimable(key: BuildKey, error: BuildRecordTooLargeError): Promise<TriggerOutcome> {
+    const reason = boundErrorMessage(`The build record cannot be started: it has no room left for the start (${error.message})`);
+    return (await this.failUnstartable(key, reason)) === 'failed' ? { outcome: 'failed', reason } : { outcome: 'skipped' };
   }
 
   /** The build's item does not read as a build: it can never start. */

@@ -33,11 +33,22 @@ const sortKey = z
 export const LATEST_POINTER_REPO = 'latest';
 
 /**
- * Whether a partition key is a "latest" pointer's (`latest/{env}`) rather
- * than a build's (`{repo}/{env}`).
+ * Whether a partition key is the "latest" pointers' (`latest/{env}`). A build
+ * of a repo named `latest` shares it: tell the two apart with
+ * {@link isLatestPointerKey}.
  */
 export function isLatestPointerPartition(pk: string): boolean {
   return pk.startsWith(`${LATEST_POINTER_REPO}/`);
+}
+
+/**
+ * Whether an item's key is a "latest" pointer's: partition `latest/{env}` and
+ * sort key `{repo}/{env}`. A build's sort key is a KSUID and never holds a
+ * `/`, so a build of a repo named `latest` (which another writer may have
+ * created, and which can never be deployed) is not taken for a pointer.
+ */
+export function isLatestPointerKey(pk: string, sk: string): boolean {
+  return isLatestPointerPartition(pk) && sk.includes('/');
 }
 
 const notLatestPointerRepo = z.refine<string>((repo) => repo !== LATEST_POINTER_REPO, {
@@ -66,13 +77,17 @@ export function parseBuildKey(value: unknown): BuildKey {
  * Whether the build can be deployed is the execution input's question.
  */
 export const recordedBuildKeySchema = z.object({
-  repo: nonEmptyText.check(
-    z.refine((repo) => !repo.includes('/'), { error: 'must not contain "/"' }),
-    notLatestPointerRepo,
-  ),
+  // A repo named "latest" is allowed here when its sk cannot be a pointer's (see the check below
+  // and isLatestPointerKey): such a build must be readable to be recorded FAILED.
+  repo: nonEmptyText.check(z.refine((repo) => !repo.includes('/'), { error: 'must not contain "/"' })),
   env: nonEmptyText.check(z.refine((env) => !env.includes(':'), { error: 'must not contain ":"' })),
   sk: nonEmptyText,
-});
+}).check(
+  z.refine((key) => key.repo !== LATEST_POINTER_REPO || !key.sk.includes('/'), {
+    error: `"${LATEST_POINTER_REPO}" with an sk holding "/" is a latest-build pointer's key, not a build's`,
+    path: ['repo'],
+  }),
+);
 
 /** Validates the key of a build already recorded (see {@link recordedBuildKeySchema}). */
 export function parseRecordedBuildKey(value: unknown): BuildKey {

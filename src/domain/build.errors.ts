@@ -14,6 +14,26 @@ export class BuildNotFoundError extends OrchestratorError {
   }
 }
 
+/**
+ * The build's record exists but does not read as a build (another writer's
+ * item, a damaged one): `reason` names the attribute. Such a build can be
+ * listed (as skipped, with this reason) and, while `PENDING`, is recorded
+ * `FAILED` by trigger-build and the sweeper.
+ */
+export class BuildUnreadableError extends OrchestratorError {
+  static override readonly stableName: string = 'BuildUnreadableError';
+  override readonly name: string = 'BuildUnreadableError';
+  readonly code = 'BUILD_UNREADABLE';
+
+  constructor(
+    readonly key: BuildKey,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Build ${buildIdOf(key)} exists but does not read as a build: ${reason}`, options);
+  }
+}
+
 /** A build with this key was already recorded; `existing` is the record found. */
 export class BuildAlreadyExistsError extends OrchestratorError {
   static override readonly stableName: string = 'BuildAlreadyExistsError';

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { buildKeySchema, type BuildKey } from './build-key.js';
 import { canTransition, isTerminal, type BuildStatus, type TerminalStatus } from './build-status.js';
+import { cutToCodePoints } from './code-points.js';
 import { toWholeSecond } from './timestamps.js';
 import { nonEmptyText, nonEmptyText as text, parseWith } from './validation.js';
 import { withoutUndefined } from './without-undefined.js';
@@ -23,6 +24,12 @@ export interface Build extends BuildKey {
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly finishedAt?: Date;
+  /**
+   * The id of the newer build this one was not deployed over: set when this
+   * build, still `PENDING`, was recorded `FAILED` instead of starting
+   * because a newer build of its environment had already deployed.
+   */
+  readonly supersededBy?: string;
 }
 
 
@@ -56,15 +63,36 @@ export function pendingBuild(value: NewBuild, at: Date): Build {
   return { ...fields, status: 'PENDING', createdAt, updatedAt: createdAt };
 }
 
-/** Error messages are cut to this many characters so one item never outgrows DynamoDB's 400 KB. */
+/**
+ * Error messages are cut to this many characters (UTF-16 code units, as
+ * `String.length` counts them) so one item never outgrows DynamoDB's 400 KB.
+ */
 export const MAX_ERROR_MESSAGE_LENGTH = 2048;
 
 /** What ends a message that was cut short. */
 export const TRUNCATION_MARK = ' [truncated]';
 
-export function boundErrorMessage(message: string): string {
-  if (message.length <= MAX_ERROR_MESSAGE_LENGTH) return message;
-  return message.slice(0, MAX_ERROR_MESSAGE_LENGTH - TRUNCATION_MARK.length) + TRUNCATION_MARK;
+/**
+ * `message` when it is at most `maxLength` code units long; otherwise its
+ * beginning followed by {@link TRUNCATION_MARK}, `maxLength` units at most.
+ * The cut falls on a code point boundary: a character outside the Basic
+ * Multilingual Plane (two units, a surrogate pair) is kept whole or left
+ * out, so no cut ever leaves a lone surrogate, which UTF-8 cannot encode.
+ *
+ * @param maxLength The bound, {@link MAX_ERROR_MESSAGE_LENGTH} by default; a
+ *   store that has less room asks for less (a bound no longer than the mark
+ *   cuts without it).
+ *
+ * @example
+ * ```ts
+ * boundErrorMessage('x'.repeat(5000)).length; // 2048, ending ' [truncated]'
+ * boundErrorMessage(reason, 256);             // the short form of a reason
+ * ```
+ */
+export function boundErrorMessage(message: string, maxLength: number = MAX_ERROR_MESSAGE_LENGTH): string {
+  if (message.length <= maxLength) return message;
+  if (maxLength <= TRUNCATION_MARK.length) return cutToCodePoints(message, maxLength);
+  return cutToCodePoints(message, maxLength - TRUNCATION_MARK.length) + TRUNCATION_MARK;
 }
 
 /** The end of a build as reported by its execution (or by a failed start). */

@@ -21,6 +21,10 @@ export const ERROR_CATALOGUE = {
     className: 'BuildNotFoundError',
     meaning: 'The build does not exist.',
   },
+  BUILD_UNREADABLE: {
+    className: 'BuildUnreadableError',
+    meaning: "The build's record exists but does not read as a build; the message names the attribute.",
+  },
   BUILD_ALREADY_EXISTS: {
     className: 'BuildAlreadyExistsError',
     meaning: 'A build with this key was already recorded; the error carries the record found.',

@@ -1,4 +1,5 @@
 import { partitionKeyOf, type BuildKey } from './build-key.js';
+import { cutToCodePoints } from './code-points.js';
 
 export const MAX_EXECUTION_NAME_LENGTH = 80;
 
@@ -40,7 +41,8 @@ export function executionName(key: BuildKey): string {
 
   const hash = fnv1a64(partitionKeyOf(key));
   const room = MAX_EXECUTION_NAME_LENGTH - key.sk.length - hash.length - 2;
-  const prefix = `${key.repo}-${key.env}`.replace(NOT_LOG_SAFE, '_').slice(0, Math.max(room, 0));
+  // ASCII after the replacement, so no cut could split a character; cut on code points all the same.
+  const prefix = cutToCodePoints(`${key.repo}-${key.env}`.replace(NOT_LOG_SAFE, '_'), room);
   return [prefix, hash, key.sk].filter((part) => part.length > 0).join('-');
 }
 

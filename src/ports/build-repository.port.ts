@@ -54,6 +54,11 @@ export interface StartFailureRecord {
   readonly outcome: 'failed' | 'superseded';
 }
 
+export interface StartFailureOptions {
+  /** The id of the newer build this one is not deployed over. */
+  readonly supersededBy?: string | undefined;
+}
+
 /** An item in the builds partition that does not read as a build (another writer's, damaged...). */
 export interface UnreadableBuild {
   /** `{pk}:{sk}`: the build id, when the item is one. */
@@ -85,6 +90,52 @@ export interface ListBuildsByStatusOptions {
 export interface ListBuildsOptions {
   /** At most this many builds (default 25). */
   readonly limit?: number;
+  readonly cursor?: string | undefined;
+}
+
+/** How marking a build for a redriven success ended (see `BuildRepository.markRedrivePending`). */
+export type RedriveMarkRecord =
+  /** The build is marked, since the instant given (a repeat moves the mark to it). */
+  | { readonly outcome: 'marked' }
+  /** The build is not `FAILED`, or does not record this execution: nothing was written. */
+  | { readonly outcome: 'not-marked'; readonly status: BuildStatus; readonly reason: string };
+
+/** How clearing a redrive mark ended (see `BuildRepository.clearRedrivePending`). */
+export interface RedriveMarkClearing {
+  /**
+   * - `cleared`: the mark is gone.
+   * - `kept`: the build no longer carries the mark given (it was marked again
+   *   since, cleared, or the build is gone): nothing was written.
+   */
+  readonly outcome: 'cleared' | 'kept';
+}
+
+/** A `FAILED` build marked as possibly redriven to success, and since when. */
+export interface RedrivePendingBuild {
+  readonly build: Build;
+  /** When it was (last) marked, whole seconds; pass it back to `clearRedrivePending`. */
+  readonly since: Date;
+}
+
+export interface RedrivePendingPage {
+  readonly builds: readonly RedrivePendingBuild[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  readonly nextCursor?: string;
+  /** Marked items that do not read as builds (reported, never failing the page). */
+  readonly unreadable?: readonly UnreadableBuild[];
+}
+
+/** Which marked `FAILED` builds to list, oldest update first. */
+export interface ListRedrivePendingOptions {
+  /**
+   * Only builds last updated at or after this instant. Marking moves a
+   * build's update time to the mark, so "marked since" is "updated since";
+   * the sweeper passes 14 days ago, the longest a closed execution can still
+   * be redriven.
+   */
+  readonly updatedSince: Date;
+  /** At most this many builds (default 25). */
+  readonly limit?: number | undefined;
   readonly cursor?: string | undefined;
 }
 
@@ -126,9 +177,19 @@ export interface BuildRepository {
 
   /**
    * Records `PENDING -> FAILED` with the reason, only while `attempt` still
-   * holds the build's claim.
+   * holds the build's claim. With `supersededBy`, the build also records the
+   * id of the newer build it was not deployed over (`superseded_by`).
    */
-  recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date): Promise<StartFailureRecord>;
+  recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date, options?: StartFailureOptions): Promise<StartFailureRecord>;
+
+  /**
+   * The newest build of the same repo and env that is newer than `key` (a
+   * greater `sk`) and ended `SUCCESS`; `undefined` when there is none. What
+   * keeps a stale `PENDING` build from being deployed over it. Its cost is
+   * the builds newer than `key`, usually none (DynamoDB: one query of the
+   * build's partition, `sk > :sk`).
+   */
+  newestSuccessAfter(key: BuildKey): Promise<Build | undefined>;
 
   /**
    * Records `PENDING -> FAILED` with the reason for a build whose record can
@@ -143,6 +204,57 @@ export interface BuildRepository {
 
   /** Records the end of a build (`PENDING | IN_PROGRESS -> SUCCESS | FAILED`). */
   recordCompletion(key: BuildKey, completion: Completion, at: Date): Promise<CompletionRecord>;
+
+  /**
+   * Records how the execution `executionArn` ended on the build that records
+   * it: `recordCompletion`, conditional on the build recording exactly this
+   * execution ARN, in the same write. The execution whose ARN a build records
+   * is the build's own, whatever its input says, so a caller that holds the
+   * build and that ARN needs nothing else to end it; a build that records
+   * another execution, or none, is `refused` (with the record found) and
+   * nothing is written. A redriven `SUCCESS` (`redriven`) may replace
+   * `FAILED`. The build's redrive mark (see `markRedrivePending`) is removed
+   * in the same write.
+   */
+  recordExecutionEnd(key: BuildKey, executionArn: string, completion: Completion, at: Date): Promise<CompletionRecord>;
+
+  /**
+   * Marks a `FAILED` build whose own execution `executionArn` may have been
+   * redriven and may succeed, so the sweeper asks Step Functions about it
+   * (`listRedrivePending`) even when the execution's end event is lost.
+   * Written only while the build is `FAILED` and records `executionArn`;
+   * otherwise `not-marked` and nothing is written. The mark is the time `at`
+   * (DynamoDB: `redrive_pending_since`, N, epoch seconds, an attribute the Go
+   * implementation ignores), and the build's `updatedAt` moves to `at` too, so
+   * a build recorded `FAILED` long ago enters the window the sweeper reads.
+   *
+   * Called when a `SUCCESS` callback of the build's own execution is refused
+   * because the build is `FAILED`; a redrive this module starts may call it
+   * too.
+   *
+   * @throws BuildNotFoundError when the build does not exist.
+   */
+  markRedrivePending(key: BuildKey, executionArn: string, at: Date): Promise<RedriveMarkRecord>;
+
+  /**
+   * The marked `FAILED` builds updated at or after `updatedSince`, oldest
+   * update first, with their marks. Its cost is the `FAILED` builds updated
+   * in that window, never the whole store (DynamoDB: one query of the status
+   * index's `FAILED` partition, `updated_at >= :since`, filtered to marked
+   * items).
+   *
+   * @throws BuildsByStatusUnavailableError when the store cannot list builds
+   *   by status.
+   */
+  listRedrivePending(options: ListRedrivePendingOptions): Promise<RedrivePendingPage>;
+
+  /**
+   * Removes the redrive mark `since` (as `listRedrivePending` reported it),
+   * only while the build still carries that very mark: a build marked again
+   * since keeps its new mark. Leaves the build's status and `updatedAt` as
+   * they are.
+   */
+  clearRedrivePending(key: BuildKey, since: Date): Promise<RedriveMarkClearing>;
 
   /**
    * A repo/env's builds, newest first. A page holds `limit` builds whenever

@@ -45,4 +45,12 @@ export interface StartedExecution {
  */
 export interface ExecutionStarter {
   start(request: StartExecutionRequest): Promise<StartedExecution>;
+
+  /**
+   * The execution an earlier attempt started for this request's build under
+   * its name (and crashed before recording it), as `start` would answer for
+   * it; `undefined` when none holds the name. Starts nothing: what a caller
+   * asks before deciding not to start a build at all.
+   */
+  startedEarlier(request: StartExecutionRequest): Promise<StartedExecution | undefined>;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TriggerBuildService, TransientExecutionStartError } from '../../src/index.js';
+import { TriggerBuildService, TransientExecutionStartError, executionInputFor, executionName, serializeStepFunctionInput } from '../../src/index.js';
 import { aNewBuild } from '../support/mothers/build.mother.js';
 import { anInMemoryContainer } from '../support/in-memory-container.js';
 
@@ -36,6 +36,54 @@ describe('TriggerBuildService', () => {
     expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['started', 'started']);
     expect(outcomes.map((outcome) => outcome.outcome === 'started' && outcome.transitioned).sort()).toEqual([false, true]);
     expect(world.executionStarter.executions).toHaveLength(1);
+  });
+
+  it('never deploys a stale build over a newer one that has deployed: it ends FAILED naming it', async () => {
+    const world = anInMemoryContainer();
+    const scope = { repo: 'web', env: 'prd' };
+    const stale = await aPendingBuild(world, { ...scope, sk: '2HFj3kLmNoPqRsTuVwX1', version: '1.0.0' });
+    const newer = await aPendingBuild(world, { ...scope, sk: '2HFj3kLmNoPqRsTuVwX2', version: '2.0.0' });
+    const trigger = world.container.get(TriggerBuildService);
+    await trigger.trigger(newer, options);
+    await world.buildRepository.recordCompletion(newer, { status: 'SUCCESS' }, world.clock.now());
+
+    const outcome = await trigger.trigger(stale, options);
+
+    expect(outcome).toMatchObject({ outcome: 'superseded', supersededBy: 'web/prd:2HFj3kLmNoPqRsTuVwX2' });
+    expect(world.executionStarter.executions).toHaveLength(1);
+    const recorded = await world.buildRepository.get(stale);
+    expect(recorded).toMatchObject({ status: 'FAILED', supersededBy: 'web/prd:2HFj3kLmNoPqRsTuVwX2' });
+    expect(recorded?.errorMsg).toContain('version 2.0.0');
+    expect(recorded?.errorMsg).toContain('create a new build');
+  });
+
+  it('records the execution an earlier attempt started before it crashed, even when a newer build has deployed since', async () => {
+    const world = anInMemoryContainer();
+    const scope = { repo: 'web', env: 'prd' };
+    const older = await aPendingBuild(world, { ...scope, sk: '2HFj3kLmNoPqRsTuVwX1' });
+    const newer = await aPendingBuild(world, { ...scope, sk: '2HFj3kLmNoPqRsTuVwX2' });
+    const trigger = world.container.get(TriggerBuildService);
+    // The older build's execution started; the attempt crashed before recording it.
+    const { executionArn } = await world.executionStarter.start({ name: executionName(older), input: serializeStepFunctionInput(executionInputFor(older, options.s3Bucket)) });
+    await trigger.trigger(newer, options);
+    await world.buildRepository.recordCompletion(newer, { status: 'SUCCESS' }, world.clock.now());
+
+    expect(await trigger.trigger(older, options)).toMatchObject({ outcome: 'started', executionArn });
+    expect((await world.buildRepository.get(older))?.status).toBe('IN_PROGRESS');
+    expect(world.executionStarter.executions).toHaveLength(2);
+  });
+
+  it('still starts an older build when the newer ones have not deployed (FAILED, running)', async () => {
+    const world = anInMemoryContainer();
+    const scope = { repo: 'web', env: 'prd' };
+    const older = await aPendingBuild(world, { ...scope, sk: '2HFj3kLmNoPqRsTuVwX1' });
+    const failed = await aPendingBuild(world, { ...scope, sk: '2HFj3kLmNoPqRsTuVwX2' });
+    const running = await aPendingBuild(world, { ...scope, sk: '2HFj3kLmNoPqRsTuVwX3' });
+    const trigger = world.container.get(TriggerBuildService);
+    await trigger.trigger(running, options);
+    await world.buildRepository.recordCompletion(failed, { status: 'FAILED', errorMsg: 'stack rolled back' }, world.clock.now());
+
+    expect(await trigger.trigger(older, options)).toMatchObject({ outcome: 'started', transitioned: true });
   });
 
   it('does not start again a build that is no longer PENDING', async () => {

@@ -69,6 +69,8 @@ describe('parseRecordedBuildKey: the key of a build another writer recorded', ()
       { repo: 'my app', env: 'prd', sk: '2HFj3kLmNoPqRsTuVwXy' },
       { repo: 'app', env: 'prd', sk: '0b6f2c1e-5d8a-4c1e-9f3a-2b7d9e4c6a10' },
       { repo: 'app', env: 'eu/prd', sk: 'a:b' },
+      // In the pointers' partition, but a KSUID is no pointer's sort key: a build to record FAILED.
+      { repo: 'latest', env: 'prd', sk: '2HFj3kLmNoPqRsTuVwXy' },
     ]) {
       expect(parseRecordedBuildKey(key)).toEqual(key);
       expect(parseBuildId(buildIdOf(key))).toEqual(key);
@@ -78,7 +80,7 @@ describe('parseRecordedBuildKey: the key of a build another writer recorded', ()
   it.each([
     ['repo', { repo: 'my/app', env: 'prd', sk: 'a1' }, '"/"'],
     ['env', { repo: 'app', env: 'prd:eu', sk: 'a1' }, '":"'],
-    ['repo', { repo: 'latest', env: 'prd', sk: 'a1' }, 'reserved'],
+    ['repo', { repo: 'latest', env: 'prd', sk: 'web/prd' }, "latest-build pointer's key"],
     ['sk', { repo: 'app', env: 'prd', sk: '' }, 'must not be empty'],
   ])('still refuses a %s that cannot address one build', (field, key, reason) => {
     expect(() => parseRecordedBuildKey(key)).toThrow(expect.objectContaining({ field, message: expect.stringContaining(reason) }));

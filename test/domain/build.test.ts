@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BUILD_STATUSES,
   MAX_ERROR_MESSAGE_LENGTH,
+  TRUNCATION_MARK,
   ValidationError,
   boundErrorMessage,
   completionEffect,
@@ -9,6 +11,7 @@ import {
   pendingBuild,
   startEffect,
 } from '../../src/index.js';
+import { loneSurrogatesOf, textWithSurrogatePairs, withABound } from '../support/arbitraries.js';
 import { aNewBuild } from '../support/mothers/build.mother.js';
 
 const ARN = 'arn:aws:states:us-east-1:123456789012:execution:deployment:one';
@@ -76,6 +79,34 @@ describe('parseCompletion', () => {
 });
 
 describe('boundErrorMessage', () => {
+  it('never cuts a character in half: a long reason full of emoji keeps no lone surrogate', () => {
+    // 2,036 units (the bound less the mark) of 'a' then emoji: the cut falls between the two halves of one.
+    const reason = `a${'\u{1F4A5}'.repeat(MAX_ERROR_MESSAGE_LENGTH)}`;
+    const cut = boundErrorMessage(reason);
+
+    expect(loneSurrogatesOf(cut)).toEqual([]);
+    expect(cut).toBe(`a${'\u{1F4A5}'.repeat((MAX_ERROR_MESSAGE_LENGTH - TRUNCATION_MARK.length - 2) / 2)}${TRUNCATION_MARK}`);
+    // Valid UTF-8: encoding and decoding gives the same text back (a lone surrogate would come back as U+FFFD).
+    expect(new TextDecoder().decode(new TextEncoder().encode(cut))).toBe(cut);
+  });
+
+  it('keeps any reason whole and well-formed, or cuts it to the bound as its beginning plus the mark', () => {
+    fc.assert(
+      fc.property(withABound(textWithSurrogatePairs), ([reason, maxLength]) => {
+        const cut = boundErrorMessage(reason, maxLength);
+
+        expect(loneSurrogatesOf(cut)).toEqual([]);
+        expect(cut.length).toBeLessThanOrEqual(maxLength);
+        if (reason.length <= maxLength) expect(cut).toBe(reason);
+        else if (maxLength > TRUNCATION_MARK.length) {
+          expect(cut.endsWith(TRUNCATION_MARK)).toBe(true);
+          expect(reason.startsWith(cut.slice(0, -TRUNCATION_MARK.length))).toBe(true);
+        } else expect(reason.startsWith(cut)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('leaves short messages alone and cuts long ones to the bound, marked', () => {
     expect(boundErrorMessage('short')).toBe('short');
     const exact = 'y'.repeat(MAX_ERROR_MESSAGE_LENGTH);

@@ -20,6 +20,8 @@ export const PEER_SDK_PACKAGES = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dyna
 /** The inversify majors the peer range serves: each adopting project pins one. */
 export const INVERSIFY_VERSIONS = { latest: '8.2.3', previous: '7.11.0' } as const;
 const REFLECT_METADATA_VERSION = '0.2.2';
+/** What any Node.js TypeScript project has beside README's install line. */
+const NODE_TYPES_VERSION = '20.19.43';
 
 /** What a source checkout contributes to `npm pack`; nothing built, so prepack must build it all. */
 const PACKED_FROM_SOURCE = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'src', 'scripts', 'state-machine'];
@@ -79,6 +81,7 @@ export async function anAdoptingProject(packed: PackedPackage, inversify: string
         ...Object.fromEntries(PEER_SDK_PACKAGES.map((name) => [name, PINNED_SDK_VERSION])),
         inversify,
         'reflect-metadata': REFLECT_METADATA_VERSION,
+        '@types/node': NODE_TYPES_VERSION,
       },
     }),
   );
@@ -108,10 +111,19 @@ export async function anAdoptingProject(packed: PackedPackage, inversify: string
 
 /** The README's "Usage" example, as users copy it. */
 export async function readmeUsage(): Promise<string> {
+  const [usage] = await readmeBlocks('## Usage');
+  if (usage === undefined) throw new Error('README.md has no ```ts block under "## Usage"');
+  return usage;
+}
+
+/** The ```ts blocks of one README section (from its heading to the next heading of any level), as users copy them. */
+export async function readmeBlocks(heading: string): Promise<string[]> {
   const readme = await readFile(path.join(root, 'README.md'), 'utf8');
-  const usage = /^## Usage\n[\s\S]*?```ts\n([\s\S]*?)```/m.exec(readme);
-  if (!usage?.[1]) throw new Error('README.md has no ```ts block under "## Usage"');
-  return usage[1];
+  const start = readme.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`README.md has no section "${heading}"`);
+  const rest = readme.slice(start + heading.length + 2);
+  const section = rest.slice(0, rest.search(/^#{1,6} /m) >= 0 ? rest.search(/^#{1,6} /m) : undefined);
+  return [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1] ?? '');
 }
 
 /**
@@ -122,5 +134,5 @@ export function asCommonJs(usage: string): string {
   const lines = usage.split('\n');
   const imports = lines.filter((line) => line.startsWith('import '));
   const body = lines.filter((line) => !line.startsWith('import '));
-  return [...imports, 'export async function main(): Promise<string> {', ...body, '  return executionArn;', '}', ''].join('\n');
+  return [...imports, 'export async function main(): Promise<void> {', ...body, '}', ''].join('\n');
 }

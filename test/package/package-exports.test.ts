@@ -39,6 +39,17 @@ describe('the built package', () => {
     expect(required).toEqual(imported);
   }, 30_000);
 
+  it("ships every file README.md links to, so the links hold in the installed package", async () => {
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    const [packed] = JSON.parse(stdout) as [{ files: { path: string }[] }];
+    const shipped = new Set(packed.files.map((file) => file.path));
+    const readme = await readFile(path.join(root, 'README.md'), 'utf8');
+    const linked = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((match) => match[1] ?? '').filter((target) => !/^[a-z]+:/.test(target));
+
+    expect(linked.length).toBeGreaterThan(0);
+    expect(linked.filter((target) => !shipped.has(target))).toEqual([]);
+  }, 60_000);
+
   it('has JavaScript and type declarations behind every export, for import and for require', async () => {
     type Files = { types: string; default: string };
     const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
@@ -90,7 +101,8 @@ const ADDED_SINCE_0_1_0: Record<string, string[]> = {
     'parseRecordedBuildKey', 'recordedBuildKeySchema',
     // 0.3.0
     'BuildRecordTooLargeError', 'BuildsByStatusUnavailableError', 'ERROR_CATALOGUE', 'isClosedExecutionStatus',
-    'MissingBindingError', 'isLatestPointerPartition', 'orchestratorModule',
+    'MissingBindingError', 'isLatestPointerPartition', 'orchestratorModule', 'BuildUnreadableError', 'isLatestPointerKey',
+    'ksuidOf', 'newKsuid',
   ],
   '@aws-deployer/orchestrator/dynamodb': ['DEFAULT_STATUS_INDEX_NAME', /* 0.3.0 */ 'dynamoDbModule'],
   '@aws-deployer/orchestrator/sfn': [/* 0.3.0 */ 'sfnModule'],

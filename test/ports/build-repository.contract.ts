@@ -5,6 +5,7 @@ import {
   MAX_ERROR_MESSAGE_LENGTH,
   ValidationError,
   type BuildRepository,
+  type RedrivePendingBuild,
 } from '../../src/index.js';
 import { aBuildKey, aNewBuild, aSortKey, aUniqueScope } from '../support/mothers/build.mother.js';
 
@@ -124,6 +125,36 @@ export function describeBuildRepositoryContract(name: string, makeRepository: ()
 
       it('names an empty attempt', async () => {
         await expect(repository().claimStart(aBuildKey(), '')).rejects.toMatchObject({ field: 'attempt' });
+      });
+    });
+
+    describe('newestSuccessAfter and a superseded start', () => {
+      it('finds the newest SUCCESS of the same repo and env newer than the build, and nothing else', async () => {
+        const repo = repository();
+        const scope = aUniqueScope();
+        const [oldest, stale, newerFailed, newerSuccess, newestSuccess, newestPending] = ['1', '2', '3', '4', '5', '6'].map((n) =>
+          aNewBuild({ ...scope, sk: `2HFj3kLmNoPqRsTuVwX${n}` }),
+        );
+        const otherEnv = aNewBuild({ repo: scope.repo, env: `${scope.env}-other`, sk: '2HFj3kLmNoPqRsTuVwX9' });
+        for (const build of [oldest, stale, newerFailed, newerSuccess, newestSuccess, newestPending, otherEnv]) await repo.create(build!, T0);
+        for (const build of [oldest, newerSuccess, newestSuccess, otherEnv]) await repo.recordCompletion(build!, { status: 'SUCCESS' }, T1);
+        await repo.recordCompletion(newerFailed!, { status: 'FAILED', errorMsg: 'stack rolled back' }, T1);
+
+        expect((await repo.newestSuccessAfter(stale!))?.sk).toBe(newestSuccess!.sk);
+        expect(await repo.newestSuccessAfter(newestSuccess!)).toBeUndefined();
+        expect(await repo.newestSuccessAfter(newestPending!)).toBeUndefined();
+        expect(await repo.newestSuccessAfter(otherEnv)).toBeUndefined();
+      });
+
+      it('records the newer build a stale one was not deployed over, with the failure', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.claimStart(build, 'attempt-1');
+        const newer = 'myapp/prd:2HFj3kLmNoPqRsTuVwXz';
+
+        expect(await repo.recordStartFailure(build, 'attempt-1', 'a newer build deployed', T1, { supersededBy: newer })).toEqual({ outcome: 'failed' });
+        expect(await repo.get(build)).toMatchObject({ status: 'FAILED', errorMsg: 'a newer build deployed', supersededBy: newer });
       });
     });
 
@@ -311,6 +342,182 @@ export function describeBuildRepositoryContract(name: string, makeRepository: ()
       });
     });
 
+    describe('recordExecutionEnd', () => {
+      it('records the end of the execution the build records, with the latest pointer', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordStart(build, ARN, T1);
+
+        expect(await repo.recordExecutionEnd(build, ARN, { status: 'FAILED', errorMsg: 'execution TIMED_OUT' }, T2)).toEqual({
+          outcome: 'completed',
+          status: 'FAILED',
+        });
+        expect(await repo.get(build)).toMatchObject({
+          status: 'FAILED',
+          errorMsg: 'execution TIMED_OUT',
+          executionArn: ARN,
+          updatedAt: new Date('2026-03-01T10:07:30.000Z'),
+          finishedAt: new Date('2026-03-01T10:07:30.000Z'),
+        });
+        expect((await repo.latestBuilds(build.env)).map((latest) => latest.status)).toEqual(['FAILED']);
+      });
+
+      it('refuses, writing nothing, an execution the build does not record, and a build that records none', async () => {
+        const repo = repository();
+        const [started, pending] = [aNewBuild(), aNewBuild()];
+        await repo.create(started, T0);
+        await repo.recordStart(started, ARN, T1);
+        await repo.create(pending, T0);
+
+        expect(await repo.recordExecutionEnd(started, OTHER_ARN, { status: 'SUCCESS' }, T2)).toEqual({
+          outcome: 'refused',
+          status: 'IN_PROGRESS',
+          build: expect.objectContaining({ status: 'IN_PROGRESS', executionArn: ARN }),
+          reason: `it records execution ${ARN}`,
+        });
+        expect(await repo.recordExecutionEnd(pending, ARN, { status: 'SUCCESS' }, T2)).toMatchObject({
+          outcome: 'refused',
+          status: 'PENDING',
+          reason: 'it records no execution',
+        });
+        expect(await repo.get(started)).toMatchObject({ status: 'IN_PROGRESS', executionArn: ARN });
+        expect(await repo.get(pending)).not.toHaveProperty('executionArn');
+      });
+
+      it('is a no-op success when repeated, and refuses the other terminal status', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordStart(build, ARN, T1);
+        await repo.recordExecutionEnd(build, ARN, { status: 'SUCCESS' }, T1);
+
+        expect(await repo.recordExecutionEnd(build, ARN, { status: 'SUCCESS' }, T2)).toEqual({ outcome: 'already-completed', status: 'SUCCESS' });
+        expect(await repo.recordExecutionEnd(build, ARN, { status: 'FAILED', errorMsg: 'late' }, T2)).toMatchObject({
+          outcome: 'refused',
+          status: 'SUCCESS',
+          reason: 'it is already SUCCESS',
+        });
+        expect(await repo.get(build)).toMatchObject({ status: 'SUCCESS', finishedAt: new Date('2026-03-01T10:00:05.000Z') });
+      });
+
+      it('moves FAILED to SUCCESS only for a redriven success, which removes the redrive mark', async () => {
+        const repo = repository();
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordStart(build, ARN, T0);
+        await repo.recordCompletion(build, { status: 'FAILED', errorMsg: 'stack rolled back' }, T1);
+        await repo.markRedrivePending(build, ARN, T1);
+
+        expect(await repo.recordExecutionEnd(build, ARN, { status: 'SUCCESS' }, T2)).toMatchObject({ outcome: 'refused', status: 'FAILED' });
+        expect(await repo.recordExecutionEnd(build, ARN, { status: 'SUCCESS', redriven: true }, T2)).toEqual({ outcome: 'completed', status: 'SUCCESS' });
+
+        const stored = await repo.get(build);
+        expect(stored).toMatchObject({ status: 'SUCCESS', executionArn: ARN, finishedAt: new Date('2026-03-01T10:07:30.000Z') });
+        expect(stored?.errorMsg).toBeUndefined();
+        expect(idsOf(await allRedrivePending(repo, T0))).not.toContain(idOf(build));
+      });
+
+      it('throws BuildNotFoundError for a build that does not exist', async () => {
+        await expect(repository().recordExecutionEnd(aBuildKey(), ARN, { status: 'SUCCESS' }, T1)).rejects.toBeInstanceOf(BuildNotFoundError);
+      });
+    });
+
+    describe('markRedrivePending, listRedrivePending and clearRedrivePending', () => {
+      const aFailedBuild = async (repo: BuildRepository, failedAt: Date = T1) => {
+        const build = aNewBuild();
+        await repo.create(build, T0);
+        await repo.recordStart(build, ARN, T0);
+        await repo.recordCompletion(build, { status: 'FAILED', errorMsg: 'stack rolled back' }, failedAt);
+        return build;
+      };
+
+      it('marks a FAILED build that records the execution, moving its update time to the mark', async () => {
+        const repo = repository();
+        const build = await aFailedBuild(repo);
+
+        expect(await repo.markRedrivePending(build, ARN, T2)).toEqual({ outcome: 'marked' });
+
+        const stored = await repo.get(build);
+        expect(stored).toMatchObject({
+          status: 'FAILED',
+          errorMsg: 'stack rolled back',
+          updatedAt: new Date('2026-03-01T10:07:30.000Z'),
+          finishedAt: new Date('2026-03-01T10:00:05.000Z'),
+        });
+        const marked = (await allRedrivePending(repo, T0)).filter((entry) => idOf(entry.build) === idOf(build));
+        expect(marked).toEqual([{ build: stored, since: new Date('2026-03-01T10:07:30.000Z') }]);
+      });
+
+      it('marks nothing, writing nothing, on a build that is not FAILED or records another execution', async () => {
+        const repo = repository();
+        const running = aNewBuild();
+        await repo.create(running, T0);
+        await repo.recordStart(running, ARN, T0);
+        const failed = await aFailedBuild(repo);
+        const before = await repo.get(failed);
+
+        expect(await repo.markRedrivePending(running, ARN, T2)).toEqual({ outcome: 'not-marked', status: 'IN_PROGRESS', reason: 'it is IN_PROGRESS' });
+        expect(await repo.markRedrivePending(failed, OTHER_ARN, T2)).toEqual({
+          outcome: 'not-marked',
+          status: 'FAILED',
+          reason: `it records execution ${ARN}`,
+        });
+        expect(await repo.get(failed)).toEqual(before);
+        expect(idsOf(await allRedrivePending(repo, T0))).not.toContain(idOf(failed));
+        await expect(repo.markRedrivePending(aBuildKey(), ARN, T2)).rejects.toBeInstanceOf(BuildNotFoundError);
+      });
+
+      it('lists the marked FAILED builds updated within the window, oldest update first, page by page', async () => {
+        const repo = repository();
+        // An hour of 2001 of this test's own: the DynamoDB table is shared.
+        const hour = Date.UTC(2001, 0, 1) + Math.floor(Math.random() * 8000) * 3_600_000;
+        const at = (seconds: number) => new Date(hour + seconds * 1000);
+        const [early, first, unmarked, second, third] = [
+          await aFailedBuild(repo, at(1)),
+          await aFailedBuild(repo, at(2)),
+          await aFailedBuild(repo, at(3)),
+          await aFailedBuild(repo, at(4)),
+          await aFailedBuild(repo, at(5)),
+        ];
+        await repo.markRedrivePending(early, ARN, at(5));
+        await repo.markRedrivePending(third, ARN, at(40));
+        await repo.markRedrivePending(first, ARN, at(20));
+        await repo.markRedrivePending(second, ARN, at(30));
+        const ours = new Set([early, first, unmarked, second, third].map(idOf));
+
+        const listed = (await allRedrivePending(repo, at(10), 1)).filter((entry) => ours.has(idOf(entry.build)));
+
+        expect(listed.map((entry) => [idOf(entry.build), entry.since])).toEqual([
+          [idOf(first), at(20)],
+          [idOf(second), at(30)],
+          [idOf(third), at(40)],
+        ]);
+      });
+
+      it('clears only the mark it is given: a build marked again since keeps its new mark', async () => {
+        const repo = repository();
+        const build = await aFailedBuild(repo);
+        await repo.markRedrivePending(build, ARN, T1);
+        await repo.markRedrivePending(build, ARN, T2);
+        const marksOf = async () => (await allRedrivePending(repo, T0)).filter((entry) => idOf(entry.build) === idOf(build)).map((entry) => entry.since);
+
+        expect(await repo.clearRedrivePending(build, T1)).toEqual({ outcome: 'kept' });
+        expect(await marksOf()).toEqual([new Date('2026-03-01T10:07:30.000Z')]);
+        expect(await repo.clearRedrivePending(build, T2)).toEqual({ outcome: 'cleared' });
+        expect(await marksOf()).toEqual([]);
+        expect(await repo.clearRedrivePending(build, T2)).toEqual({ outcome: 'kept' });
+        expect(await repo.clearRedrivePending(aBuildKey(), T2)).toEqual({ outcome: 'kept' });
+        expect(await repo.get(build)).toMatchObject({ status: 'FAILED', updatedAt: new Date('2026-03-01T10:07:30.000Z') });
+      });
+
+      it('refuses a window that is not a date and a cursor it did not hand out, naming them', async () => {
+        const repo = repository();
+        await expect(repo.listRedrivePending({ updatedSince: new Date(Number.NaN) })).rejects.toMatchObject({ field: 'updatedSince' });
+        await expect(repo.listRedrivePending({ updatedSince: T0, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({ field: 'cursor' });
+      });
+    });
+
     describe('listBuilds', () => {
       it('pages through a repo/env newest first, and only that repo/env', async () => {
         const repo = repository();
@@ -424,4 +631,19 @@ export function describeBuildRepositoryContract(name: string, makeRepository: ()
       });
     });
   });
+}
+
+const idOf = (key: { repo: string; env: string; sk: string }): string => `${key.repo}/${key.env}:${key.sk}`;
+const idsOf = (entries: readonly RedrivePendingBuild[]): string[] => entries.map((entry) => idOf(entry.build));
+
+/** Every marked FAILED build updated since `updatedSince`, page by page. */
+async function allRedrivePending(repo: BuildRepository, updatedSince: Date, limit = 25): Promise<RedrivePendingBuild[]> {
+  const entries: RedrivePendingBuild[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await repo.listRedrivePending({ updatedSince, limit, cursor });
+    entries.push(...page.builds);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return entries;
 }

@@ -88,6 +88,23 @@ export function describeExecutionStarterContract(name: string, makeHarness: () =
       expect(await harness.executionCount()).toBe(1);
     });
 
+    it('tells, without starting one, whether an execution holds the name: none, a running one, a closed one', async () => {
+      const harness = await makeHarness();
+      const request = aStartRequest();
+      expect(await harness.starter.startedEarlier(request)).toBeUndefined();
+      expect(await harness.executionCount()).toBe(0);
+
+      const first = await harness.starter.start(request);
+      expect(await harness.starter.startedEarlier(request)).toEqual({ executionArn: first.executionArn, alreadyStarted: true });
+      await harness.complete(first.executionArn);
+      expect(await harness.starter.startedEarlier(request)).toEqual({
+        executionArn: first.executionArn,
+        alreadyStarted: true,
+        closed: { status: 'SUCCEEDED' },
+      });
+      expect(await harness.executionCount()).toBe(1);
+    });
+
     it('reports a closed execution that failed with its error and cause', async () => {
       const harness = await makeHarness();
       const request = aStartRequest();

@@ -13,7 +13,7 @@ import { triggerBuildDeps, updateBuildStatusDeps } from '../support/handler-deps
 export const FUZZ_RUNS = 300;
 
 const BUILD_ATTRIBUTES = ['pk', 'sk', 'repo', 'env', 'build_number', 'branch', 'version', 'commit_hash', 'status', 'stack_name', 'execution_arn', 'error_msg', 'created_at', 'updated_at', 'finished_at'];
-const CALLBACK_FIELDS = ['payload', 'repo', 'env', 'sk', 'status', 'error_msg', 'execution_arn'];
+const CALLBACK_FIELDS = ['payload', 'repo', 'env', 'sk', 'status', 'error_msg', 'errorMsg', 'execution_arn'];
 
 /** Any DynamoDB attribute value, nasty numbers and sets included. */
 const attributeValue: fc.Arbitrary<AttributeValue> = fc.letrec<{ value: AttributeValue }>((tie) => ({
@@ -107,6 +107,8 @@ describe('bad input never crashes a handler', () => {
             sk: fc.oneof(fc.constant(build.sk), fc.anything()),
             status: fc.oneof(fc.constantFrom('SUCCESS', 'FAILED'), fc.anything()),
             error_msg: fc.oneof(fc.string(), fc.anything()),
+            // The Go workflow's failure state names it so.
+            errorMsg: fc.oneof(fc.string(), fc.anything()),
             execution_arn: fc.oneof(
               fc.constant(`arn:aws:states:us-east-1:123456789012:execution:deployment:${build.repo}-${build.env}-${build.sk}`),
               fc.anything(),

@@ -67,6 +67,7 @@ export function anInMemoryWorld(): LifecycleWorld {
       starter.executions.map((execution) => ({
         executionArn: execution.executionArn,
         name: execution.name,
+        input: execution.input,
         build: buildKeyOfSerializedInput(execution.input),
         status: execution.status,
       })),

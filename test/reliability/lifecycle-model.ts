@@ -19,8 +19,9 @@ import { anExecutionStatusChangeEvent, aScheduledEvent } from '../support/mother
 import { aStreamEvent, anInsertOf } from '../support/mothers/dynamodb-stream-event.mother.js';
 import { aNewBuild, aSortKey, aUniqueScope } from '../support/mothers/build.mother.js';
 import { invokedByLambda } from '../support/mothers/lambda-context.mother.js';
-import { FAULTS, type ExecutionEndStatus, type Fault, type LifecycleWorld, type WorldExecution } from './lifecycle-world.js';
+import { FAULTS, type BloatRoom, type ExecutionEndStatus, type Fault, type LifecycleWorld, type WorldExecution } from './lifecycle-world.js';
 import { executionStatusChangeDeps, sweeperDeps, triggerBuildDeps, updateBuildStatusDeps } from '../support/handler-deps.js';
+import { runShippedWorkflow } from '../support/deployment-workflow.js';
 
 /** One step of a scenario. Builds are named by their index. */
 export type Action =
@@ -42,10 +43,17 @@ export type Action =
   | { readonly type: 'cli-start'; readonly build: number }
   /** An old INSERT of the build comes back with an image that does not read as a build. */
   | { readonly type: 'stale-insert'; readonly build: number }
-  /** Another writer fills the build's item to just below 400 KB. */
-  | { readonly type: 'bloat'; readonly build: number }
+  /** Another writer fills the build's item near 400 KB, leaving `room` (see `LifecycleWorld.bloat`). */
+  | { readonly type: 'bloat'; readonly build: number; readonly room: BloatRoom }
   /** Lambda gives up on the build's INSERT (retries or record age exhausted): it is never delivered again. */
-  | { readonly type: 'drop'; readonly build: number };
+  | { readonly type: 'drop'; readonly build: number }
+  /**
+   * The build's stack deploys, then every attempt of the workflow's success
+   * report fails (DynamoDB throttled for as long as the report state retries):
+   * the shipped workflow, run by the ASL engine, decides how the execution
+   * ends. Expected: the build ends `SUCCESS`, recorded by reconciliation.
+   */
+  | { readonly type: 'report-fails'; readonly build: number };
 
 export interface Scenario {
   /** Which of two repos each build belongs to; all share one env. Later builds have later sort keys. */
@@ -73,8 +81,9 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ type: fc.constant('cold-start' as const), describeFails: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('cli-start' as const), build: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('stale-insert' as const), build: fc.nat(3) }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('bloat' as const), build: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('bloat' as const), build: fc.nat(3), room: fc.constantFrom<BloatRoom>('start', 'claim-only', 'none') }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('drop' as const), build: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('report-fails' as const), build: fc.nat(3) }) },
 );
 
 
@@ -111,6 +120,8 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
   }
   const records = builds.map((build) => anInsertOf(build));
   const undelivered = new Set(builds.map((_, index) => index));
+  // Builds whose item another writer left without room for an execution ARN: they may record none.
+  const withoutRoomForTheArn = new Set<string>();
 
   // The handlers of the current process: a cold start builds them anew.
   const handlersOf = (container: typeof world.container) => ({
@@ -150,6 +161,24 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
     };
     // A callback that fails is a lost callback: reconciliation must catch it.
     await handlers.callback(payload).catch(() => undefined);
+  };
+
+  // Builds whose stack deployed while every report failed: each must end SUCCESS, and not by a report.
+  const deployedUnreported = new Map<number, string>();
+  const reportFails = async (index: number): Promise<void> => {
+    const execution = await executionOf(index);
+    if (execution?.status !== 'RUNNING') return;
+    const outcome = await runShippedWorkflow(execution, {
+      stack: 'deploys',
+      // Each attempt is an invocation of update-build-status that meets a throttled table.
+      report: async (payload) => {
+        world.inject('dynamodb-throttling');
+        return handlers.callback(payload);
+      },
+    });
+    await world.endExecution(execution.executionArn, outcome.status);
+    const build = await world.repository.get(builds[index]!).catch(() => undefined);
+    deployedUnreported.set(index, build?.status ?? 'unknown');
   };
 
   let foreign = 0;
@@ -202,10 +231,15 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
         await handlers.trigger(aStreamEvent(anInsertOf(builds[index]!, { set: { status: { S: 'QUEUED' } } }))).catch(() => undefined);
         break;
       case 'bloat':
-        await world.bloat(builds[index]!);
+        await world.bloat(builds[index]!, step.room);
+        // With room for the claim but not the ARN, a start is recorded without it (and so is the end).
+        if (step.room === 'claim-only') withoutRoomForTheArn.add(buildIdOf(builds[index]!));
         break;
       case 'drop':
         undelivered.delete(index);
+        break;
+      case 'report-fails':
+        await reportFails(index);
         break;
     }
   }
@@ -218,10 +252,17 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
     if (quiet && (await Promise.all(builds.map((build) => world.repository.get(build).catch(() => undefined)))).every((build) => build && isTerminal(build.status))) break;
   }
 
-  return { builds, violations: await violations(world, builds) };
+  const found = await violations(world, builds, withoutRoomForTheArn);
+  for (const [index, statusAfterReport] of deployedUnreported) {
+    const id = buildIdOf(builds[index]!);
+    const status = (await world.repository.get(builds[index]!))?.status;
+    if (status !== 'SUCCESS') found.push(`${id}: deployed while its report failed, but ${status ?? 'missing'} after draining`);
+    if (statusAfterReport === 'SUCCESS') found.push(`${id}: recorded SUCCESS by a report that was to fail`);
+  }
+  return { builds, violations: found };
 }
 
-async function violations(world: LifecycleWorld, builds: readonly NewBuild[]): Promise<string[]> {
+async function violations(world: LifecycleWorld, builds: readonly NewBuild[], withoutRoomForTheArn: ReadonlySet<string>): Promise<string[]> {
   const found: string[] = [];
   const executions = await world.executions();
   const stored = new Map<string, Build | undefined>();
@@ -243,7 +284,8 @@ async function violations(world: LifecycleWorld, builds: readonly NewBuild[]): P
     if (execution && execution.status !== 'RUNNING') {
       const truth = execution.status === 'SUCCEEDED' ? 'SUCCESS' : 'FAILED';
       if (record.status !== truth) found.push(`${id}: ${record.status} but its execution ${execution.status}`);
-      if (record.executionArn !== execution.executionArn) found.push(`${id}: records execution ${record.executionArn ?? 'none'}`);
+      const arnLeftOut = record.executionArn === undefined && withoutRoomForTheArn.has(id);
+      if (record.executionArn !== execution.executionArn && !arnLeftOut) found.push(`${id}: records execution ${record.executionArn ?? 'none'}`);
     }
     if (!execution && record.status !== 'FAILED') found.push(`${id}: ${record.status} without any execution`);
   }

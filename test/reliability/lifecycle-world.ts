@@ -28,6 +28,8 @@ export type ExecutionEndStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED
 export interface WorldExecution {
   readonly executionArn: string;
   readonly name: string;
+  /** The execution input, a JSON text. */
+  readonly input: string;
   /** The build its input names (a foreign execution with the same input names the same build). */
   readonly build: BuildKey | undefined;
   readonly status: string;
@@ -37,6 +39,9 @@ export interface WorldExecution {
  * The system under test on one set of adapters: the container the handlers
  * run on, plus the levers and the evidence the model needs.
  */
+/** How much room a bloated item keeps below DynamoDB's 400 KB; see `LifecycleWorld.bloat`. */
+export type BloatRoom = 'start' | 'claim-only' | 'none';
+
 export interface LifecycleWorld {
   /** The container of the current process; `coldStart` replaces it. */
   readonly container: ServiceContainer;
@@ -47,8 +52,12 @@ export interface LifecycleWorld {
   createAsGo(build: NewBuild): Promise<void>;
   /** An operator deletes the build's item and puts it back as Go creates it (PENDING, no execution). */
   reinsert(build: NewBuild): Promise<void>;
-  /** Another writer fills the build's item up to a few hundred bytes below DynamoDB's 400 KB (nothing in memory). */
-  bloat(build: BuildKey): Promise<void>;
+  /**
+   * Another writer fills the build's item near DynamoDB's 400 KB (nothing in
+   * memory), leaving `room`: for the start's ARN (`start`), for the start's
+   * claim only (`claim-only`), or for a few words of reason only (`none`).
+   */
+  bloat(build: BuildKey, room: BloatRoom): Promise<void>;
   /** An operator starts an execution by hand, under another name, with this input. */
   startForeignExecution(name: string, input: string): Promise<string>;
   /** A new process (a Lambda cold start); its first state machine check fails when `describeFails`. */

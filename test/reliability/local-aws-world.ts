@@ -11,7 +11,7 @@ import { aGoBuildItem } from '../support/mothers/go-item.mother.js';
 import { statusChangesOf, streamsClientFor, tableStreamRecords } from '../../dev/dynamodb-local/table-stream.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../dev/local-sfn/local-sfn-server.js';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../../dev/wire/dynamodb-fault-proxy.js';
-import type { Fault, LifecycleWorld } from './lifecycle-world.js';
+import type { BloatRoom, Fault, LifecycleWorld } from './lifecycle-world.js';
 import { sfnClientFor } from '../../dev/local-sfn/sfn-client.js';
 
 /**
@@ -19,6 +19,11 @@ import { sfnClientFor } from '../../dev/local-sfn/sfn-client.js';
  * proxy, the local Step Functions endpoint. Faults are injected at the wire.
  * Clients make one attempt each, so every fault reaches the module.
  */
+// Free bytes a bloated item keeps (paddedToLimit over-estimates numbers, so a few more in fact):
+// 400 hold the start's execution_arn but no long error_msg; 60 hold the claim's start_attempt (49
+// bytes) but not the ARN (about 110); 30 hold neither, only the fewest words of a failure.
+const FREE_BYTES: Readonly<Record<BloatRoom, number>> = { start: 400, 'claim-only': 60, none: 30 };
+
 export async function aLocalAwsWorld(dynamoDbEndpoint: string, tableName: string): Promise<LifecycleWorld> {
   const proxy: DynamoDbFaultProxy = await startDynamoDbFaultProxy(dynamoDbEndpoint);
   const sfn: LocalStepFunctions = await startLocalStepFunctions();
@@ -82,10 +87,9 @@ export async function aLocalAwsWorld(dynamoDbEndpoint: string, tableName: string
       await evidence.send(new DeleteItemCommand({ TableName: tableName, Key: itemKey(build) }));
       await putAsGo(build);
     },
-    bloat: async (build) => {
+    bloat: async (build, room) => {
       const { Item } = await evidence.send(new GetItemCommand({ TableName: tableName, Key: itemKey(build), ConsistentRead: true }));
-      // Room for the start's execution_arn, not for a long error_msg.
-      if (Item) await evidence.send(new PutItemCommand({ TableName: tableName, Item: paddedToLimit(Item, 400) }));
+      if (Item) await evidence.send(new PutItemCommand({ TableName: tableName, Item: paddedToLimit(Item, FREE_BYTES[room]) }));
     },
     startForeignExecution: async (name, input) => sfn.startExecution(stateMachineArn, name, input),
     coldStart: (describeFails) => {
@@ -98,6 +102,7 @@ export async function aLocalAwsWorld(dynamoDbEndpoint: string, tableName: string
       sfn.executions.map((execution) => ({
         executionArn: execution.executionArn,
         name: execution.name,
+        input: execution.input,
         build: buildKeyOfSerializedInput(execution.input),
         status: execution.status,
       })),

@@ -39,6 +39,8 @@ export class FaultyBuildRepository implements BuildRepository {
     this.call('recordStartFailure', () => this.inner.recordStartFailure(...args));
   recordUnstartable: BuildRepository['recordUnstartable'] = (...args) =>
     this.call('recordUnstartable', () => this.inner.recordUnstartable(...args));
+  newestSuccessAfter: BuildRepository['newestSuccessAfter'] = (...args) =>
+    this.call('newestSuccessAfter', () => this.inner.newestSuccessAfter(...args));
   recordStart: BuildRepository['recordStart'] = (...args) => this.call('recordStart', () => this.inner.recordStart(...args));
   recordCompletion: BuildRepository['recordCompletion'] = (...args) =>
     this.call('recordCompletion', () => this.inner.recordCompletion(...args));
@@ -46,6 +48,14 @@ export class FaultyBuildRepository implements BuildRepository {
   listBuildsByStatus: BuildRepository['listBuildsByStatus'] = (...args) =>
     this.call('listBuildsByStatus', () => this.inner.listBuildsByStatus(...args));
   latestBuilds: BuildRepository['latestBuilds'] = (...args) => this.call('latestBuilds', () => this.inner.latestBuilds(...args));
+  recordExecutionEnd: BuildRepository['recordExecutionEnd'] = (...args) =>
+    this.call('recordExecutionEnd', () => this.inner.recordExecutionEnd(...args));
+  markRedrivePending: BuildRepository['markRedrivePending'] = (...args) =>
+    this.call('markRedrivePending', () => this.inner.markRedrivePending(...args));
+  listRedrivePending: BuildRepository['listRedrivePending'] = (...args) =>
+    this.call('listRedrivePending', () => this.inner.listRedrivePending(...args));
+  clearRedrivePending: BuildRepository['clearRedrivePending'] = (...args) =>
+    this.call('clearRedrivePending', () => this.inner.clearRedrivePending(...args));
 
   private async call<T>(operation: Operation, run: () => Promise<T>): Promise<T> {
     const index = this.faults.findIndex((fault) => fault.operation === undefined || fault.operation === operation);

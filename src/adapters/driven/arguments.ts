@@ -8,3 +8,8 @@ export const TABLE_NAME_RULE = '3-255 of A-Z a-z 0-9 _ . -';
 export function requireText(field: string, value: string): void {
   if (typeof value !== 'string' || value.length === 0) throw new ValidationError(field, 'must not be empty');
 }
+
+/** Checks a required instant argument of an adapter method, naming it when it is not a valid `Date`. */
+export function requireDate(field: string, value: Date): void {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new ValidationError(field, 'must be a valid Date');
+}

@@ -3,6 +3,7 @@ import { TABLE_NAME, TABLE_NAME_RULE } from '../../adapters/driven/arguments.js'
 import { DEFAULT_METRICS_NAMESPACE } from '../../adapters/driving/lambda/observability/build-metrics.js';
 import type { SweeperHandlerDeps } from '../../adapters/driving/lambda/reconciliation/sweeper.handler.js';
 import { OrchestratorError, ValidationError, parseStateMachineArn, parseWith } from '../../domain/index.js';
+import { S3_BUCKET_NAME_RULE, isS3BucketName } from '../../domain/s3-bucket-name.js';
 
 /** A Lambda environment variable is missing or invalid; the message names it. */
 export class EnvironmentVariableError extends OrchestratorError {
@@ -80,8 +81,10 @@ const tableSchema = z.object({
   ),
 });
 
+// Only named in the execution input, never called: any name S3 accepts, the legacy names of
+// older us-east-1 buckets (capitals, underscores) included, as the Go implementation takes them.
 const artifactBucket = required('the S3 bucket of the build artifacts').check(
-  z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'is invalid: an S3 bucket name is 3-63 of a-z 0-9 . -' }),
+  z.refine(isS3BucketName, { error: `is invalid: an S3 bucket name is ${S3_BUCKET_NAME_RULE}` }),
 );
 
 const triggerBuildSchema = z.object({

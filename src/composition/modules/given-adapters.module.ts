@@ -11,7 +11,10 @@ export interface GivenAdapters {
   readonly executionInspector?: ExecutionInspector | undefined;
   /** Defaults to the system clock. */
   readonly clock?: Clock | undefined;
-  /** Defaults to a Powertools JSON logger (level from `POWERTOOLS_LOG_LEVEL`, else INFO). */
+  /**
+   * Defaults to a Powertools JSON logger: from INFO in a Lambda function,
+   * WARN and above in any other process; `POWERTOOLS_LOG_LEVEL` sets the level.
+   */
   readonly logger?: Logger | undefined;
 }
 

@@ -1,7 +1,7 @@
 import { ContainerModule } from 'inversify';
 import type { InversifyContainerModule } from './container-module-type.js';
 import { SystemClock } from '../../adapters/driven/clock/system-clock.js';
-import { PowertoolsLogger } from '../../adapters/driven/logging/powertools-logger.js';
+import { defaultLogger } from '../default-logger.js';
 import { MissingBindingError } from '../missing-binding.error.js';
 import { TOKENS } from '../tokens.js';
 import { SERVICE_WIRING } from '../wiring.js';
@@ -19,7 +19,8 @@ const PORTS_FIRST = 'load an adapter module (dynamoDbModule and sfnModule, or in
  * `./testing`): loading it checks that `TOKENS.BuildRepository` and
  * `TOKENS.ExecutionStarter` are bound and throws a `MissingBindingError`
  * naming the one that is not. `TOKENS.Clock` and `TOKENS.Logger` default to
- * the system clock and a Powertools logger when nothing binds them; rebind
+ * the system clock and a Powertools logger (INFO in Lambda, WARN elsewhere,
+ * `POWERTOOLS_LOG_LEVEL` anywhere) when nothing binds them; rebind
  * any port before the first `get` (a singleton keeps what it was made with).
  *
  * @example
@@ -43,7 +44,7 @@ export const orchestratorModule: InversifyContainerModule = new ContainerModule(
     if (!isBound(port)) throw MissingBindingError.of(port, 'orchestratorModule', PORTS_FIRST);
   }
   if (!isBound(TOKENS.Clock)) bind(TOKENS.Clock).toConstantValue(new SystemClock());
-  if (!isBound(TOKENS.Logger)) bind(TOKENS.Logger).toDynamicValue(() => new PowertoolsLogger()).inSingletonScope();
+  if (!isBound(TOKENS.Logger)) bind(TOKENS.Logger).toDynamicValue(() => defaultLogger()).inSingletonScope();
 
   const bound = (token: symbol): boolean => isBound(token) || servicesBound.has(token);
   const servicesBound = new Set<symbol>();

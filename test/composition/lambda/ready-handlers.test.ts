@@ -34,7 +34,8 @@ describe('ready handlers', () => {
     ['STATE_MACHINE_ARN', { STATE_MACHINE_ARN: ' ' }, /is empty/],
     ['STATE_MACHINE_ARN', { STATE_MACHINE_ARN: 'deployment' }, /must look like arn:/],
     ['ARTIFACT_BUCKET', { ARTIFACT_BUCKET: undefined }, /is not set/],
-    ['ARTIFACT_BUCKET', { ARTIFACT_BUCKET: 'My_Bucket' }, /is invalid/],
+    ['ARTIFACT_BUCKET', { ARTIFACT_BUCKET: 'artifacts/builds' }, /is invalid: an S3 bucket name is/],
+    ['ARTIFACT_BUCKET', { ARTIFACT_BUCKET: 'a'.repeat(256) }, /is invalid: an S3 bucket name is/],
     ['TRIGGER_CONCURRENCY', { TRIGGER_CONCURRENCY: '0' }, /positive integer/],
   ])('refuses to start without a valid %s, naming it', async (variable, overrides, reason) => {
     const env: Environment = { ...TRIGGER_ENV, ...overrides };
@@ -71,7 +72,7 @@ describe('ready handlers', () => {
   });
 
   it.each([
-    ['ARTIFACT_BUCKET', 'Not_A_Bucket', /S3 bucket name/],
+    ['ARTIFACT_BUCKET', 'not a bucket', /S3 bucket name/],
     ['BUILDS_STATUS_INDEX_NAME', 'no spaces allowed', /index name/],
     ['SWEEP_GRACE_MINUTES', '-5', /positive integer/],
   ])('refuses a bad sweeper variable %s, naming it', (variable, value, reason) => {
@@ -79,6 +80,18 @@ describe('ready handlers', () => {
       expect.objectContaining({ variable, message: expect.stringMatching(reason) }),
     );
   });
+
+  // Legal for us-east-1 buckets created before 1 March 2018 (capitals, underscores, up to 255
+  // characters), and the Go implementation takes any name: refusing one stops every build.
+  it.each(['My_Artifacts', 'Legacy.Artifacts-2017', 'a'.repeat(255), 'my-artifacts-bucket'])(
+    'accepts the S3 bucket name %j in ARTIFACT_BUCKET, for trigger-build and the sweeper',
+    async (bucket) => {
+      expect(readTriggerBuildEnvironment({ ...TRIGGER_ENV, ARTIFACT_BUCKET: bucket })).toMatchObject({ s3Bucket: bucket });
+      expect(readSweeperEnvironment({ ...TABLE_ENV, ARTIFACT_BUCKET: bucket })).toMatchObject({ s3Bucket: bucket });
+      expect(await triggerBuildHandlerFromEnvironment({ ...TRIGGER_ENV, ARTIFACT_BUCKET: bucket })).toBeTypeOf('function');
+      expect(await sweeperHandlerFromEnvironment({ ...TABLE_ENV, ARTIFACT_BUCKET: bucket })).toBeTypeOf('function');
+    },
+  );
 
   it.each([
     [{}, { metricsNamespace: 'AwsDeployerOrchestrator', tracing: false }],

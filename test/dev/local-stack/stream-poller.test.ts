@@ -182,4 +182,32 @@ describe('startStreamPoller', () => {
 
     expect(batches.flat()).toEqual(['1', '2', '3']);
   });
+
+  it('backs off while the stream is idle, doubling its pause up to maxPollIntervalMs, and reads at the fast pace again once records come', async () => {
+    const shard: FakeShard = { id: 'shard-1', records: [], closed: false };
+    const pauses: number[] = [];
+    let pausesAtDelivery: number | undefined;
+    const { batches } = start(
+      [shard],
+      async () => {
+        pausesAtDelivery ??= pauses.length;
+      },
+      {
+        pollIntervalMs: 20,
+        maxPollIntervalMs: 1_000,
+        // No timer: each pause is recorded and over on the next turn of the event loop.
+        sleep: async (ms) => {
+          pauses.push(ms);
+          await new Promise((resolve) => setImmediate(resolve));
+        },
+      },
+    );
+    await until(() => pauses.length >= 9, 'nine empty reads');
+    shard.records.push(insert('1'));
+    await until(() => batches.length === 1, 'the record');
+    await until(() => pauses.length >= (pausesAtDelivery ?? 0) + 2, 'two empty reads after it');
+
+    expect(pauses.slice(0, 9)).toEqual([20, 40, 80, 160, 320, 640, 1_000, 1_000, 1_000]);
+    expect(pauses.slice(pausesAtDelivery, (pausesAtDelivery ?? 0) + 2)).toEqual([20, 40]);
+  });
 });

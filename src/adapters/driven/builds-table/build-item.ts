@@ -38,6 +38,15 @@ export interface BuildItem {
   created_at: number;
   updated_at: number;
   finished_at?: number;
+  /**
+   * Added by this module, absent unless set (epoch seconds, N): a `FAILED`
+   * build whose own execution may have been redriven to success, marked
+   * since then, for the sweeper to ask Step Functions. Builds are never
+   * created with it; `fromBuildItem` does not read it (the redrive queries do).
+   */
+  redrive_pending_since?: number;
+  /** Added by this module, omitted when empty: the newer build a stale `PENDING` one was not deployed over. */
+  superseded_by?: string;
 }
 
 /** The "latest" pointer of one repo in one env: `pk = latest/{env}`, `sk = {repo}/{env}`. */
@@ -90,6 +99,7 @@ export function toBuildItem(build: Build): BuildItem {
     created_at: toEpochSeconds(build.createdAt),
     updated_at: toEpochSeconds(build.updatedAt),
     finished_at: build.finishedAt === undefined ? undefined : toEpochSeconds(build.finishedAt),
+    superseded_by: build.supersededBy,
   });
 }
 
@@ -130,6 +140,8 @@ const buildItemSchema = z.object({
   created_at: epochSecondsOrZero,
   updated_at: epochSecondsOrZero,
   finished_at: z.optional(epochSeconds),
+  // Added by this module (Go does not know it): the newer build a stale PENDING one was not deployed over.
+  superseded_by: optionalText,
 });
 
 /**
@@ -157,6 +169,7 @@ export function fromBuildItem(item: Record<string, unknown>): Build {
     createdAt: fromEpochSeconds(parsed.created_at),
     updatedAt: fromEpochSeconds(parsed.updated_at),
     finishedAt: parsed.finished_at === undefined ? undefined : fromEpochSeconds(parsed.finished_at),
+    supersededBy: parsed.superseded_by,
   }) as Build;
 }
 

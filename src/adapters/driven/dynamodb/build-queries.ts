@@ -41,6 +41,39 @@ export class BuildQueries {
     return item && fromBuildItem(item);
   }
 
+  /**
+   * One query of the build's partition for newer builds (`sk > :sk`, newest
+   * first) that ended SUCCESS. The filter applies after each page is read, so
+   * the pages are followed until one matches: their cost is the builds newer
+   * than `key`, usually none. An item that does not read as a build is
+   * passed over.
+   */
+  async newestSuccessAfter(key: BuildKey): Promise<Build | undefined> {
+    const valid = parseRecordedBuildKey(key);
+    const { pk, sk } = buildItemKey(valid);
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const { Items, LastEvaluatedKey } = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk > :sk',
+          FilterExpression: '#status = :success',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pk': pk, ':sk': sk, ':success': 'SUCCESS' },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      for (const item of Items ?? []) {
+        const build = readableBuild(item);
+        if (build !== undefined) return build;
+      }
+      exclusiveStartKey = LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined);
+    return undefined;
+  }
+
   async listBuilds(repo: string, env: string, options: ListBuildsOptions = {}): Promise<BuildPage> {
     const limit = pageLimit(options.limit);
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, { sk: 'string' }).sk;
@@ -69,10 +102,11 @@ export class BuildQueries {
           TableName: this.table.tableName,
           IndexName: this.statusIndexName,
           KeyConditionExpression: before === undefined ? '#status = :status' : '#status = :status AND updated_at <= :before',
-          // Latest pointers carry status and updated_at too.
-          FilterExpression: 'NOT begins_with(pk, :pointers)',
+          // Latest pointers carry status and updated_at too: their sk is `{repo}/{env}`; a build's (even
+          // one of a repo named "latest", in the pointers' partition) is a KSUID, which holds no "/".
+          FilterExpression: 'NOT (begins_with(pk, :pointers) AND contains(sk, :slash))',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: withoutUndefined({ ':status': status, ':before': before, ':pointers': LATEST_PARTITION_PREFIX }),
+          ExpressionAttributeValues: withoutUndefined({ ':status': status, ':before': before, ':pointers': LATEST_PARTITION_PREFIX, ':slash': '/' }),
           ExclusiveStartKey: options.cursor === undefined ? undefined : decodeCursor(options.cursor, INDEX_POSITION),
         },
         limit,
@@ -180,4 +214,14 @@ function pageOf(items: readonly Record<string, unknown>[], limit: number, positi
 
 function indexPositionOf(item: Record<string, unknown>): { pk: string; sk: string; status: string; updated_at: number } {
   return { pk: String(item.pk), sk: String(item.sk), status: String(item.status), updated_at: Number(item.updated_at) };
+}
+
+/** The item as a build, or `undefined` when it does not read as one. */
+function readableBuild(item: Record<string, unknown>): Build | undefined {
+  try {
+    return fromBuildItem(item);
+  } catch (error) {
+    if (error instanceof ValidationError) return undefined;
+    throw error;
+  }
 }

@@ -1,7 +1,6 @@
 import {
   BuildNotFoundError,
   BuildRecordTooLargeError,
-  TRUNCATION_MARK,
   buildIdOf,
   completionEffect,
   parseCompletion,
@@ -15,11 +14,8 @@ import { buildItemKey, latestPointerItem } from '../builds-table/build-item.js';
 import type { BuildsTable } from './builds-table-access.js';
 import { existingBuild, writeWithPointer, type BuildWrite, type WriteResult } from './conditional-writes.js';
 import { MAX_RESOLUTION_ROUNDS, mayBecome, type Condition } from './status-conditions.js';
+import { REDRIVE_MARK, reasonForms } from './reason-forms.js';
 
-// An error_msg cut to this many characters when the whole one does not fit the item.
-const SHORT_ERROR_MESSAGE_LENGTH = 256;
-// The reason a FAILED build keeps when not even the short one fits: a failure always says something.
-const REASON_DID_NOT_FIT = 'reason left out: the item is at the 400 KB limit';
 
 /**
  * The writes that end a build (`SUCCESS` or `FAILED`), each with the latest
@@ -47,12 +43,21 @@ export class CompletionWrites {
     throw new Error(`Build ${buildIdOf(valid)} kept changing while its completion was recorded`);
   }
 
-  /** `PENDING -> FAILED` with the reason, under `guard`; `superseded` when the guard no longer holds. */
-  async failPendingBuild(key: BuildKey, reason: string, at: Date, guard: Condition): Promise<StartFailureRecord> {
+  /**
+   * `PENDING -> FAILED` with the reason (and, for a stale build, the newer
+   * build it was not deployed over), under `guard`; `superseded` when the
+   * guard no longer holds.
+   */
+  async failPendingBuild(key: BuildKey, reason: string, at: Date, guard: Condition, supersededBy?: string): Promise<StartFailureRecord> {
     const valid = parseRecordedBuildKey(key);
     const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
     const result = await this.writeCompletionThatFits(valid, completion, (shape) =>
-      writeWithPointer(this.table, valid, this.completionWrite(valid, shape, at, guard), latestPointerItem(valid, 'FAILED', at)),
+      writeWithPointer(
+        this.table,
+        valid,
+        this.completionWrite(valid, shape.errorMsg === undefined ? shape : { ...shape, supersededBy }, at, guard),
+        latestPointerItem(valid, 'FAILED', at),
+      ),
     );
     if (result.written) return { outcome: 'failed' };
     if (!result.existing) throw new BuildNotFoundError(valid);
@@ -63,7 +68,9 @@ export class CompletionWrites {
    * Writes a completion in the first shape the item has room for: the status
    * must land even when the item is near DynamoDB's 400 KB limit, so the
    * reason is cut short, then replaced by a few words saying it did not fit,
-   * then left out, and last `finished_at` is left out.
+   * then by fewer words without `finished_at`, then left out, then
+   * `finished_at` is left out, and last the execution's ARN (the condition
+   * still names it).
    */
   private async writeCompletionThatFits(
     key: BuildKey,
@@ -94,6 +101,12 @@ export class CompletionWrites {
   ): BuildWrite {
     const set = ['#status = :to', 'updated_at = :at'];
     const values: Record<string, unknown> = { ...guard.values, ':to': shape.status, ':at': toEpochSeconds(at) };
+    let condition = guard.expression;
+    if (shape.ownExecutionArn !== undefined) {
+      // Guards, in a form that leaves the ARN out: a build that records an execution is ended only by that one.
+      condition = `(${condition}) AND (attribute_not_exists(execution_arn) OR execution_arn = :own)`;
+      values[':own'] = shape.ownExecutionArn;
+    }
     if (shape.finishedAt) set.push('finished_at = :at');
     if (shape.executionArn !== undefined) {
       // Only a build that records no execution gains this one.
@@ -104,12 +117,17 @@ export class CompletionWrites {
       set.push('error_msg = :error');
       values[':error'] = shape.errorMsg;
     }
+    if (shape.supersededBy !== undefined) {
+      set.push('superseded_by = :superseded');
+      values[':superseded'] = shape.supersededBy;
+    }
     return {
       Update: {
         TableName: this.table.tableName,
         Key: buildItemKey(key),
-        UpdateExpression: `SET ${set.join(', ')}${shape.errorMsg === undefined ? ' REMOVE error_msg' : ''}`,
-        ConditionExpression: guard.expression,
+        // The redrive mark has served its purpose once the build records how its execution ended.
+        UpdateExpression: `SET ${set.join(', ')} REMOVE ${shape.errorMsg === undefined ? `error_msg, ${REDRIVE_MARK}` : REDRIVE_MARK}`,
+        ConditionExpression: condition,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: values,
       },
@@ -120,20 +138,19 @@ export class CompletionWrites {
 /** One form of a completion write; see `writeCompletionThatFits`. */
 interface CompletionShape extends Completion {
   readonly finishedAt: boolean;
+  /** A stale build's newer build; written with the reason it explains, left out with it. */
+  readonly supersededBy?: string | undefined;
+  /** The reporting execution, when this form leaves its ARN out: the write's condition still names it. */
+  readonly ownExecutionArn?: string | undefined;
 }
 
 /** The completion as asked, then smaller and smaller forms of it, each written only if the one before did not fit. */
 function completionShapes(completion: Completion): CompletionShape[] {
-  const { errorMsg, ...withoutReason } = completion;
-  const shapes: CompletionShape[] = [];
-  if (errorMsg !== undefined) {
-    shapes.push({ ...completion, finishedAt: true });
-    if (errorMsg.length > SHORT_ERROR_MESSAGE_LENGTH) {
-      const short = errorMsg.slice(0, SHORT_ERROR_MESSAGE_LENGTH - TRUNCATION_MARK.length) + TRUNCATION_MARK;
-      shapes.push({ ...completion, errorMsg: short, finishedAt: true });
-    }
-    if (errorMsg.length > REASON_DID_NOT_FIT.length) shapes.push({ ...completion, errorMsg: REASON_DID_NOT_FIT, finishedAt: true });
-  }
-  shapes.push({ ...withoutReason, finishedAt: true }, { ...withoutReason, finishedAt: false });
-  return shapes;
+  const { errorMsg, executionArn, ...status } = completion;
+  const forms = reasonForms(errorMsg);
+  const withArn = forms.map((form) => ({ ...status, ...form, ...(executionArn === undefined ? {} : { executionArn }) }));
+  // The item has no room even for the ARN (its start could not record it either): the end lands
+  // without it, in the same forms, the condition still naming the execution.
+  const withoutArn = executionArn === undefined ? [] : forms.map((form) => ({ ...status, ...form, ownExecutionArn: executionArn }));
+  return [...withArn, ...withoutArn];
 }

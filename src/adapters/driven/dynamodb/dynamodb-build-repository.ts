@@ -16,8 +16,13 @@ import type {
   CompletionRecord,
   ListBuildsByStatusOptions,
   ListBuildsOptions,
+  ListRedrivePendingOptions,
   Logger,
+  RedriveMarkClearing,
+  RedriveMarkRecord,
+  RedrivePendingPage,
   StartClaim,
+  StartFailureOptions,
   StartFailureRecord,
   StartRecord,
 } from '../../../ports/index.js';
@@ -27,6 +32,8 @@ import { BuildQueries } from './build-queries.js';
 import type { BuildsTable } from './builds-table-access.js';
 import { CompletionWrites } from './completion-writes.js';
 import { writeWithPointer } from './conditional-writes.js';
+import { ExecutionEndWrites } from './execution-end-writes.js';
+import { RedriveMarks } from './redrive-marks.js';
 import { StartWrites } from './start-writes.js';
 
 export interface DynamoDbBuildRepositoryOptions {
@@ -86,6 +93,8 @@ export class DynamoDbBuildRepository implements BuildRepository {
   private readonly starts: StartWrites;
   private readonly completions: CompletionWrites;
   private readonly queries: BuildQueries;
+  private readonly executionEnds: ExecutionEndWrites;
+  private readonly redriveMarks: RedriveMarks;
 
   constructor(options: DynamoDbBuildRepositoryOptions) {
     if (typeof options.tableName !== 'string' || !TABLE_NAME.test(options.tableName)) {
@@ -99,6 +108,8 @@ export class DynamoDbBuildRepository implements BuildRepository {
     this.completions = new CompletionWrites(this.table, options.logger);
     this.starts = new StartWrites(this.table, this.completions);
     this.queries = new BuildQueries(this.table, statusIndexName, options.logger);
+    this.executionEnds = new ExecutionEndWrites(this.table, options.logger);
+    this.redriveMarks = new RedriveMarks(this.table, statusIndexName);
   }
 
   async create(value: NewBuild, at: Date = new Date()): Promise<Build> {
@@ -129,8 +140,12 @@ export class DynamoDbBuildRepository implements BuildRepository {
     return this.starts.claimStart(key, attempt);
   }
 
-  recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date): Promise<StartFailureRecord> {
-    return this.starts.recordStartFailure(key, attempt, reason, at);
+  recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date, options?: StartFailureOptions): Promise<StartFailureRecord> {
+    return this.starts.recordStartFailure(key, attempt, reason, at, options);
+  }
+
+  newestSuccessAfter(key: BuildKey): Promise<Build | undefined> {
+    return this.queries.newestSuccessAfter(key);
   }
 
   recordUnstartable(key: BuildKey, reason: string, at: Date): Promise<StartFailureRecord> {
@@ -143,6 +158,22 @@ export class DynamoDbBuildRepository implements BuildRepository {
 
   recordCompletion(key: BuildKey, completion: Completion, at: Date): Promise<CompletionRecord> {
     return this.completions.recordCompletion(key, completion, at);
+  }
+
+  recordExecutionEnd(key: BuildKey, executionArn: string, completion: Completion, at: Date): Promise<CompletionRecord> {
+    return this.executionEnds.recordExecutionEnd(key, executionArn, completion, at);
+  }
+
+  markRedrivePending(key: BuildKey, executionArn: string, at: Date): Promise<RedriveMarkRecord> {
+    return this.redriveMarks.markRedrivePending(key, executionArn, at);
+  }
+
+  listRedrivePending(options: ListRedrivePendingOptions): Promise<RedrivePendingPage> {
+    return this.redriveMarks.listRedrivePending(options);
+  }
+
+  clearRedrivePending(key: BuildKey, since: Date): Promise<RedriveMarkClearing> {
+    return this.redriveMarks.clearRedrivePending(key, since);
   }
 
   listBuilds(repo: string, env: string, options?: ListBuildsOptions): Promise<BuildPage> {

@@ -1,12 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { buildIdOf, parseRecordedBuildKey, startEffect, toEpochSeconds, type BuildKey } from '../../../domain/index.js';
-import type { StartClaim, StartFailureRecord, StartRecord } from '../../../ports/index.js';
+import { BuildRecordTooLargeError, buildIdOf, parseRecordedBuildKey, startEffect, toEpochSeconds, type BuildKey } from '../../../domain/index.js';
+import type { StartClaim, StartFailureOptions, StartFailureRecord, StartRecord } from '../../../ports/index.js';
 import { requireText } from '../arguments.js';
 import { buildItemKey, fromBuildItem, latestPointerItem } from '../builds-table/build-item.js';
 import type { CompletionWrites } from './completion-writes.js';
 import { readItem, type BuildsTable } from './builds-table-access.js';
-import { existingBuild, writeAlone, writeWithPointer, type BuildWrite } from './conditional-writes.js';
+import { existingBuild, writeAlone, writeWithPointer, type BuildWrite, type WriteResult } from './conditional-writes.js';
 import { isItemTooLarge, itemTooLargeError } from './dynamodb-errors.js';
 import { itemFrom } from './item-from.js';
 import { MAX_RESOLUTION_ROUNDS, hasEnded, mayBecome } from './status-conditions.js';
@@ -49,13 +49,11 @@ export class StartWrites {
     }
   }
 
-  async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date): Promise<StartFailureRecord> {
+  async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date, options: StartFailureOptions = {}): Promise<StartFailureRecord> {
     requireText('attempt', attempt);
     // Guards: no start was recorded, and no other attempt claimed the build since this one did.
-    return this.completions.failPendingBuild(key, reason, at, {
-      expression: '#status = :pending AND start_attempt = :attempt',
-      values: { ':pending': 'PENDING', ':attempt': attempt },
-    });
+    const guard = { expression: '#status = :pending AND start_attempt = :attempt', values: { ':pending': 'PENDING', ':attempt': attempt } };
+    return this.completions.failPendingBuild(key, reason, at, guard, options.supersededBy);
   }
 
   async recordUnstartable(key: BuildKey, reason: string, at: Date): Promise<StartFailureRecord> {
@@ -66,7 +64,7 @@ export class StartWrites {
   async recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord> {
     const valid = parseRecordedBuildKey(key);
     requireText('executionArn', executionArn);
-    let result = await writeWithPointer(this.table, valid, this.startWrite(valid, executionArn, at), latestPointerItem(valid, 'IN_PROGRESS', at));
+    let result = await this.writeStartThatFits(valid, executionArn, at);
     for (let round = 0; round < MAX_RESOLUTION_ROUNDS; round += 1) {
       if (result.written) return { outcome: 'started', status: 'IN_PROGRESS', executionArn };
       const build = existingBuild(valid, result.existing);
@@ -81,24 +79,45 @@ export class StartWrites {
           if (result.written) return { outcome: 'arn-attached', status: build.status, executionArn };
           break;
         case 'transition':
-          result = await writeWithPointer(this.table, valid, this.startWrite(valid, executionArn, at), latestPointerItem(valid, 'IN_PROGRESS', at));
+          result = await this.writeStartThatFits(valid, executionArn, at);
           break;
       }
     }
     throw new Error(`Build ${buildIdOf(valid)} kept changing while its start was recorded`);
   }
 
-  private startWrite(key: BuildKey, executionArn: string, at: Date): BuildWrite {
+  /**
+   * The start with its ARN; when the item has no room for the ARN (another
+   * writer filled it near DynamoDB's 400 KB item limit), the start without it,
+   * dropping the claim's `start_attempt`, which frees more than the status
+   * grows: the execution runs, so the build must not stay `PENDING`. The
+   * build's execution is then found by its derived name, and its end lands
+   * (see CompletionWrites: its smallest forms write no ARN either).
+   */
+  private async writeStartThatFits(key: BuildKey, executionArn: string, at: Date): Promise<WriteResult> {
+    const pointer = latestPointerItem(key, 'IN_PROGRESS', at);
+    try {
+      return await writeWithPointer(this.table, key, this.startWrite(key, executionArn, at, 'with-arn'), pointer);
+    } catch (error) {
+      if (!(error instanceof BuildRecordTooLargeError)) throw error;
+      return writeWithPointer(this.table, key, this.startWrite(key, executionArn, at, 'without-arn'), pointer);
+    }
+  }
+
+  private startWrite(key: BuildKey, executionArn: string, at: Date, shape: 'with-arn' | 'without-arn'): BuildWrite {
     const from = mayBecome('IN_PROGRESS');
+    const withArn = shape === 'with-arn';
     return {
       Update: {
         TableName: this.table.tableName,
         Key: buildItemKey(key),
-        UpdateExpression: 'SET #status = :to, execution_arn = :arn, updated_at = :at',
+        UpdateExpression: withArn
+          ? 'SET #status = :to, execution_arn = :arn, updated_at = :at'
+          : 'SET #status = :to, updated_at = :at REMOVE start_attempt',
         // Guards: the table allows IN_PROGRESS from the build's current status (PENDING).
         ConditionExpression: from.expression,
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ...from.values, ':to': 'IN_PROGRESS', ':arn': executionArn, ':at': toEpochSeconds(at) },
+        ExpressionAttributeValues: { ...from.values, ':to': 'IN_PROGRESS', ':at': toEpochSeconds(at), ...(withArn ? { ':arn': executionArn } : {}) },
       },
     };
   }

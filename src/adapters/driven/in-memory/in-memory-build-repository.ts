@@ -21,11 +21,16 @@ import type {
   CompletionRecord,
   ListBuildsByStatusOptions,
   ListBuildsOptions,
+  ListRedrivePendingOptions,
+  RedriveMarkClearing,
+  RedriveMarkRecord,
+  RedrivePendingPage,
   StartClaim,
   StartFailureRecord,
   StartRecord,
+  StartFailureOptions,
 } from '../../../ports/index.js';
-import { requireText } from '../arguments.js';
+import { requireDate, requireText } from '../arguments.js';
 import { compareUtf8, decodeCursor, encodeCursor, pageLimit } from '../paging.js';
 import { withoutUndefined } from '../../../domain/without-undefined.js';
 
@@ -67,6 +72,8 @@ export class InMemoryBuildRepository implements BuildRepository {
   private readonly builds = new Map<string, Build>();
   private readonly latest = new Map<string, Map<string, LatestPointer>>();
   private readonly startClaims = new Map<string, string>();
+  /** Redrive marks by build id: when each was (last) marked. */
+  private readonly redriveMarks = new Map<string, Date>();
   private readonly changes: BuildChange[] = [];
   private readonly latencyMs: number;
 
@@ -114,10 +121,18 @@ export class InMemoryBuildRepository implements BuildRepository {
     return { claimed: true, build };
   }
 
-  async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date): Promise<StartFailureRecord> {
+  async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date, options: StartFailureOptions = {}): Promise<StartFailureRecord> {
     requireText('attempt', attempt);
     // Only before any start was recorded, and only for the attempt that holds the claim.
-    return this.failPendingBuild(key, reason, at, (build) => this.startClaims.get(buildIdOf(build)) === attempt);
+    return this.failPendingBuild(key, reason, at, (build) => this.startClaims.get(buildIdOf(build)) === attempt, options.supersededBy);
+  }
+
+  async newestSuccessAfter(key: BuildKey): Promise<Build | undefined> {
+    const valid = parseRecordedBuildKey(key);
+    await this.pause();
+    return [...this.builds.values()]
+      .filter((build) => build.repo === valid.repo && build.env === valid.env && build.status === 'SUCCESS' && compareUtf8(build.sk, valid.sk) > 0)
+      .sort((a, b) => compareUtf8(b.sk, a.sk))[0];
   }
 
   async recordUnstartable(key: BuildKey, reason: string, at: Date): Promise<StartFailureRecord> {
@@ -125,13 +140,19 @@ export class InMemoryBuildRepository implements BuildRepository {
   }
 
   /** `PENDING -> FAILED` with the reason while `holds`; `superseded` otherwise. */
-  private async failPendingBuild(key: BuildKey, reason: string, at: Date, holds: (build: Build) => boolean): Promise<StartFailureRecord> {
+  private async failPendingBuild(
+    key: BuildKey,
+    reason: string,
+    at: Date,
+    holds: (build: Build) => boolean,
+    supersededBy?: string,
+  ): Promise<StartFailureRecord> {
     const valid = parseRecordedBuildKey(key);
     const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
     await this.pause();
     const build = this.existing(valid);
     if (build.status !== 'PENDING' || !holds(build)) return { outcome: 'superseded' };
-    this.complete(build, completion, at);
+    this.complete(supersededBy === undefined ? build : { ...build, supersededBy }, completion, at);
     return { outcome: 'failed' };
   }
 
@@ -171,6 +192,72 @@ export class InMemoryBuildRepository implements BuildRepository {
       case 'illegal':
         return { outcome: 'refused', status: build.status, build, reason: effect.reason };
     }
+  }
+
+  async recordExecutionEnd(key: BuildKey, executionArn: string, value: Completion, at: Date): Promise<CompletionRecord> {
+    const valid = parseRecordedBuildKey(key);
+    requireText('executionArn', executionArn);
+    // The ARN is the condition here, never a value to attach.
+    const { executionArn: _attach, ...completion } = parseCompletion(value);
+    await this.pause();
+    const build = this.existing(valid);
+    if (build.executionArn !== executionArn) {
+      const reason = build.executionArn === undefined ? 'it records no execution' : `it records execution ${build.executionArn}`;
+      return { outcome: 'refused', status: build.status, build, reason };
+    }
+    const effect = completionEffect(build, completion);
+    switch (effect.kind) {
+      case 'transition':
+        this.complete(build, completion, at);
+        this.redriveMarks.delete(buildIdOf(build));
+        return { outcome: 'completed', status: completion.status };
+      case 'unchanged':
+        return { outcome: 'already-completed', status: completion.status };
+      case 'illegal':
+        return { outcome: 'refused', status: build.status, build, reason: effect.reason };
+    }
+  }
+
+  async markRedrivePending(key: BuildKey, executionArn: string, at: Date): Promise<RedriveMarkRecord> {
+    const valid = parseRecordedBuildKey(key);
+    requireText('executionArn', executionArn);
+    await this.pause();
+    const build = this.existing(valid);
+    if (build.status !== 'FAILED') return { outcome: 'not-marked', status: build.status, reason: `it is ${build.status}` };
+    if (build.executionArn !== executionArn) {
+      const reason = build.executionArn === undefined ? 'it records no execution' : `it records execution ${build.executionArn}`;
+      return { outcome: 'not-marked', status: build.status, reason };
+    }
+    // The update time moves with the mark, as in DynamoDB: marks are found by update time.
+    const since = toWholeSecond(at);
+    this.builds.set(buildIdOf(build), { ...build, updatedAt: since });
+    this.redriveMarks.set(buildIdOf(build), since);
+    return { outcome: 'marked' };
+  }
+
+  async listRedrivePending(options: ListRedrivePendingOptions): Promise<RedrivePendingPage> {
+    const limit = pageLimit(options.limit);
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, { updatedAt: 'number', id: 'string' });
+    requireDate('updatedSince', options.updatedSince);
+    const since = toWholeSecond(options.updatedSince).getTime();
+    await this.pause();
+    const oldestFirst = [...this.builds.values()]
+      .filter((build) => build.status === 'FAILED' && this.redriveMarks.has(buildIdOf(build)) && build.updatedAt.getTime() >= since)
+      .map((build) => ({ build, position: statusPosition(build) }))
+      .filter(({ position }) => after === undefined || comparePositions(position, after) > 0)
+      .sort((a, b) => comparePositions(a.position, b.position));
+    const page = oldestFirst.slice(0, limit).map(({ build }) => ({ build, since: this.redriveMarks.get(buildIdOf(build))! }));
+    const last = oldestFirst.slice(0, limit).at(-1);
+    return oldestFirst.length > limit && last ? { builds: page, nextCursor: encodeCursor(last.position) } : { builds: page };
+  }
+
+  async clearRedrivePending(key: BuildKey, since: Date): Promise<RedriveMarkClearing> {
+    const valid = parseRecordedBuildKey(key);
+    await this.pause();
+    const id = buildIdOf(valid);
+    if (this.redriveMarks.get(id)?.getTime() !== toWholeSecond(since).getTime()) return { outcome: 'kept' };
+    this.redriveMarks.delete(id);
+    return { outcome: 'cleared' };
   }
 
   async listBuilds(repo: string, env: string, options: ListBuildsOptions = {}): Promise<BuildPage> {

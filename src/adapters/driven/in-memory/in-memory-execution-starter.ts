@@ -136,6 +136,14 @@ export class InMemoryExecutionStarter implements ExecutionStarter {
     return this.startNow(request, existing);
   }
 
+  async startedEarlier(request: StartExecutionRequest): Promise<StartedExecution | undefined> {
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    const existing = this.byName.get(request.name);
+    if (existing === undefined) return undefined;
+    rejectAnotherBuilds(existing, request);
+    return alreadyStarted(existing);
+  }
+
   /**
    * Starts an execution as an operator would from the console, with any name
    * and input: no injected failure or latency applies. For tests of what a

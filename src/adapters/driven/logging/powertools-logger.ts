@@ -7,7 +7,15 @@ export interface PowertoolsLoggerOptions {
   readonly logger?: PowertoolsLoggerClient;
   /** Service name on every entry when no logger is given. */
   readonly serviceName?: string;
+  /**
+   * The least severe level written, when no logger is given. Default:
+   * Powertools' own (`POWERTOOLS_LOG_LEVEL`, else INFO).
+   */
+  readonly logLevel?: PowertoolsLogLevel | undefined;
 }
+
+/** The levels Powertools Logger knows, most verbose first. */
+export type PowertoolsLogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'CRITICAL' | 'SILENT';
 
 /**
  * Structured JSON logs through Powertools for AWS Lambda. Level and sampling
@@ -28,7 +36,12 @@ export class PowertoolsLogger implements Logger {
   private readonly logger: PowertoolsLoggerClient;
 
   constructor(options: PowertoolsLoggerOptions = {}) {
-    this.logger = options.logger ?? new PowertoolsLoggerClient({ serviceName: options.serviceName ?? 'aws-deployer-orchestrator' });
+    this.logger =
+      options.logger ??
+      new PowertoolsLoggerClient({
+        serviceName: options.serviceName ?? 'aws-deployer-orchestrator',
+        ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      });
   }
 
   /**

@@ -92,7 +92,7 @@ export class SfnExecutionStarter implements ExecutionStarter {
     } catch (error) {
       // A cold start after a crash between an earlier start and its record must
       // not fail a build whose execution runs: look for it first.
-      if (error instanceof PermanentExecutionStartError) return this.startedEarlier(request, error);
+      if (error instanceof PermanentExecutionStartError) return this.startedEarlierOrFail(request, error);
       throw error;
     }
     for (let attempt = 1; ; attempt += 1) {
@@ -114,9 +114,18 @@ export class SfnExecutionStarter implements ExecutionStarter {
           await sleep(Math.random() * this.baseDelayMs * 2 ** (attempt - 1));
           continue;
         }
-        if (mayFollowAnEarlierStart(code)) return this.startedEarlier(request, toStartError(error));
+        if (mayFollowAnEarlierStart(code)) return this.startedEarlierOrFail(request, toStartError(error));
         throw toStartError(error);
       }
+    }
+  }
+
+  async startedEarlier(request: StartExecutionRequest): Promise<StartedExecution | undefined> {
+    try {
+      return await this.existingExecution(request);
+    } catch (error) {
+      if (error instanceof ExecutionStartError && error.cause instanceof ExecutionDoesNotExist) return undefined;
+      throw error;
     }
   }
 
@@ -125,13 +134,10 @@ export class SfnExecutionStarter implements ExecutionStarter {
    * machine became unusable (and crashed before recording it): then that
    * execution is the build's, and the start is not a failure.
    */
-  private async startedEarlier(request: StartExecutionRequest, failure: ExecutionStartError): Promise<StartedExecution> {
-    try {
-      return await this.existingExecution(request);
-    } catch (error) {
-      if (error instanceof ExecutionStartError && error.cause instanceof ExecutionDoesNotExist) throw failure;
-      throw error;
-    }
+  private async startedEarlierOrFail(request: StartExecutionRequest, failure: ExecutionStartError): Promise<StartedExecution> {
+    const earlier = await this.startedEarlier(request);
+    if (earlier === undefined) throw failure;
+    return earlier;
   }
 
   /**

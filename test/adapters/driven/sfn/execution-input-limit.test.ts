@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentExecutionStartError, serializeStepFunctionInput, type StepFunctionInput } from '../../../../src/index.js';
 import { MAX_EXECUTION_INPUT_BYTES, oversizedInputError } from '../../../../src/adapters/driven/sfn/execution-input-limit.js';
+import { aNewBuild, anInputFor } from '../../../support/mothers/build.mother.js';
 
-const input: StepFunctionInput = {
-  repo: 'myapp',
-  env: 'prd',
-  branch: 'main',
-  version: '1.2.3',
-  sk: '2HFj3kLmNoPqRsTuVwXy',
-  commitHash: 'abc123',
-  s3Bucket: 'my-artifacts-bucket',
-  s3Key: 'myapp/main/1.2.3',
-};
+const input: StepFunctionInput = anInputFor(aNewBuild());
 
 describe("Step Functions' execution input limit", () => {
   it('is 262,144 bytes of UTF-8', () => {

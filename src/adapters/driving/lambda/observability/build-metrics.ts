@@ -18,8 +18,16 @@ export const BuildMetric = {
   CompletedByCallback: 'BuildsCompletedByCallback',
   /** execution-status-change or the sweeper recorded an end the callback never did. */
   CompletedByReconciliation: 'BuildsCompletedByReconciliation',
-  /** Open builds past their grace period the sweeper found in the status index. */
+  /** Open builds past their grace period the sweeper found in the status index, running deployments included. */
   OpenFound: 'OpenBuildsFound',
+  /**
+   * Open builds the sweeper found stuck: `PENDING` past its grace period with
+   * nothing holding it back, `IN_PROGRESS` with its execution ended or
+   * missing, unreadable, or undecided (the sweep's `stuck`).
+   */
+  Stuck: 'StuckBuilds',
+  /** Open items the sweeper found that do not read as builds (also in `StuckBuilds`). */
+  UnreadableOpen: 'UnreadableOpenItems',
 } as const;
 
 export type BuildMetricName = (typeof BuildMetric)[keyof typeof BuildMetric];

@@ -1,8 +1,14 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import type { OpenBuildsSweepOptions, OpenBuildsSweepSummary, SweepOpenBuildsService } from '../../../../app/index.js';
+import type {
+  OpenBuildsSweepCount,
+  OpenBuildsSweepOptions,
+  OpenBuildsSweepProgress,
+  OpenBuildsSweepSummary,
+  SweepOpenBuildsService,
+} from '../../../../app/index.js';
 import { ValidationError } from '../../../../domain/index.js';
 import type { Logger } from '../../../../ports/index.js';
-import { BuildMetric } from '../observability/build-metrics.js';
+import { BuildMetric, type BuildMetricName, type InvocationCounts } from '../observability/build-metrics.js';
 import { observed, type HandlerObservability } from '../observability/observed-handler.js';
 
 /**
@@ -11,7 +17,7 @@ import { observed, type HandlerObservability } from '../observability/observed-h
  * status index). The time budget is never closer than 5 s to the
  * invocation's own deadline; where a run stops, the next one goes on.
  */
-export interface SweeperHandlerDeps extends Omit<OpenBuildsSweepOptions, 'continuation'>, HandlerObservability {
+export interface SweeperHandlerDeps extends Omit<OpenBuildsSweepOptions, 'continuation' | 'progress'>, HandlerObservability {
   /** Finds and ends the open builds (`container.get(SweepOpenBuildsService)`). */
   readonly sweeper: SweepOpenBuildsService;
   /** The logger the services log to: a Powertools logger gets each invocation's Lambda context. */
@@ -20,7 +26,7 @@ export interface SweeperHandlerDeps extends Omit<OpenBuildsSweepOptions, 'contin
 
 export type SweeperResult = Pick<
   OpenBuildsSweepSummary,
-  'mode' | 'examined' | 'started' | 'completed' | 'failed' | 'pendingNotStarted' | 'continuation'
+  'mode' | 'examined' | 'started' | 'completed' | 'failed' | 'pendingNotStarted' | 'stuck' | 'unreadable' | 'redrivePending' | 'continuation'
 >;
 
 export type SweeperHandler = (event: ScheduledEvent, context: Context) => Promise<SweeperResult>;
@@ -42,7 +48,9 @@ const DEADLINE_MARGIN_MS = 5_000;
  * which is safe: every step is idempotent.
  *
  * Counts `BuildsStarted`, `BuildsCompletedByReconciliation` and (from the
- * status index) `OpenBuildsFound` when given `metrics`.
+ * status index) `OpenBuildsFound`, `StuckBuilds` and `UnreadableOpenItems`
+ * when given `metrics`, as the sweep goes: a sweep that fails on a later page
+ * still publishes what it did before.
  *
  * @example
  * ```ts
@@ -55,7 +63,8 @@ const DEADLINE_MARGIN_MS = 5_000;
  *   logger: container.get(TOKENS.Logger),
  *   s3Bucket: 'my-artifacts-bucket',
  * });
- * // await handler(event, context); // { mode: 'status-index', examined: 3, started: 1, completed: 1, failed: 0, pendingNotStarted: 0 }
+ * // await handler(event, context);
+ * // { mode: 'status-index', examined: 3, started: 1, completed: 1, failed: 0, pendingNotStarted: 0, stuck: 2, unreadable: 0, redrivePending: 0 }
  * ```
  */
 export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
@@ -85,12 +94,38 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
       lookbackMs: deps.lookbackMs,
       maxExecutions: deps.maxExecutions,
       continuation,
+      progress: metricsOfSweep(counts),
     });
     continuation = summary.continuation;
-    counts.add(BuildMetric.Started, summary.started);
-    counts.add(BuildMetric.CompletedByReconciliation, summary.completed);
-    // Without the status index the sweep looks at executions, not open builds: there is nothing to count.
-    if (summary.mode === 'status-index') counts.add(BuildMetric.OpenFound, summary.examined);
     return summary;
   });
+}
+
+// What each count of a sweep adds to: the invocation's counts are published when it ends, returned or thrown.
+const SWEEP_METRICS: Partial<Record<OpenBuildsSweepCount, BuildMetricName>> = {
+  started: BuildMetric.Started,
+  completed: BuildMetric.CompletedByReconciliation,
+  stuck: BuildMetric.Stuck,
+  unreadable: BuildMetric.UnreadableOpen,
+};
+const STATUS_INDEX_METRICS = [BuildMetric.OpenFound, BuildMetric.Stuck, BuildMetric.UnreadableOpen] as const;
+
+/** The sweep's progress, counted into the invocation's metrics as it happens. */
+function metricsOfSweep(counts: InvocationCounts): OpenBuildsSweepProgress {
+  let fromStatusIndex = false;
+  return {
+    mode(mode) {
+      // Without the status index the sweep looks at executions, not open builds: there is nothing of them to count.
+      fromStatusIndex = mode === 'status-index';
+      if (fromStatusIndex) for (const metric of STATUS_INDEX_METRICS) counts.add(metric, 0);
+    },
+    count(count, by) {
+      if (count === 'examined') {
+        if (fromStatusIndex) counts.add(BuildMetric.OpenFound, by);
+        return;
+      }
+      const metric = SWEEP_METRICS[count];
+      if (metric !== undefined) counts.add(metric, by);
+    },
+  };
 }

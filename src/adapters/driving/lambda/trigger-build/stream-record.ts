@@ -1,5 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { ValidationError, isLatestPointerPartition, parseRecordedBuildKey, type BuildKey } from '../../../../domain/index.js';
+import { ValidationError, isLatestPointerKey, parseRecordedBuildKey, type BuildKey } from '../../../../domain/index.js';
 
 /** What a stream record asks of trigger-build. */
 export type StreamWork =
@@ -32,8 +32,8 @@ export function parseStreamRecord(record: DynamoDBRecord): StreamWork {
     return { kind: 'ignore', reason: `${record.eventName ?? 'an unnamed'} event does not create a build` };
   }
   const { pk, sk } = keysOf(record);
-  if (pk !== undefined && isLatestPointerPartition(pk)) return { kind: 'ignore', reason: 'a latest pointer is not a build' };
   if (pk === undefined || sk === undefined) return { kind: 'unidentifiable', reason: 'the record has no string pk and sk' };
+  if (isLatestPointerKey(pk, sk)) return { kind: 'ignore', reason: 'a latest pointer is not a build' };
 
   const key = buildKeyOf(pk, sk);
   if ('reason' in key) return { kind: 'unidentifiable', reason: key.reason };

@@ -60,7 +60,7 @@ export function createRecordProcessor(deps: TriggerRecordDeps): (record: DynamoD
 function logOutcome(logger: Logger, build: BuildKey, outcome: TriggerOutcome, context: LogAttributes): void {
   const attributes = { ...context, buildId: buildIdOf(build), ...outcome };
   // A failed start was already logged as an error, with its reason, when the build was marked FAILED.
-  if (outcome.outcome === 'failed') logger.info('Build recorded FAILED', attributes);
+  if (outcome.outcome === 'failed' || outcome.outcome === 'superseded') logger.info('Build recorded FAILED', attributes);
   else if (outcome.outcome === 'ended') logger.warn('Build not started: its execution had already ended', attributes);
   else logger.info(outcome.outcome === 'started' ? 'Build started' : 'Build skipped', attributes);
 }

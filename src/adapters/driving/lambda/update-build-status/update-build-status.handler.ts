@@ -23,7 +23,9 @@ export type UpdateBuildStatusHandler = (payload: unknown, context: Context) => P
 
 /**
  * The update-build-status Lambda handler, invoked by the deployment state
- * machine at its end with `{ repo, env, sk, status: 'SUCCESS' | 'FAILED', error_msg? }`.
+ * machine at its end with `{ repo, env, sk, status: 'SUCCESS' | 'FAILED', error_msg?, execution_arn? }`
+ * (the Go workflow's failure state names the reason `errorMsg`, read when
+ * `error_msg` is absent).
  *
  * Idempotent and never moves a build backwards: a repeat answers
  * `already-completed`, a conflicting end answers `refused`. An invalid payload

@@ -2,7 +2,7 @@
 // sweeper print: one per invocation, also when the handler throws.
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BuildsByStatusUnavailableError, Orchestrator, createContainer, type NewBuild } from '../../../../../src/index.js';
+import { BuildsByStatusUnavailableError, Orchestrator, createContainer, type BuildPage, type NewBuild } from '../../../../../src/index.js';
 import { InMemoryBuildRepository } from '../../../../../src/testing.js';
 import { createExecutionStatusChangeHandler, createSweeperHandler, createUpdateBuildStatusHandler } from '../../../../../src/lambda.js';
 import { anInMemoryContainer } from '../../../../support/in-memory-container.js';
@@ -14,6 +14,26 @@ import { capturePowertoolsOutput, type PowertoolsOutput } from '../../../../supp
 import { executionStatusChangeDeps, sweeperDeps, updateBuildStatusDeps } from '../../../../support/handler-deps.js';
 
 const MINUTE = 60_000;
+
+/** A status index whose second page of PENDING builds cannot be read (throttled, a network error...). */
+class RepositoryFailingOnSecondPage extends InMemoryBuildRepository {
+  private pendingPages = 0;
+
+  override async listBuildsByStatus(...args: Parameters<InMemoryBuildRepository['listBuildsByStatus']>): Promise<BuildPage> {
+    if (args[0] === 'PENDING') this.pendingPages += 1;
+    if (this.pendingPages === 2) throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ThrottlingException' });
+    return super.listBuildsByStatus(...args);
+  }
+}
+
+/** A status index that also holds an IN_PROGRESS item which does not read as a build. */
+class RepositoryWithAnUnreadableItem extends InMemoryBuildRepository {
+  override async listBuildsByStatus(...args: Parameters<InMemoryBuildRepository['listBuildsByStatus']>): Promise<BuildPage> {
+    const page = await super.listBuildsByStatus(...args);
+    if (args[0] !== 'IN_PROGRESS') return page;
+    return { ...page, unreadable: [{ id: 'myapp/prd:2HFj3kLmNoPqRsTuVwXyZ0123ab', reason: 'Invalid status: must be one of PENDING, IN_PROGRESS, SUCCESS, FAILED' }] };
+  }
+}
 
 /** A table created before the status index existed: DynamoDB refuses the index query. */
 class RepositoryWithoutStatusIndex extends InMemoryBuildRepository {
@@ -92,8 +112,47 @@ describe('handler metrics', () => {
     await handle(aScheduledEvent(), aLambdaContext());
 
     expect(output.metrics()).toEqual([
-      expect.objectContaining({ service: 'sweeper', OpenBuildsFound: 3, BuildsStarted: 1, BuildsCompletedByReconciliation: 1 }),
+      // The running build is open, not stuck.
+      expect.objectContaining({ service: 'sweeper', OpenBuildsFound: 3, StuckBuilds: 2, UnreadableOpenItems: 0, BuildsStarted: 1, BuildsCompletedByReconciliation: 1 }),
     ]);
+  });
+
+  it('the sweeper publishes what it did before a later page failed: the builds it started and the open builds it found', async () => {
+    const world = aWorld('sweeper');
+    const buildRepository = new RepositoryFailingOnSecondPage();
+    const container = createContainer({ ...world, buildRepository });
+    await buildRepository.create(aNewBuild(), world.clock.now());
+    await buildRepository.create(aNewBuild(), world.clock.now());
+    world.clock.advance(6 * MINUTE);
+    // One build a page: the first PENDING build is started, then the second page fails.
+    const handle = createSweeperHandler({ ...sweeperDeps(container), s3Bucket: 'my-artifacts-bucket', pageSize: 1, metrics: world.metrics });
+
+    await expect(handle(aScheduledEvent(), aLambdaContext())).rejects.toThrow(/allowed throughput/);
+
+    expect(output.metrics()).toEqual([
+      expect.objectContaining({ service: 'sweeper', BuildsStarted: 1, OpenBuildsFound: 1, StuckBuilds: 1, BuildsCompletedByReconciliation: 0 }),
+    ]);
+  });
+
+  it('the sweeper counts no stuck build for eleven deployments running longer than the grace period', async () => {
+    const { container, metrics, runningBuild, clock } = aWorld('sweeper');
+    for (let index = 0; index < 11; index += 1) await runningBuild();
+    clock.advance(30 * MINUTE);
+    const handle = createSweeperHandler({ ...sweeperDeps(container), s3Bucket: 'my-artifacts-bucket', metrics });
+
+    await handle(aScheduledEvent(), aLambdaContext());
+
+    expect(output.metrics()).toEqual([expect.objectContaining({ service: 'sweeper', OpenBuildsFound: 11, StuckBuilds: 0 })]);
+  });
+
+  it('the sweeper counts an open item that does not read as a build, apart and among the stuck builds', async () => {
+    const world = aWorld('sweeper');
+    const container = createContainer({ ...world, buildRepository: new RepositoryWithAnUnreadableItem() });
+    const handle = createSweeperHandler({ ...sweeperDeps(container), metrics: world.metrics });
+
+    await handle(aScheduledEvent(), aLambdaContext());
+
+    expect(output.metrics()).toEqual([expect.objectContaining({ service: 'sweeper', OpenBuildsFound: 1, StuckBuilds: 1, UnreadableOpenItems: 1 })]);
   });
 
   it('the sweeper counts no open builds without the status index: it looked at executions', async () => {
@@ -106,5 +165,7 @@ describe('handler metrics', () => {
     const [published] = output.metrics();
     expect(published).toMatchObject({ BuildsStarted: 0, BuildsCompletedByReconciliation: 0 });
     expect(published).not.toHaveProperty('OpenBuildsFound');
+    expect(published).not.toHaveProperty('StuckBuilds');
+    expect(published).not.toHaveProperty('UnreadableOpenItems');
   });
 });

@@ -33,6 +33,10 @@ class LimitedStarter implements ExecutionStarter {
     }
     return this.inner.start(request);
   }
+
+  startedEarlier(request: StartExecutionRequest): Promise<StartedExecution | undefined> {
+    return this.inner.startedEarlier(request);
+  }
 }
 
 function anObservedTriggerBuild() {

@@ -107,6 +107,10 @@ describe('sweeper handler', () => {
       completed: 1,
       failed: 0,
       pendingNotStarted: 0,
+      // The ended execution's build was stuck; the running deployment is not.
+      stuck: 1,
+      unreadable: 0,
+      redrivePending: 0,
     });
     expect(await buildRepository.get(ended.build)).toMatchObject({ status: 'FAILED', errorMsg: expect.stringContaining('ABORTED') });
     expect(await buildRepository.get(running.build)).toMatchObject({ status: 'IN_PROGRESS' });

@@ -55,6 +55,10 @@ class CountingStarter implements ExecutionStarter {
       this.inFlight -= 1;
     }
   }
+
+  startedEarlier(request: StartExecutionRequest): Promise<StartedExecution | undefined> {
+    return this.inner.startedEarlier(request);
+  }
 }
 
 /**

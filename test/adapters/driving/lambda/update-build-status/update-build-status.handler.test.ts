@@ -36,6 +36,28 @@ describe('update-build-status handler', () => {
     expect(await buildRepository.get(build)).toMatchObject({ status: 'FAILED', errorMsg: 'stack rolled back' });
   });
 
+  // The Go workflow's failure state sends the reason camelCase; those builds ended "no reason was reported".
+  it("records the reason Go's workflow sends as errorMsg", async () => {
+    const { handle, buildRepository, startedBuild } = anUpdateBuildStatus();
+    const build = await startedBuild();
+    const { repo, env, sk } = build;
+
+    await expect(handle({ repo, env, sk, status: 'FAILED', errorMsg: 'Stack myapp-prd rolled back: UPDATE_ROLLBACK_COMPLETE' })).resolves.toEqual({
+      outcome: 'completed',
+      status: 'FAILED',
+    });
+    expect(await buildRepository.get(build)).toMatchObject({ status: 'FAILED', errorMsg: 'Stack myapp-prd rolled back: UPDATE_ROLLBACK_COMPLETE' });
+  });
+
+  it('takes error_msg over errorMsg when a payload has both', async () => {
+    const { handle, buildRepository, startedBuild } = anUpdateBuildStatus();
+    const build = await startedBuild();
+
+    await handle({ ...aFailureCallback(build, 'the snake_case reason'), errorMsg: 'the camelCase reason' });
+
+    expect(await buildRepository.get(build)).toMatchObject({ status: 'FAILED', errorMsg: 'the snake_case reason' });
+  });
+
   it('answers a repeat as already completed', async () => {
     const { handle, startedBuild } = anUpdateBuildStatus();
     const build = await startedBuild();
@@ -57,6 +79,7 @@ describe('update-build-status handler', () => {
     ['a status that is no end', { status: 'IN_PROGRESS' }, 'status'],
     ['a missing status', { status: undefined }, 'status'],
     ['an error_msg that is no string', { status: 'FAILED', error_msg: 42 }, 'error_msg'],
+    ['an errorMsg that is no string', { status: 'FAILED', errorMsg: ['rolled back'] }, 'errorMsg'],
     ['a repo with a separator', { repo: 'my/app' }, 'repo'],
     ['a missing sk', { sk: undefined }, 'sk'],
   ])('refuses a payload with %s, naming the field', async (_, overrides, field) => {
