@@ -24,3 +24,4 @@ export { orchestratorModule } from './composition/modules/orchestrator.module.js
 export { MissingBindingError } from './composition/missing-binding.error.js';
 export { SystemClock } from './adapters/driven/clock/system-clock.js';
 export { PowertoolsLogger, type PowertoolsLoggerOptions } from './adapters/driven/logging/powertools-logger.js';
+// Build sort keys as the upload function writes them (the CLI's `create` makes its keys with it).

@@ -128,20 +128,15 @@ function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>
 
 /** How to use a kept stack from the CLI. */
 export function formatKeepInstructions(stack: LocalStack): string[] {
-  const flags = [
-    `--table ${stack.tableName}`,
-    `--state-machine-arn ${stack.stateMachineArn}`,
-    `--dynamodb-endpoint ${stack.dynamodbEndpoint}`,
-    `--sfn-endpoint ${stack.stepFunctionsEndpoint}`,
-    `--region ${stack.region}`,
-  ].join(' ');
   return [
-    'The local stack keeps running (new builds written to the table are deployed too). Point the CLI at it:',
+    'The local stack keeps running (new builds written to the table are deployed too).',
+    'Point the CLI at it: in another terminal, at the repository root, paste',
     '',
     `  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${stack.region}`,
-    `  node --import tsx src/composition/cli/main.ts latest dev ${flags}`,
+    `  export BUILDS_TABLE_NAME=${stack.tableName} STATE_MACHINE_ARN=${stack.stateMachineArn} ARTIFACT_BUCKET=${stack.s3Bucket}`,
+    `  alias ado='node --import tsx src/composition/cli/main.ts --dynamodb-endpoint ${stack.dynamodbEndpoint} --sfn-endpoint ${stack.stepFunctionsEndpoint}'`,
     '',
-    'Other commands take the same flags: get, list, start, complete, reconcile (--help for each).',
+    'then run ado create, start, wait, get, list, latest, complete, reconcile, sweep (--help for each; docs/cli.md).',
     '',
     'Press Ctrl-C to stop it.',
   ];

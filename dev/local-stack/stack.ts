@@ -67,8 +67,13 @@ export interface LocalStackOptions {
   readonly settleAfterPolls?: number;
   /** The workflow's Wait between two looks at the stack, in ms (default 20). */
   readonly stackPollWaitMs?: number;
-  /** The stream poller's pause after an empty read, in ms (default 20). */
+  /**
+   * The stream poller's pause after an empty read, in ms (default 20); it
+   * doubles while the stream stays idle, up to `streamMaxPollIntervalMs`.
+   */
   readonly streamPollIntervalMs?: number;
+  /** The longest pause of an idle stream poller, in ms (default 1,000): a kept stack idles cheaply. */
+  readonly streamMaxPollIntervalMs?: number;
   /** Stream records whose batch is delivered a second time. */
   readonly redeliver?: (record: DynamoDBRecord) => boolean;
 }
@@ -194,6 +199,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Each batch is an invocation of its own, as the event source mapping makes it.
       handler: (event) => triggerBuildHandler(event, invocationContext('aws-deployer-trigger-build')),
       pollIntervalMs: options.streamPollIntervalMs ?? 20,
+      maxPollIntervalMs: options.streamMaxPollIntervalMs ?? 1_000,
       retryDelayMs: 20,
       ...(options.redeliver === undefined ? {} : { redeliver: options.redeliver }),
       onEvent: (event) => {

@@ -5,6 +5,8 @@
  * response (`ReportBatchItemFailures`): a batch is retried from the lowest
  * failed sequence number, at most `maxRetryAttempts` times, then discarded.
  * Shards are read one at a time, parents before children, records in order.
+ * An idle stream is read less and less often (the pause doubles after each
+ * empty read, up to `maxPollIntervalMs`), and at once again as soon as records come.
  */
 import {
   DescribeStreamCommand,
@@ -52,8 +54,13 @@ export interface StreamPollerOptions {
   readonly handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
   /** Records per GetRecords and per invocation (default 10). */
   readonly batchSize?: number;
-  /** Pause after an empty read or a read error (default 25 ms). */
+  /** Pause after an empty read or a read error, the first time (default 25 ms). */
   readonly pollIntervalMs?: number;
+  /**
+   * Each further empty read (or read error) in a row doubles the pause, up to
+   * this (default 1,000 ms); records coming bring it back to `pollIntervalMs`.
+   */
+  readonly maxPollIntervalMs?: number;
   /** Lambda's `MaximumRetryAttempts` (default 3). */
   readonly maxRetryAttempts?: number;
   /** Pause before a retry (default 25 ms). */
@@ -64,6 +71,8 @@ export interface StreamPollerOptions {
    */
   readonly redeliver?: (record: DynamoDBRecord) => boolean;
   readonly onEvent?: (event: PollerEvent) => void;
+  /** How the poller waits (default: a timer); resolves after `ms`, or rejects once `signal` aborts. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export interface StreamPoller {
@@ -119,12 +128,17 @@ class Poller {
   private duplicateNext = false;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
+  private readonly maxPollIntervalMs: number;
+  /** The pause after the next empty read: doubled by each one in a row, reset by records. */
+  private idlePauseMs: number;
   private readonly maxRetryAttempts: number;
   private readonly retryDelayMs: number;
 
   constructor(private readonly options: StreamPollerOptions) {
     this.batchSize = positiveInteger(options.batchSize ?? 10, 'batchSize');
     this.pollIntervalMs = options.pollIntervalMs ?? 25;
+    this.maxPollIntervalMs = Math.max(this.pollIntervalMs, options.maxPollIntervalMs ?? 1_000);
+    this.idlePauseMs = this.pollIntervalMs;
     this.maxRetryAttempts = options.maxRetryAttempts ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 25;
   }
@@ -141,14 +155,16 @@ class Poller {
     while (!this.stopped) {
       try {
         if (this.buffer.length === 0 && !(await this.read())) {
-          await this.pause(this.pollIntervalMs);
+          await this.pause(this.nextIdlePause());
           continue;
         }
+        // Records: read again at the fast pace once they are delivered.
+        this.idlePauseMs = this.pollIntervalMs;
         await this.deliverHead();
       } catch (error) {
         if (this.stopped) break;
         this.emit({ type: 'poll-error', error });
-        await this.pause(this.pollIntervalMs);
+        await this.pause(this.nextIdlePause());
       }
     }
   }
@@ -305,8 +321,15 @@ class Poller {
     return { from: Math.min(...indexes), failed, reason: `${failed.length} record(s) reported failed` };
   }
 
+  /** The pause after an empty read (or a read error); the next one in a row waits twice as long, up to the maximum. */
+  private nextIdlePause(): number {
+    const pause = this.idlePauseMs;
+    this.idlePauseMs = Math.min(pause * 2, this.maxPollIntervalMs);
+    return pause;
+  }
+
   private async pause(ms: number): Promise<void> {
-    await sleep(ms, this.aborter.signal).catch(() => undefined);
+    await (this.options.sleep ?? sleep)(ms, this.aborter.signal).catch(() => undefined);
   }
 
   private emit(event: PollerEvent): void {

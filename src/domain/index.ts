@@ -11,3 +11,4 @@ export * from './orchestrator.errors.js';
 export * from './timestamps.js';
 export { parseWith } from './validation.js';
 export * from './state-machine-arn.js';
+export { ksuidOf, newKsuid } from './ksuid.js';

@@ -1,6 +1,7 @@
 import {
   RecordCompletionService,
   ReconcileExecutionService,
+  SweepOpenBuildsService,
   TriggerBuildService,
 } from '../../app/index.js';
 import type { ServiceContainer } from '../service-container.js';
@@ -12,11 +13,11 @@ import { UsageError } from '../../adapters/driving/cli/args.js';
 import type { ConnectionConfig } from '../../adapters/driving/cli/config.js';
 import type { CliServices } from '../../adapters/driving/cli/cli-services.js';
 
-
 /**
  * Commands that only read or write the table never call Step Functions, so
  * they do not make people configure it: the container gets this placeholder,
- * which no call ever reaches.
+ * which no call ever reaches (`complete` describes only the execution ARN a
+ * build records, unless a state machine is configured).
  */
 const UNUSED_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:not-configured';
 
@@ -55,5 +56,6 @@ export function servicesOf(container: ServiceContainer): CliServices {
     trigger: container.get(TriggerBuildService),
     completions: container.get(RecordCompletionService),
     reconciler: container.get(ReconcileExecutionService),
+    sweeper: container.get(SweepOpenBuildsService),
   };
 }

@@ -1,4 +1,4 @@
-import type { ReconcileExecutionService, RecordCompletionService, TriggerBuildService } from '../../../app/index.js';
+import type { ReconcileExecutionService, RecordCompletionService, SweepOpenBuildsService, TriggerBuildService } from '../../../app/index.js';
 import type { BuildRepository, ExecutionInspector, Logger } from '../../../ports/index.js';
 import type { ConnectionConfig } from './config.js';
 
@@ -9,6 +9,7 @@ export interface CliServices {
   readonly trigger: TriggerBuildService;
   readonly completions: RecordCompletionService;
   readonly reconciler: ReconcileExecutionService;
+  readonly sweeper: SweepOpenBuildsService;
 }
 
 /**

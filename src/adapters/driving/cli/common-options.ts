@@ -16,20 +16,21 @@ export const OUTPUT_OPTIONS: OptionSpecs = {
 /**
  * Where the builds and executions live (docs/cli.md, "Configuration"). Every
  * command accepts all of them, so one alias or wrapper serves every command;
- * a command ignores those it does not use (only `start`, `wait` and
- * `reconcile` use the state machine, only `start` the artifacts bucket).
+ * a command ignores those it does not use (`start`, `wait`, `reconcile` and
+ * `sweep` use the state machine, `complete` when it is given; only `start`
+ * and `sweep` the artifacts bucket).
  */
 export const CONFIGURATION_OPTIONS: OptionSpecs = {
   table: { type: 'string', valueName: 'name', description: 'Builds table (default: $BUILDS_TABLE_NAME).' },
   'state-machine-arn': {
     type: 'string',
     valueName: 'arn',
-    description: 'STANDARD deployment state machine, for start, wait and reconcile (default: $STATE_MACHINE_ARN).',
+    description: 'STANDARD deployment state machine, for start, wait, reconcile, sweep and complete (default: $STATE_MACHINE_ARN).',
   },
   's3-bucket': {
     type: 'string',
     valueName: 'bucket',
-    description: "Artifacts bucket put in a started execution's input, for start (default: $ARTIFACT_BUCKET).",
+    description: "Artifacts bucket put in a started execution's input, for start and sweep (default: $ARTIFACT_BUCKET).",
   },
   region: { type: 'string', valueName: 'region', description: 'AWS region (default: $AWS_REGION, then the SDK profile).' },
   'dynamodb-endpoint': { type: 'string', valueName: 'url', description: 'DynamoDB endpoint, e.g. http://localhost:8000 for DynamoDB Local.' },

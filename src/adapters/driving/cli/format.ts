@@ -19,6 +19,8 @@ export interface BuildView {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly finishedAt?: string;
+  /** The newer build a stale one was not deployed over. */
+  readonly supersededBy?: string;
 }
 
 export function buildView(build: Build): BuildView {
@@ -38,6 +40,7 @@ export function buildView(build: Build): BuildView {
     createdAt: build.createdAt.toISOString(),
     updatedAt: build.updatedAt.toISOString(),
     finishedAt: build.finishedAt?.toISOString(),
+    supersededBy: build.supersededBy,
   });
 }
 
@@ -80,6 +83,7 @@ export function formatBuild(build: Build): string {
     ['Stack', build.stackName],
     ['Execution', build.executionArn],
     ['Error', build.errorMsg],
+    ['Superseded by', build.supersededBy],
     ['Created', formatTime(build.createdAt)],
     ['Updated', formatTime(build.updatedAt)],
     ['Finished', build.finishedAt && formatTime(build.finishedAt)],

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export const EXIT = {
   /** The operation did what was asked. */
   OK: 0,
-  /** The operation failed: build not found, start failed, the awaited build ended FAILED... */
+  /** The operation failed or was refused: build not found, start failed, the awaited build ended FAILED... */
   FAILED: 1,
   /** The command line was wrong: unknown command or flag, missing or invalid argument. */
   USAGE: 2,
@@ -13,6 +13,14 @@ export const EXIT = {
    * which a script must not mistake for FAILED (1), since it may yet succeed.
    */
   WAIT_TIMED_OUT: 3,
+  /**
+   * AWS could not be used: no credentials or an unknown profile, an endpoint
+   * or region that does not answer, access denied, throttling that outlasted
+   * the SDK's retries, the builds table not found, any other AWS service or
+   * network error. Nothing says how the deployment went: fix the setup (the
+   * message names the flag or variable) and run the command again.
+   */
+  INFRASTRUCTURE: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,5 +1,6 @@
 import { OrchestratorError, ValidationError } from '../../../domain/index.js';
 import { PROGRAM, UsageError } from './args.js';
+import { AwsProblemError } from './aws-problems.js';
 import type { CliIo } from './io.js';
 import { toJson } from './format.js';
 
@@ -42,7 +43,7 @@ function errorDocument(error: unknown): Record<string, unknown> {
     return { code: error.code, field: error.field, message: error.message };
   }
   if (error instanceof UsageError) return { code: 'USAGE', message: error.message };
-  if (error instanceof OrchestratorError) return { code: error.code, message: error.message };
+  if (error instanceof OrchestratorError || error instanceof AwsProblemError) return { code: error.code, message: error.message };
   if (error instanceof Error) return { code: error.name, message: error.message };
   return { code: 'UNKNOWN', message: String(error) };
 }

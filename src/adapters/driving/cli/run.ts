@@ -1,13 +1,15 @@
 import { ValidationError } from '../../../domain/index.js';
 import { flag, locateCommand, parseCommandArgs, UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
-import { restateAwsError } from './aws-problems.js';
+import { isInfrastructureError, restateAwsError } from './aws-problems.js';
 import type { Command } from './command.js';
 import { completeCommand } from './commands/complete.js';
+import { createCommand } from './commands/create.js';
 import { getCommand } from './commands/get.js';
 import { latestCommand } from './commands/latest.js';
 import { listCommand } from './commands/list.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { startCommand } from './commands/start.js';
+import { sweepCommand } from './commands/sweep.js';
 import { waitCommand } from './commands/wait.js';
 import { PROGRAM_OPTIONS } from './common-options.js';
 import type { CliServices, ComposeServices } from './cli-services.js';
@@ -19,6 +21,7 @@ import { commandUsage, programUsage } from './usage.js';
 import { packageVersion } from './version.js';
 
 export const COMMANDS: readonly Command[] = [
+  createCommand,
   startCommand,
   waitCommand,
   getCommand,
@@ -26,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   latestCommand,
   completeCommand,
   reconcileCommand,
+  sweepCommand,
 ];
 
 const ALL_OPTIONS: OptionSpecs = Object.assign({}, PROGRAM_OPTIONS, ...COMMANDS.map((command) => command.spec.options)) as OptionSpecs;
@@ -97,7 +101,7 @@ async function runCommand(
     const parsed: ParsedArgs = parseCommandArgs(command.spec, args);
     output = new Output(io, flag(parsed, 'json'));
     action = command.parse(parsed, io.env);
-    connection = resolveConnection(parsed, io.env, { stateMachine: command.needsStateMachine });
+    connection = resolveConnection(parsed, io.env, { stateMachine: command.stateMachine });
     const composeWith = await loadComposition();
     const logger = new StderrJsonLogger(io.stderr, flag(parsed, 'verbose') ? 'info' : 'warn', io.now);
     let composed: CliServices | undefined;
@@ -109,11 +113,13 @@ async function runCommand(
   }
 
   try {
-    return await action({ io, output, services });
+    return await action({ io, output, services, connection });
   } catch (caught) {
-    const error = restateAwsError(caught, connection) ?? caught;
+    const error = restateAwsError(caught, connection, io.env) ?? caught;
     output.error(error, command.spec.name);
-    return error instanceof UsageError ? EXIT.USAGE : EXIT.FAILED;
+    if (error instanceof UsageError) return EXIT.USAGE;
+    // AWS could not be used: says nothing of the build, unlike FAILED (1).
+    return isInfrastructureError(error) ? EXIT.INFRASTRUCTURE : EXIT.FAILED;
   }
 }
 

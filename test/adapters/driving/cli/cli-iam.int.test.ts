@@ -95,19 +95,28 @@ async function runEveryCommand(): Promise<void> {
   const listed = await aPendingBuild();
   const started = await aPendingBuild();
   const heldByHand = await aPendingBuild();
-  const reportedLate = await aPendingBuild();
+  // Older than reportedLate, which it would otherwise supersede when it ends SUCCESS before reportedLate starts.
   const waitedFor = await aPendingBuild();
+  const reportedLate = await aPendingBuild();
+  const stillRunning = await aPendingBuild();
+  const endedUnreported = await aPendingBuild();
   // An execution holds the build's name with another input: start must describe it (ExecutionAlreadyExists).
   sfn.startExecution(stateMachineArn, executionName(heldByHand), serializeStepFunctionInput(anInputFor(heldByHand, { s3Bucket: 'elsewhere' })));
   // An operator's run that is no build's, closed: reconcile reports it not-a-build.
   sfn.completeExecution(sfn.startExecution(stateMachineArn, `by-hand-${aSortKey()}`, '{}'), { status: 'SUCCEEDED', output: '{}' });
 
+  const created = await cli('create', scope.repo, scope.env, '--branch', 'main', '--version', '3.abc', '--commit-hash', 'abc');
+  expect(created).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^${scope.repo}/${scope.env}:\\w{27}\n$`)) });
   expect(await cli('get', buildIdOf(listed))).toMatchObject({ code: 0 });
   expect(await cli('list', scope.repo, scope.env)).toMatchObject({ code: 0 });
   expect(await cli('list', '--status', 'PENDING')).toMatchObject({ code: 0 });
   expect(await cli('latest', scope.env)).toMatchObject({ code: 0 });
   expect(await cli('start', buildIdOf(started))).toMatchObject({ code: 0, stdout: expect.stringContaining('Started') });
   expect(await cli('start', buildIdOf(heldByHand))).toMatchObject({ code: 0 });
+  // complete asks Step Functions first: refused while the execution runs, recorded once it has ended.
+  expect(await cli('start', buildIdOf(stillRunning))).toMatchObject({ code: 0 });
+  expect(await cli('complete', buildIdOf(stillRunning), '--status', 'FAILED')).toMatchObject({ code: 1, stdout: expect.stringContaining('RUNNING') });
+  sfn.completeExecution(executionArnOf(started), { status: 'SUCCEEDED', output: '{}' });
   expect(await cli('complete', buildIdOf(started), '--status', 'SUCCESS')).toMatchObject({ code: 0 });
 
   // wait: the execution ended without the build recording it; the wait reconciles it.
@@ -123,6 +132,18 @@ async function runEveryCommand(): Promise<void> {
   expect(swept).toMatchObject({ code: 0 });
   expect(swept.stdout).toMatch(new RegExp(`^${buildIdOf(reportedLate)}\\s+completed\\s+FAILED$`, 'm'));
   expect(swept.stdout).toContain('has no build input');
+  expect(swept.stdout).toMatch(/^Open builds last updated before \S+ \S+Z: none\.$/m);
+
+  // sweep: every open build, however old (no grace): one whose execution ended unreported is
+  // recorded, a PENDING one is started.
+  await cli('start', buildIdOf(endedUnreported));
+  sfn.completeExecution(executionArnOf(endedUnreported), { status: 'FAILED', error: 'States.Timeout', cause: 'too long' });
+  const pendingLeft = await aPendingBuild();
+  const sweep = await cli('sweep', '--grace-minutes', '0', '--json');
+  expect(sweep).toMatchObject({ code: 0 });
+  expect(JSON.parse(sweep.stdout)).toMatchObject({ mode: 'status-index', completed: expect.any(Number), started: expect.any(Number) });
+  await expect(repository.get(endedUnreported)).resolves.toMatchObject({ status: 'FAILED' });
+  await expect(repository.get(pendingLeft)).resolves.toMatchObject({ status: 'IN_PROGRESS' });
 }
 
 /** The documented policy, its placeholders filled in for this table and state machine. */
@@ -177,7 +198,7 @@ describe("docs/cli.md's IAM policy", () => {
     const byCommand = documentedActionsByCommand();
     const inPolicy = new Set(allowedActions(documentedPolicy()).map(({ action }) => action));
 
-    expect([...byCommand.keys()].sort()).toEqual(['complete', 'get', 'latest', 'list', 'reconcile', 'start', 'wait']);
+    expect([...byCommand.keys()].sort()).toEqual(['complete', 'create', 'get', 'latest', 'list', 'reconcile', 'start', 'sweep', 'wait']);
     for (const cliRun of runs) {
       const documented = byCommand.get(cliRun.argv[0] ?? '') ?? new Set();
       const undocumented = cliRun.requests.map((request) => request.action).filter((action) => !documented.has(action));

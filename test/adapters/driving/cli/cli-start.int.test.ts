@@ -195,4 +195,23 @@ describe('aws-deployer-orchestrator start / reconcile', () => {
     expect(again.stdout).toMatch(/^Examined \d+ execution\(s\) from the last 24 hour\(s\); completed 0 build\(s\)\.$/m);
     expect(again.stdout).toMatch(new RegExp(`^${buildIdOf(build)}\\s+already-completed\\s+FAILED$`, 'm'));
   });
+
+  it('complete: refuses to end a build whose execution still runs, naming it (exit 1); --force records the end', async () => {
+    const build = await aPendingBuild();
+    expect(await cli('start', buildIdOf(build))).toMatchObject({ code: 0 });
+
+    const refused = await cli('complete', buildIdOf(build), '--status', 'FAILED', '--error-msg', 'stuck', '--json');
+    expect(refused.code).toBe(1);
+    expect(jsonOf(refused)).toMatchObject({
+      buildId: buildIdOf(build),
+      outcome: 'execution-running',
+      status: 'IN_PROGRESS',
+      executionArn: executionArnOf(build),
+      executionStatus: 'RUNNING',
+    });
+    await expect(repository.get(build)).resolves.toMatchObject({ status: 'IN_PROGRESS' });
+
+    const forced = await cli('complete', buildIdOf(build), '--status', 'FAILED', '--error-msg', 'stopped by hand', '--force');
+    expect(forced).toMatchObject({ code: 0, stdout: `${buildIdOf(build)} is now FAILED.\n` });
+  });
 });

@@ -1,5 +1,6 @@
 // The CLI as people run it (a child process) on DynamoDB Local: the commands
 // that only use the table, --help, usage errors and operational failures.
+import { createServer, type AddressInfo } from 'node:net';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -45,7 +46,7 @@ afterAll(async () => {
 
 describe('aws-deployer-orchestrator (table commands)', () => {
   it('prints help for the program and every command, exit 0', async () => {
-    const commands = ['start', 'get', 'list', 'latest', 'complete', 'reconcile', 'wait'];
+    const commands = ['start', 'get', 'list', 'latest', 'complete', 'reconcile', 'wait', 'create', 'sweep'];
     const [top, helpTopic, ...perCommand] = await Promise.all([
       runCli(['--help']),
       runCli(['help', 'list']),
@@ -112,7 +113,7 @@ describe('aws-deployer-orchestrator (table commands)', () => {
     expect(badTable?.stderr).toContain('invalid --table (BUILDS_TABLE_NAME)');
   });
 
-  it('names the builds table DynamoDB did not find, reading or writing, with exit 1', async () => {
+  it('names the builds table DynamoDB did not find, reading or writing, with exit 4', async () => {
     const missing = uniqueTableName('missing');
     const [read, write, json] = await Promise.all([
       cli('get', buildIdOf(middle), '--table', missing),
@@ -121,10 +122,10 @@ describe('aws-deployer-orchestrator (table commands)', () => {
     ]);
 
     for (const result of [read, write]) {
-      expect(result.code).toBe(1);
+      expect(result.code).toBe(4);
       expect(result.stderr).toContain(`aws-deployer-orchestrator: The builds table ${missing} was not found at ${endpoint}`);
     }
-    expect(json.code).toBe(1);
+    expect(json.code).toBe(4);
     expect(JSON.parse(json.stderr.trim().split('\n').at(-1) ?? '')).toEqual({
       error: { code: 'TABLE_NOT_FOUND', message: expect.stringContaining(`The builds table ${missing} was not found`) },
     });
@@ -249,7 +250,8 @@ describe('aws-deployer-orchestrator (table commands)', () => {
   });
 
   it('complete: records an end once, reports a repeat, refuses a conflicting one', async () => {
-    const first = await cli('complete', buildIdOf(newest), '--status', 'SUCCESS', '--json');
+    // No Step Functions here to ask whether its execution still runs: --force records the end without asking.
+    const first = await cli('complete', buildIdOf(newest), '--status', 'SUCCESS', '--json', '--force');
     expect(first.code).toBe(0);
     expect(jsonOf(first)).toEqual({ buildId: buildIdOf(newest), outcome: 'completed', status: 'SUCCESS' });
 
@@ -269,4 +271,47 @@ describe('aws-deployer-orchestrator (table commands)', () => {
     await expect(repository.get(middle)).resolves.toMatchObject({ status: 'FAILED', errorMsg: 'artifact missing' });
     await expect(repository.get(newest)).resolves.toMatchObject({ status: 'SUCCESS' });
   });
+
+  it('writes only the result on stdout in text mode, and no log line on stderr by default; --verbose logs on stderr', async () => {
+    const quiet = await aPendingBuild();
+    const verbose = await aPendingBuild();
+    const [plain, chatty] = await Promise.all([
+      cli('complete', buildIdOf(quiet), '--status', 'FAILED', '--error-msg', 'rolled back'),
+      cli('complete', buildIdOf(verbose), '--status', 'FAILED', '--error-msg', 'rolled back', '--verbose'),
+    ]);
+    const logLines = (text: string) => text.split('\n').filter((line) => line.startsWith('{'));
+
+    expect(plain).toMatchObject({ code: 0, stdout: `${buildIdOf(quiet)} is now FAILED.\n` });
+    expect(logLines(plain.stderr)).toEqual([]);
+    expect(chatty).toMatchObject({ code: 0, stdout: `${buildIdOf(verbose)} is now FAILED.\n` });
+    expect(logLines(chatty.stderr).map((line) => JSON.parse(line) as { level: string; message: string })).toContainEqual(
+      expect.objectContaining({ level: 'INFO', message: 'Build completion recorded' }),
+    );
+  });
+
+  it('an endpoint nobody listens on: says so, names the flag, exit 4', async () => {
+    const port = await aPortNobodyListensOn();
+    const result = await runCli(['get', buildIdOf(middle), '--dynamodb-endpoint', `http://127.0.0.1:${port}`], {
+      ...env,
+      AWS_MAX_ATTEMPTS: '1',
+    });
+
+    expect(result.code).toBe(4);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(
+      `aws-deployer-orchestrator: Nothing answers from DynamoDB at http://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}): check --dynamodb-endpoint`,
+    );
+  });
 });
+
+/** A port that was free a moment ago: connecting to it is refused. */
+async function aPortNobodyListensOn(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolveClose) => server.close(resolveClose));
+  return port;
+}
+
+/** A build of a scope of its own, so the listings above stay as they are. */
+const aPendingBuild = () => repository.create(aNewBuild());

@@ -1,17 +1,31 @@
 // `run(argv, io)` in process, on in-memory adapters and virtual time: what
 // the subprocess tests cannot afford (minutes of waiting) or cannot see.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import {
+  DynamoDBServiceException,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  ResourceNotFoundException,
+  ThrottlingException,
+} from '@aws-sdk/client-dynamodb';
+import { CredentialsProviderError } from '@smithy/core/config';
+import { describe, expect, it, vi } from 'vitest';
 import { servicesOf } from '../../../../src/composition/cli/compose.js';
 import type { CliIo } from '../../../../src/adapters/driving/cli/io.js';
+import { formatTime } from '../../../../src/adapters/driving/cli/format.js';
 import { COMMANDS, run } from '../../../../src/adapters/driving/cli/run.js';
 import {
+  BuildsByStatusUnavailableError,
+  TransientExecutionStartError,
   buildIdOf,
+  ksuidOf,
+  parseBuildId,
   createContainer,
   executionArnFor,
   executionName,
   parseStateMachineArn,
   serializeStepFunctionInput,
+  type NewBuild,
 } from '../../../../src/index.js';
 import {
   InMemoryBuildRepository,
@@ -22,7 +36,7 @@ import {
 } from '../../../../src/testing.js';
 import { aNewBuild, anInputFor, STATE_MACHINE_ARN } from '../../../support/mothers/build.mother.js';
 
-function aCli(onSleep: (elapsedMs: number) => void = () => {}) {
+function aCli(onSleep: (elapsedMs: number) => void = () => {}, env: Readonly<Record<string, string | undefined>> = {}) {
   const clock = new ManualClock();
   const builds = new InMemoryBuildRepository();
   const starter = new InMemoryExecutionStarter({ stateMachineArn: STATE_MACHINE_ARN });
@@ -41,7 +55,7 @@ function aCli(onSleep: (elapsedMs: number) => void = () => {}) {
   const io: CliIo = {
     stdout: { write: (text: string) => (out.stdout += text) },
     stderr: { write: (text: string) => (out.stderr += text) },
-    env: { BUILDS_TABLE_NAME: 'builds', STATE_MACHINE_ARN, ARTIFACT_BUCKET: 'my-artifacts' },
+    env: { BUILDS_TABLE_NAME: 'builds', STATE_MACHINE_ARN, ARTIFACT_BUCKET: 'my-artifacts', ...env },
     now: () => clock.now(),
     sleep: async (ms) => {
       clock.advance(ms);
@@ -57,6 +71,14 @@ function aCli(onSleep: (elapsedMs: number) => void = () => {}) {
       },
     });
   return { cli, out, builds, starter, clock, composed: () => composed };
+}
+
+/** A build whose execution runs, as trigger-build leaves it: IN_PROGRESS with its execution's ARN. */
+async function aRunningBuild(cli: ReturnType<typeof aCli>, overrides: Partial<NewBuild> = {}) {
+  const build = await cli.builds.create(aNewBuild(overrides), cli.clock.now());
+  const { executionArn } = await cli.starter.start({ name: executionName(build), input: serializeStepFunctionInput(anInputFor(build)) });
+  await cli.builds.recordStart(build, executionArn, cli.clock.now());
+  return { build, executionArn };
 }
 
 describe('run', () => {
@@ -202,6 +224,8 @@ describe('run', () => {
       latest: [build.env],
       complete: [buildIdOf(build), '--status', 'SUCCESS'],
       reconcile: [],
+      sweep: [],
+      create: [build.repo, build.env, '--branch', 'main', '--version', '7.abc', '--commit-hash', 'abc'],
     };
 
     for (const command of COMMANDS.map((candidate) => candidate.spec.name)) {
@@ -220,5 +244,450 @@ describe('run', () => {
     await expect(cli('get', 'myapp/prd')).resolves.toBe(2);
     await expect(cli('list', 'myapp', 'prd', '--limit', 'ten')).resolves.toBe(2);
     expect(composed()).toBe(0);
+  });
+});
+
+describe('run: create', () => {
+  it("records a PENDING build as the upload function does (KSUID sk, build_number, stack_name) and prints its id", async () => {
+    const { cli, out, builds, clock } = aCli();
+
+    await expect(cli('create', 'myapp', 'dev', '--branch', 'main', '--version', '42.abc1234', '--commit-hash', 'abc1234')).resolves.toBe(0);
+    const id = out.stdout.trim();
+    expect(out.stdout).toMatch(/^myapp\/dev:[0-9A-Za-z]{27}\n$/);
+    const key = parseBuildId(id);
+    await expect(builds.get(key)).resolves.toMatchObject({
+      status: 'PENDING',
+      branch: 'main',
+      version: '42.abc1234',
+      commitHash: 'abc1234',
+      buildNumber: '42',
+      stackName: 'dev-myapp',
+      createdAt: clock.now(),
+    });
+    // A KSUID of the second the build was created in: between that second's smallest and the next one's.
+    const zeros = new Uint8Array(16);
+    expect(key.sk >= ksuidOf(clock.now(), zeros) && key.sk < ksuidOf(new Date(clock.now().getTime() + 1000), zeros)).toBe(true);
+  });
+
+  it('--json prints the build, buildNumber a string (the part of the version before its first dot)', async () => {
+    const { cli, out } = aCli();
+
+    await expect(cli('create', 'myapp', 'dev', '--branch', 'main', '--version', '7', '--commit-hash', 'feed', '--json')).resolves.toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual({
+      id: expect.stringMatching(/^myapp\/dev:[0-9A-Za-z]{27}$/),
+      repo: 'myapp',
+      env: 'dev',
+      sk: expect.stringMatching(/^[0-9A-Za-z]{27}$/),
+      status: 'PENDING',
+      branch: 'main',
+      version: '7',
+      commitHash: 'feed',
+      buildNumber: '7',
+      stackName: 'dev-myapp',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('refuses a missing or invalid field with exit 2, naming its flag or argument, and writes nothing', async () => {
+    const { cli, out, builds, composed } = aCli();
+    const messages: string[] = [];
+    for (const argv of [
+      ['create', 'myapp', 'dev', '--version', '1.2.3', '--commit-hash', 'abc'],
+      ['create', 'my/app', 'dev', '--branch', 'main', '--version', '1.2.3', '--commit-hash', 'abc'],
+      ['create', 'myapp', 'dev', '--branch', 'main', '--version', '1.2.3', '--commit-hash', ''],
+      ['create', 'myapp'],
+    ]) {
+      out.stderr = '';
+      await expect(cli(...argv), argv.join(' ')).resolves.toBe(2);
+      messages.push(out.stderr.split('\n')[0] ?? '');
+    }
+
+    expect(messages).toEqual([
+      'aws-deployer-orchestrator: missing --branch',
+      expect.stringMatching(/^aws-deployer-orchestrator: Invalid repo: /),
+      'aws-deployer-orchestrator: Invalid commit-hash: must not be empty',
+      'aws-deployer-orchestrator: missing argument <env>',
+    ]);
+    await expect(builds.listBuilds('myapp', 'dev')).resolves.toMatchObject({ builds: [] });
+    expect(composed()).toBe(0);
+  });
+});
+
+describe('run: complete while the execution runs', () => {
+  it('refuses FAILED and SUCCESS while the execution is RUNNING, naming it and --force, with exit 1; --force records it', async () => {
+    const cli = aCli();
+    const { build, executionArn } = await aRunningBuild(cli);
+    const id = buildIdOf(build);
+
+    for (const status of ['FAILED', 'SUCCESS']) {
+      cli.out.stdout = '';
+      await expect(cli.cli('complete', id, '--status', status)).resolves.toBe(1);
+      expect(cli.out.stdout).toContain(`${id} was not changed to ${status}: its execution ${executionArn} is still RUNNING`);
+      expect(cli.out.stdout).toContain('add --force');
+    }
+    cli.out.stdout = '';
+    await expect(cli.cli('complete', id, '--status', 'FAILED', '--json')).resolves.toBe(1);
+    expect(JSON.parse(cli.out.stdout)).toEqual({
+      buildId: id,
+      outcome: 'execution-running',
+      status: 'IN_PROGRESS',
+      executionArn,
+      executionStatus: 'RUNNING',
+      reason: expect.stringContaining('--force'),
+    });
+    await expect(cli.builds.get(build)).resolves.toMatchObject({ status: 'IN_PROGRESS' });
+
+    cli.out.stdout = '';
+    await expect(cli.cli('complete', id, '--status', 'FAILED', '--error-msg', 'stopped by hand', '--force')).resolves.toBe(0);
+    expect(cli.out.stdout).toBe(`${id} is now FAILED.\n`);
+  });
+
+  it('records the end once the execution has closed; asks about the derived name of a build that records no execution', async () => {
+    const cli = aCli();
+    const closed = await aRunningBuild(cli);
+    cli.starter.complete(closed.executionArn, 'SUCCEEDED');
+    // Started, its start not recorded yet: PENDING, no ARN, an execution under its name.
+    const unrecorded = await cli.builds.create(aNewBuild(), cli.clock.now());
+    await cli.starter.start({ name: executionName(unrecorded), input: serializeStepFunctionInput(anInputFor(unrecorded)) });
+
+    await expect(cli.cli('complete', buildIdOf(closed.build), '--status', 'SUCCESS')).resolves.toBe(0);
+    await expect(cli.cli('complete', buildIdOf(unrecorded), '--status', 'FAILED')).resolves.toBe(1);
+    expect(cli.out.stdout).toContain(`its execution ${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${executionName(unrecorded)} is still RUNNING`);
+  });
+
+  it('without a state machine configured, checks only the execution a build records', async () => {
+    const cli = aCli(undefined, { STATE_MACHINE_ARN: undefined });
+    const recorded = await aRunningBuild(cli);
+    const unrecorded = await cli.builds.create(aNewBuild(), cli.clock.now());
+    await cli.starter.start({ name: executionName(unrecorded), input: serializeStepFunctionInput(anInputFor(unrecorded)) });
+
+    await expect(cli.cli('complete', buildIdOf(recorded.build), '--status', 'SUCCESS')).resolves.toBe(1);
+    await expect(cli.cli('complete', buildIdOf(unrecorded), '--status', 'FAILED')).resolves.toBe(0);
+  });
+});
+
+describe('run: sweep', () => {
+  it('ends IN_PROGRESS builds whose execution ended, and lists the PENDING builds it cannot start without a bucket', async () => {
+    const cli = aCli(undefined, { ARTIFACT_BUCKET: undefined });
+    const ended = await aRunningBuild(cli);
+    cli.starter.complete(ended.executionArn, { status: 'FAILED', error: 'States.Timeout', cause: 'took too long' });
+    await aRunningBuild(cli);
+    const pending = await cli.builds.create(aNewBuild(), cli.clock.now());
+    cli.clock.advance(10 * 60_000);
+    const fresh = await cli.builds.create(aNewBuild(), cli.clock.now());
+
+    await expect(cli.cli('sweep')).resolves.toBe(0);
+    const text = cli.out.stdout;
+    expect(text).toMatch(/^Swept the open builds last updated over 5 minute\(s\) ago, from the status index\.\n/);
+    expect(text).toMatch(/^Examined:\s+3$/m);
+    expect(text).toMatch(/^Completed:\s+1$/m);
+    expect(text).toMatch(/^Started:\s+0$/m);
+    expect(text).toMatch(/^PENDING not started:\s+1$/m);
+    expect(text).toContain('PENDING builds not started (no --s3-bucket, ARTIFACT_BUCKET)');
+    expect(text).toMatch(new RegExp(`^${buildIdOf(pending)}\\s+PENDING\\s`, 'm'));
+    expect(text).not.toContain(buildIdOf(fresh));
+    await expect(cli.builds.get(ended.build)).resolves.toMatchObject({ status: 'FAILED', errorMsg: 'execution FAILED: States.Timeout: took too long' });
+    await expect(cli.builds.get(pending)).resolves.toMatchObject({ status: 'PENDING' });
+
+    cli.out.stdout = '';
+    await expect(cli.cli('sweep', '--grace-minutes', '0', '--json')).resolves.toBe(0);
+    const summary = JSON.parse(cli.out.stdout) as { pendingBuilds: Array<{ id: string }> };
+    expect(summary).toMatchObject({ mode: 'status-index', graceMinutes: 0, examined: 3, completed: 0, pendingNotStarted: 2 });
+    expect(summary.pendingBuilds.map((build) => build.id).sort()).toEqual([buildIdOf(pending), buildIdOf(fresh)].sort());
+  });
+
+  it('starts PENDING builds with --s3-bucket, as trigger-build would', async () => {
+    const cli = aCli(undefined, { ARTIFACT_BUCKET: undefined });
+    const pending = await cli.builds.create(aNewBuild(), cli.clock.now());
+    cli.clock.advance(6 * 60_000);
+
+    await expect(cli.cli('sweep', '--s3-bucket', 'my-artifacts', '--json')).resolves.toBe(0);
+    expect(JSON.parse(cli.out.stdout)).toMatchObject({ examined: 1, started: 1, pendingNotStarted: 0, artifactBucket: 'my-artifacts' });
+    expect(JSON.parse(cli.out.stdout)).not.toHaveProperty('pendingBuilds');
+    await expect(cli.builds.get(pending)).resolves.toMatchObject({ status: 'IN_PROGRESS' });
+    expect(JSON.parse(cli.starter.executions[0]?.input ?? '{}')).toMatchObject({ s3_bucket: 'my-artifacts' });
+  });
+
+  it('stops reading after --time-budget-seconds and prints the continuation, which --continuation takes up', async () => {
+    const cli = aCli();
+    for (let index = 0; index < 2; index += 1) cli.starter.complete((await aRunningBuild(cli)).executionArn, 'SUCCEEDED');
+    cli.clock.advance(6 * 60_000);
+    // Each page takes 2 s.
+    const list = cli.builds.listBuildsByStatus.bind(cli.builds);
+    vi.spyOn(cli.builds, 'listBuildsByStatus').mockImplementation(async (...args) => {
+      cli.clock.advance(2_000);
+      return list(...args);
+    });
+
+    await expect(cli.cli('sweep', '--page-size', '1', '--time-budget-seconds', '1')).resolves.toBe(0);
+    expect(cli.out.stdout).toMatch(/^Completed:\s+1$/m);
+    const continuation = /^The time budget \(1 s\) ran out\. More: --continuation (\S+)$/m.exec(cli.out.stdout)?.[1];
+    expect(continuation).toEqual(expect.any(String));
+
+    cli.out.stdout = '';
+    await expect(cli.cli('sweep', '--continuation', continuation ?? '', '--json')).resolves.toBe(0);
+    expect(JSON.parse(cli.out.stdout)).toMatchObject({ completed: 1 });
+    expect(JSON.parse(cli.out.stdout)).not.toHaveProperty('continuation');
+  });
+
+  it('refuses out-of-range settings with exit 2, naming the flag', async () => {
+    const { cli, out } = aCli();
+    for (const [flag, value] of [['--page-size', '0'], ['--grace-minutes', '-1'], ['--time-budget-seconds', 'soon']] as const) {
+      out.stderr = '';
+      await expect(cli('sweep', flag, value)).resolves.toBe(2);
+      expect(out.stderr).toContain(`${flag} must be`);
+    }
+  });
+});
+
+describe('run: reconcile says what it could not see', () => {
+  it('names the window it read and counts the open builds from before it, from the status index', async () => {
+    const cli = aCli();
+    await aRunningBuild(cli);
+    await cli.builds.create(aNewBuild(), cli.clock.now());
+    cli.clock.advance(30 * 60 * 60_000);
+    const since = formatTime(new Date(cli.clock.now().getTime() - 24 * 60 * 60_000));
+
+    await expect(cli.cli('reconcile')).resolves.toBe(0);
+    const lines = cli.out.stdout.split('\n');
+    expect(lines[1]).toBe(`Window: executions started since ${since}. Builds whose execution started earlier, or never started, are the sweep command's.`);
+    expect(lines[2]).toBe(`Open builds last updated before ${since}: 2 (1 IN_PROGRESS, 1 PENDING); run 'aws-deployer-orchestrator sweep' for them.`);
+
+    cli.out.stdout = '';
+    await expect(cli.cli('reconcile', '--max-executions', '1', '--json')).resolves.toBe(0);
+    expect(JSON.parse(cli.out.stdout)).toMatchObject({
+      lookbackHours: 24,
+      since: new Date(cli.clock.now().getTime() - 24 * 60 * 60_000).toISOString(),
+      maxExecutions: 1,
+      reachedMaxExecutions: true,
+      openBuildsBeforeWindow: { known: true, inProgress: 1, pending: 1, more: false },
+    });
+  });
+
+  it('says when it cannot tell: a table without the status index', async () => {
+    const cli = aCli();
+    vi.spyOn(cli.builds, 'listBuildsByStatus').mockRejectedValue(new BuildsByStatusUnavailableError());
+
+    await expect(cli.cli('reconcile')).resolves.toBe(0);
+    expect(cli.out.stdout.split('\n')[2]).toMatch(/^Open builds last updated before \S+ \S+Z: could not tell \(.+\)\.$/);
+    expect(cli.out.stdout).toContain('Open builds last updated before');
+    const none = aCli();
+    await expect(none.cli('reconcile')).resolves.toBe(0);
+    expect(none.out.stdout.split('\n')[2]).toMatch(/^Open builds last updated before \S+ \S+Z: none\.$/);
+  });
+});
+
+describe('run: AWS problems', () => {
+  /** An error as the SDK makes one for a service's answer it has no class for. */
+  const serviceError = (name: string, message: string, httpStatusCode = 400) =>
+    new DynamoDBServiceException({ name, message, $fault: httpStatusCode >= 500 ? 'server' : 'client', $metadata: { httpStatusCode } });
+  /** A network error as Node's sockets raise it and the SDK passes it on (with its retry metadata). */
+  const networkError = (code: string, message: string, details: Readonly<Record<string, unknown>>) =>
+    Object.assign(new Error(message), { code, ...details, $metadata: { attempts: 3, totalRetryDelay: 300 } });
+
+  const cases: ReadonlyArray<{
+    readonly what: string;
+    readonly error: Error;
+    readonly args?: readonly string[];
+    readonly env?: Readonly<Record<string, string>>;
+    readonly code: string;
+    readonly message: RegExp;
+  }> = [
+    {
+      what: 'an unknown profile',
+      error: new CredentialsProviderError('Could not load credentials from any providers', { tryNextLink: false }),
+      env: { AWS_PROFILE: 'nope' },
+      code: 'AWS_CREDENTIALS',
+      message: /^No AWS credentials from the profile "nope" in AWS_PROFILE \(Could not load credentials from any providers\): check that the profile is in ~\/\.aws\/config/,
+    },
+    {
+      what: 'a profile the shared files do not hold',
+      error: new CredentialsProviderError('Profile nope could not be found in shared credentials file.', { tryNextLink: false }),
+      env: { AWS_PROFILE: 'nope' },
+      code: 'AWS_CREDENTIALS',
+      message: /^No AWS credentials from the profile "nope" in AWS_PROFILE \(Profile nope could not be found/,
+    },
+    {
+      what: 'no credentials at all',
+      error: new CredentialsProviderError('Could not load credentials from any providers', { tryNextLink: false }),
+      code: 'AWS_CREDENTIALS',
+      message: /^No AWS credentials found \(.+\): set AWS_PROFILE to a configured profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
+    },
+    {
+      what: 'credentials AWS does not know',
+      error: serviceError('UnrecognizedClientException', 'The security token included in the request is invalid.'),
+      code: 'AWS_CREDENTIALS',
+      message: /^AWS did not accept the credentials \(UnrecognizedClientException: .+\): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN/,
+    },
+    {
+      what: 'an endpoint nobody listens on',
+      error: networkError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:8000', { errno: -111, syscall: 'connect', address: '127.0.0.1', port: 8000 }),
+      args: ['--dynamodb-endpoint', 'http://localhost:8000'],
+      code: 'AWS_UNREACHABLE',
+      message: /^Nothing answers from DynamoDB at http:\/\/localhost:8000 \(connect ECONNREFUSED 127\.0\.0\.1:8000\): check --dynamodb-endpoint/,
+    },
+    {
+      what: 'an unknown region',
+      error: networkError('ENOTFOUND', 'getaddrinfo ENOTFOUND dynamodb.us-moon-9.amazonaws.com', {
+        errno: -3008,
+        syscall: 'getaddrinfo',
+        hostname: 'dynamodb.us-moon-9.amazonaws.com',
+      }),
+      args: ['--region', 'us-moon-9'],
+      code: 'AWS_UNREACHABLE',
+      message: /^Could not reach DynamoDB \(dynamodb\.us-moon-9\.amazonaws\.com\) \(.+\): check --region \(AWS_REGION, now us-moon-9: is it an AWS region\?\), the network/,
+    },
+    {
+      what: 'no network',
+      error: networkError('EAI_AGAIN', 'getaddrinfo EAI_AGAIN states.us-east-1.amazonaws.com', { hostname: 'states.us-east-1.amazonaws.com' }),
+      code: 'AWS_UNREACHABLE',
+      message: /^Could not reach Step Functions \(states\.us-east-1\.amazonaws\.com\) .+the network \(DNS, proxy, firewall\)$/,
+    },
+    {
+      what: 'access denied',
+      error: serviceError('AccessDeniedException', 'User: arn:aws:iam::123456789012:user/ops is not authorized to perform: dynamodb:GetItem'),
+      env: { AWS_PROFILE: 'ops' },
+      code: 'AWS_ACCESS_DENIED',
+      message: /^AWS denied the request \(AccessDeniedException: .+\): the credentials in use \(AWS_PROFILE=ops\) lack a permission; docs\/cli\.md, "IAM policy"/,
+    },
+    {
+      what: 'throttling that outlasted the retries',
+      error: new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: { httpStatusCode: 400, attempts: 3 } }),
+      code: 'AWS_THROTTLED',
+      message: /^AWS throttled the requests beyond the SDK's retries \(ThrottlingException: .+\): try again later, or allow more attempts with AWS_MAX_ATTEMPTS$/,
+    },
+    {
+      what: 'provisioned throughput exceeded',
+      error: new ProvisionedThroughputExceededException({ message: 'Throughput exceeds the current capacity.', $metadata: { httpStatusCode: 400 } }),
+      code: 'AWS_THROTTLED',
+      message: /^AWS throttled the requests/,
+    },
+    {
+      what: "another service error",
+      error: new InternalServerError({ message: 'Internal server error', $metadata: { httpStatusCode: 500 } }),
+      code: 'AWS_ERROR',
+      message: /^AWS answered InternalServerError: Internal server error$/,
+    },
+    {
+      what: 'the table not found',
+      error: new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: { httpStatusCode: 400 } }),
+      args: ['--region', 'eu-west-1'],
+      code: 'TABLE_NOT_FOUND',
+      message: /^The builds table builds was not found in eu-west-1 .*check --table \(BUILDS_TABLE_NAME\), --region/,
+    },
+  ];
+
+  it.each(cases)('restates $what with what fixes it, exit 4', async ({ error, args = [], env = {}, code, message }) => {
+    const { cli, out, builds } = aCli(undefined, env);
+    const build = await builds.create(aNewBuild());
+    vi.spyOn(builds, 'get').mockRejectedValue(error);
+
+    await expect(cli('get', buildIdOf(build), ...args)).resolves.toBe(4);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toMatch(/^aws-deployer-orchestrator: /);
+    expect(out.stderr.replace(/^aws-deployer-orchestrator: /, '').trimEnd()).toMatch(message);
+    expect(out.stderr).not.toContain('--help');
+    out.stderr = '';
+    await expect(cli('get', buildIdOf(build), ...args, '--json')).resolves.toBe(4);
+    expect(JSON.parse(out.stderr)).toEqual({ error: { code, message: expect.stringMatching(message) } });
+  });
+
+  it('names the real SDK classes it reads by name', () => {
+    expect(new CredentialsProviderError('x').name).toBe('CredentialsProviderError');
+    expect(new ThrottlingException({ message: 'x', $metadata: {} }).name).toBe('ThrottlingException');
+    expect(new ProvisionedThroughputExceededException({ message: 'x', $metadata: {} }).name).toBe('ProvisionedThroughputExceededException');
+    expect(new ResourceNotFoundException({ message: 'x', $metadata: {} }).name).toBe('ResourceNotFoundException');
+    expect(new InternalServerError({ message: 'x', $metadata: {} }).$fault).toBe('server');
+  });
+
+  it('a missing or malformed region is a usage error (exit 2) naming --region and AWS_REGION', async () => {
+    const { cli, out, builds } = aCli(undefined, { AWS_PROFILE: 'nope' });
+    const build = await builds.create(aNewBuild());
+    const get = vi.spyOn(builds, 'get');
+
+    get.mockRejectedValueOnce(new Error('Region is missing'));
+    await expect(cli('get', buildIdOf(build))).resolves.toBe(2);
+    expect(out.stderr).toContain('missing the AWS region: pass --region or set AWS_REGION (the profile "nope" in AWS_PROFILE gives none');
+    out.stderr = '';
+    get.mockRejectedValueOnce(new Error('Region not accepted: region="moon base" is not a valid hostname component.'));
+    await expect(cli('get', buildIdOf(build), '--region', 'moon base')).resolves.toBe(2);
+    expect(out.stderr).toContain('invalid AWS region "moon base": check --region (AWS_REGION)');
+  });
+
+  it("keeps exit 1 for what is no AWS problem: the operation's own failure, a bug", async () => {
+    const { cli, out, builds } = aCli();
+    const build = await builds.create(aNewBuild());
+    vi.spyOn(builds, 'get').mockRejectedValueOnce(new TypeError('x is not a function'));
+
+    await expect(cli('get', buildIdOf(build))).resolves.toBe(1);
+    await expect(cli('get', buildIdOf(aNewBuild()))).resolves.toBe(1);
+    expect(out.stderr).toContain('does not exist');
+  });
+
+  it('start: an execution not started for want of AWS (the build stays PENDING) exits 4 with the cause restated', async () => {
+    const { cli, out, builds, starter } = aCli();
+    const build = await builds.create(aNewBuild());
+    const refused = networkError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:8083', { address: '127.0.0.1', port: 8083 });
+    vi.spyOn(starter, 'start').mockRejectedValueOnce(new TransientExecutionStartError('ECONNREFUSED', refused.message, { cause: refused }));
+
+    await expect(cli('start', buildIdOf(build), '--sfn-endpoint', 'http://127.0.0.1:8083', '--json')).resolves.toBe(4);
+    expect(JSON.parse(out.stdout)).toEqual({
+      buildId: buildIdOf(build),
+      outcome: 'not-started',
+      status: 'PENDING',
+      reason: expect.stringMatching(/^Nothing answers from Step Functions at http:\/\/127\.0\.0\.1:8083 .*check --sfn-endpoint/),
+    });
+    await expect(builds.get(build)).resolves.toMatchObject({ status: 'PENDING' });
+  });
+});
+
+describe('run: logs', () => {
+  /** `run` with services composed on the logger it makes, as compose.ts does. */
+  function aCliWithItsLogger() {
+    const cli = aCli();
+    const inspector = new InMemoryExecutionInspector(cli.starter);
+    const run_ = (...argv: string[]) =>
+      run(argv, ioOf(cli), {
+        loadComposition: async () => (_config, logger) =>
+          servicesOf(createContainer({ buildRepository: cli.builds, executionStarter: cli.starter, executionInspector: inspector, clock: cli.clock, logger })),
+      });
+    return { ...cli, run: run_ };
+  }
+
+  function ioOf(cli: ReturnType<typeof aCli>): CliIo {
+    return {
+      stdout: { write: (text: string) => (cli.out.stdout += text) },
+      stderr: { write: (text: string) => (cli.out.stderr += text) },
+      env: { BUILDS_TABLE_NAME: 'builds', STATE_MACHINE_ARN, ARTIFACT_BUCKET: 'my-artifacts' },
+      now: () => cli.clock.now(),
+      sleep: async (ms) => cli.clock.advance(ms),
+    };
+  }
+
+  it('writes no log line on stdout in text mode: logs go to stderr, warn and up by default, info with --verbose', async () => {
+    const cli = aCliWithItsLogger();
+    const reported = await aRunningBuild(cli);
+    const unreported = await aRunningBuild(cli);
+    cli.starter.complete(reported.executionArn, 'SUCCEEDED');
+    cli.starter.complete(unreported.executionArn, { status: 'ABORTED' });
+    const pending = await cli.builds.create(aNewBuild(), cli.clock.now());
+    cli.clock.advance(10 * 60_000);
+    const logLines = (text: string) => text.split('\n').filter((line) => line.startsWith('{"level"'));
+
+    await expect(cli.run('complete', buildIdOf(reported.build), '--status', 'SUCCESS')).resolves.toBe(0);
+    expect(cli.out).toEqual({ stdout: `${buildIdOf(reported.build)} is now SUCCESS.\n`, stderr: '' });
+    cli.out.stdout = '';
+    await expect(cli.run('create', 'myapp', 'dev', '--branch', 'main', '--version', '1.2', '--commit-hash', 'abc', '--verbose')).resolves.toBe(0);
+    await expect(cli.run('get', buildIdOf(pending), '--verbose')).resolves.toBe(0);
+    await expect(cli.run('sweep', '--verbose')).resolves.toBe(0);
+    await expect(cli.run('reconcile', '--verbose')).resolves.toBe(0);
+    await expect(cli.run('list', '--status', 'PENDING', '--verbose')).resolves.toBe(0);
+
+    expect(logLines(cli.out.stdout)).toEqual([]);
+    expect(cli.out.stdout).not.toMatch(/"level"/);
+    const levels = logLines(cli.out.stderr).map((line) => (JSON.parse(line) as { level: string }).level);
+    expect(levels).toContain('WARN');
+    expect(levels).toContain('INFO');
   });
 });

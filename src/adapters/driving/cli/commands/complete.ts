@@ -1,7 +1,18 @@
-import { buildIdOf, parseCompletion } from '../../../../domain/index.js';
-import { stringValue, UsageError } from '../args.js';
+import {
+  BuildNotFoundError,
+  BuildUnreadableError,
+  ValidationError,
+  buildIdOf,
+  executionName,
+  isClosedExecutionStatus,
+  isTerminal,
+  parseCompletion,
+  type BuildKey,
+} from '../../../../domain/index.js';
+import type { ExecutionDescription } from '../../../../ports/index.js';
+import { flag, stringValue, UsageError } from '../args.js';
 import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
-import type { Command } from '../command.js';
+import type { Command, CommandContext } from '../command.js';
 import { EXIT } from '../io.js';
 import { parseBuildIdArgument } from './build-id-argument.js';
 
@@ -11,20 +22,26 @@ export const completeCommand: Command = {
     summary: 'Record how a build ended (SUCCESS or FAILED), as the state machine would.',
     description:
       'Idempotent: recording the status a build already has changes nothing (exit 0).\n' +
-      'A build that already ended otherwise is left as it is (exit 1): the first writer wins.',
+      'A build that already ended otherwise is left as it is (exit 1): the first writer wins.\n' +
+      "A build whose execution is still running is left as it is (exit 1): the execution's own end would\n" +
+      'then be refused. --force records the end all the same, without asking Step Functions.',
     positionals: [{ name: 'build-id', description: 'The build, as {repo}/{env}:{sk}.' }],
     options: {
       status: { type: 'string', valueName: 'SUCCESS|FAILED', description: 'How the build ended (required).' },
       'error-msg': { type: 'string', valueName: 'text', description: 'Why it failed (FAILED only; recorded on the build).' },
+      force: { type: 'boolean', description: "Record the end even while the build's execution is running." },
       ...CONFIGURATION_OPTIONS,
       ...OUTPUT_OPTIONS,
     },
     examples: [
       'aws-deployer-orchestrator complete myapp/prd:2HFj3kLmNoPqRsTuVwXy --status SUCCESS',
       'aws-deployer-orchestrator complete myapp/prd:2HFj3kLmNoPqRsTuVwXy --status FAILED --error-msg "stack rolled back"',
+      'aws-deployer-orchestrator complete myapp/prd:2HFj3kLmNoPqRsTuVwXy --status FAILED --error-msg "stopped by hand" --force',
     ],
   },
-  needsStateMachine: false,
+  // The build's execution is described by the ARN the build records; one that records none, by its
+  // derived name when a state machine is configured.
+  stateMachine: 'optional',
   parse(args) {
     const key = parseBuildIdArgument(args.positionals['build-id']);
     const errorMsg = stringValue(args, 'error-msg');
@@ -33,8 +50,29 @@ export const completeCommand: Command = {
     if (completion.status === 'SUCCESS' && errorMsg !== undefined) {
       throw new UsageError('--error-msg goes only with --status FAILED (a SUCCESS records no error)');
     }
-    return async ({ services, output }) => {
+    const force = flag(args, 'force');
+    return async (context) => {
+      const { services, output } = context;
       const buildId = buildIdOf(key);
+      const running = force ? undefined : await runningExecutionOf(context, key);
+      if (running !== undefined) {
+        const reason =
+          `its execution ${running.executionArn} is still ${running.status}: the state machine records how it ends. ` +
+          `To record ${completion.status} now all the same, add --force (the execution's own end is then refused; stop it first, ` +
+          'e.g. aws stepfunctions stop-execution --execution-arn ARN)';
+        output.result(
+          {
+            buildId,
+            outcome: 'execution-running',
+            status: running.buildStatus,
+            executionArn: running.executionArn,
+            executionStatus: running.status,
+            reason: `Build ${buildId} was not changed to ${completion.status}: ${reason}`,
+          },
+          `${buildId} was not changed to ${completion.status}: ${reason}.\n`,
+        );
+        return EXIT.FAILED;
+      }
       const result = await services().completions.record(key, completion);
       const document = { buildId, ...result };
       switch (result.outcome) {
@@ -54,3 +92,35 @@ export const completeCommand: Command = {
     };
   },
 };
+
+/**
+ * The execution of an open build while it is still running (or waiting to be
+ * redriven): the ARN the build records, or with a state machine configured the
+ * one its derived name gives. `undefined` when the build already ended (the
+ * completion is then a no-op or refused anyway), has no execution to ask
+ * about, or its execution has closed or does not exist.
+ */
+async function runningExecutionOf(
+  context: CommandContext,
+  key: BuildKey,
+): Promise<(ExecutionDescription & { readonly buildStatus: string }) | undefined> {
+  const { builds, inspector } = context.services();
+  let build;
+  try {
+    build = await builds.get(key);
+  } catch (error) {
+    // Its execution cannot be known: a person decides.
+    if (error instanceof ValidationError) {
+      throw new BuildUnreadableError(key, `${error.message} (--force records the end without reading the build first)`, { cause: error });
+    }
+    throw error;
+  }
+  if (!build) throw new BuildNotFoundError(key);
+  if (isTerminal(build.status)) return undefined;
+  const executionArn =
+    build.executionArn ?? (context.connection.stateMachineArn === undefined ? undefined : inspector.executionArnOf(executionName(build)));
+  if (executionArn === undefined) return undefined;
+  const execution = await inspector.describe(executionArn);
+  if (execution === undefined || isClosedExecutionStatus(execution.status)) return undefined;
+  return { ...execution, buildStatus: build.status };
+}

@@ -14,7 +14,7 @@ export const latestCommand: Command = {
     options: { ...CONFIGURATION_OPTIONS, ...OUTPUT_OPTIONS },
     examples: ['aws-deployer-orchestrator latest prd', 'aws-deployer-orchestrator latest prd --json'],
   },
-  needsStateMachine: false,
+  stateMachine: 'unused',
   parse(args) {
     const { env } = parseWith(z.object({ env: buildKeySchema.shape.env }), { env: args.positionals.env });
     return async ({ services, output }) => {

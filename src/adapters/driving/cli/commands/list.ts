@@ -15,6 +15,7 @@ import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import type { Command } from '../command.js';
 import { buildView, formatTable, formatTime, type Column } from '../format.js';
 import { EXIT } from '../io.js';
+import type { UnreadableBuild } from '../../../../ports/index.js';
 import { withoutUndefined } from '../../../../domain/without-undefined.js';
 
 const scopeSchema = z.object({ repo: recordedBuildKeySchema.shape.repo, env: recordedBuildKeySchema.shape.env });
@@ -52,7 +53,7 @@ export const listCommand: Command = {
       'aws-deployer-orchestrator list --status PENDING',
     ],
   },
-  needsStateMachine: false,
+  stateMachine: 'unused',
   parse(args) {
     const status = optionalStatus(stringValue(args, 'status'));
     const given = { repo: args.positionals.repo ?? '', env: args.positionals.env ?? '' };
@@ -74,17 +75,37 @@ export const listCommand: Command = {
         if (error instanceof BuildsByStatusUnavailableError) throw new UsageError(`--status is not available on this table: ${error.message}`);
         throw error;
       }
-      const builds = scope === undefined ? page.builds : page.builds.filter((build) => build.repo === scope.repo && build.env === scope.env);
+      const inScope = (id: string) => scope === undefined || id.startsWith(`${scope.repo}/${scope.env}:`);
+      const builds = page.builds.filter((build) => inScope(buildIdOf(build)));
+      // Items that do not read as builds are named, never dropped: a listing must not hide one.
+      const skipped = (page.unreadable ?? []).filter((item) => inScope(item.id));
       const what = status === undefined ? `builds of ${scope!.repo} in ${scope!.env}` : `${status} builds${scope ? ` of ${scope.repo} in ${scope.env}` : ''}`;
-      const text =
+      const listed =
         builds.length === 0
-          ? `No ${what}${page.nextCursor ? ' on this page' : ''}.\n${page.nextCursor ? `More: --cursor ${page.nextCursor}\n` : ''}`
-          : formatTable(builds, BUILD_COLUMNS) + (page.nextCursor ? `\nMore: --cursor ${page.nextCursor}\n` : '');
-      output.result(withoutUndefined({ builds: builds.map(buildView), nextCursor: page.nextCursor }), text);
+          ? `No ${skipped.length > 0 ? 'readable ' : ''}${what}${page.nextCursor ? ' on this page' : ''}.\n`
+          : formatTable(builds, BUILD_COLUMNS);
+      const text =
+        listed +
+        (skipped.length === 0 ? '' : `\n${skippedText(skipped)}`) +
+        (page.nextCursor ? `${builds.length === 0 && skipped.length === 0 ? '' : '\n'}More: --cursor ${page.nextCursor}\n` : '');
+      output.result(
+        withoutUndefined({ builds: builds.map(buildView), skipped: skipped.length === 0 ? undefined : skipped, nextCursor: page.nextCursor }),
+        text,
+      );
       return EXIT.OK;
     };
   },
 };
+
+function skippedText(skipped: readonly UnreadableBuild[]): string {
+  const heading = `Skipped ${skipped.length} item${skipped.length === 1 ? '' : 's'} that do${skipped.length === 1 ? 'es' : ''} not read as a build:\n`;
+  return heading + formatTable(skipped, SKIPPED_COLUMNS);
+}
+
+const SKIPPED_COLUMNS: ReadonlyArray<Column<UnreadableBuild>> = [
+  { header: 'ITEM', value: (item) => item.id },
+  { header: 'REASON', value: (item) => item.reason },
+];
 
 function optionalStatus(value: string | undefined): BuildStatus | undefined {
   if (value === undefined) return undefined;

@@ -6,6 +6,7 @@ import {
   type BuildKey,
 } from '../../../../domain/index.js';
 import { flag } from '../args.js';
+import { AwsProblemError, restateAwsError } from '../aws-problems.js';
 import type { Command, CommandContext } from '../command.js';
 import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import { resolveArtifactBucket } from '../config.js';
@@ -16,7 +17,8 @@ import { parseBuildIdArgument } from './build-id-argument.js';
 
 type StartOutcome =
   | { readonly outcome: 'started' | 'already-started'; readonly executionArn: string }
-  | { readonly outcome: 'failed' | 'not-started' | 'not-pending' | 'already-ended'; readonly reason: string; readonly status?: string };
+  | { readonly outcome: 'failed' | 'not-started' | 'not-pending' | 'already-ended'; readonly reason: string; readonly status?: string }
+  | { readonly outcome: 'superseded'; readonly reason: string; readonly status: 'FAILED'; readonly supersededBy: string };
 
 export const startCommand: Command = {
   spec: {
@@ -24,9 +26,10 @@ export const startCommand: Command = {
     summary: 'Start the deployment of a PENDING build (what trigger-build does for a new build).',
     description:
       'Idempotent: a build whose execution already runs reports it (exit 0) instead of starting another.\n' +
-      'A permanent start error records the build FAILED with the reason (exit 1); a transient one leaves\n' +
-      'it PENDING (exit 1, try again). With --wait, follows the build until it ends, as the wait\n' +
-      'command does: exit 0 on SUCCESS, 1 on FAILED, 3 when --timeout-minutes runs out first.',
+      'A permanent start error records the build FAILED with the reason (exit 1); a transient one (AWS\n' +
+      'throttling, limits, network, credentials) leaves it PENDING (exit 4, try again). With --wait, follows\n' +
+      'the build until it ends, as the wait command does: exit 0 on SUCCESS, 1 on FAILED, 3 when\n' +
+      '--timeout-minutes runs out first.',
     positionals: [{ name: 'build-id', description: 'The build, as {repo}/{env}:{sk}.' }],
     options: {
       wait: { type: 'boolean', short: 'w', description: 'Print status changes until the build ends (the options below go with it).' },
@@ -39,7 +42,7 @@ export const startCommand: Command = {
       'aws-deployer-orchestrator start myapp/prd:2HFj3kLmNoPqRsTuVwXy --wait --poll-seconds 10 --timeout-minutes 30',
     ],
   },
-  needsStateMachine: true,
+  stateMachine: 'required',
   parse(args, env) {
     const key = parseBuildIdArgument(args.positionals['build-id']);
     const s3Bucket = resolveArtifactBucket(args, env);
@@ -59,7 +62,8 @@ async function start(context: CommandContext, key: BuildKey, s3Bucket: string, w
   const summary = { buildId, ...started };
   if ('reason' in started) {
     output.result(summary, startFailureText(buildId, started));
-    return EXIT.FAILED;
+    // Not started for a reason of AWS's (throttling, limits, network, credentials): nothing is wrong with the build.
+    return started.outcome === 'not-started' ? EXIT.INFRASTRUCTURE : EXIT.FAILED;
   }
   const verb = started.outcome === 'started' ? 'Started' : 'Already running:';
   const startText = `${verb} ${buildId}\nExecution: ${started.executionArn}\n`;
@@ -86,6 +90,8 @@ async function startOutcome(
         return { outcome: triggered.transitioned ? 'started' : 'already-started', executionArn: triggered.executionArn };
       case 'failed':
         return { outcome: 'failed', status: 'FAILED', reason: triggered.reason };
+      case 'superseded':
+        return { outcome: 'superseded', status: 'FAILED', reason: triggered.reason, supersededBy: triggered.supersededBy };
       case 'ended':
         return {
           outcome: 'already-ended',
@@ -101,7 +107,10 @@ async function startOutcome(
     }
   } catch (error) {
     if (!(error instanceof TransientExecutionStartError)) throw error;
-    return { outcome: 'not-started', status: 'PENDING', reason: error.message };
+    // What fixes it, when the cause is the setup (credentials, endpoint, region...).
+    const restated = restateAwsError(error.cause, context.connection, context.io.env);
+    const fixable = restated instanceof AwsProblemError && restated.code !== 'AWS_ERROR';
+    return { outcome: 'not-started', status: 'PENDING', reason: fixable ? restated.message : error.message };
   }
 }
 
@@ -115,5 +124,7 @@ function startFailureText(buildId: string, outcome: Extract<StartOutcome, { reas
       return `Nothing to start: ${buildId} is ${outcome.status ?? 'not PENDING'}.\n`;
     case 'already-ended':
       return `Not started: ${buildId} already ran; ${outcome.reason}. Create a new build to deploy again.\n`;
+    case 'superseded':
+      return `Not started: ${buildId} is stale and is now FAILED: ${outcome.reason}\n`;
   }
 }

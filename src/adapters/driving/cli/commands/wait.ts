@@ -20,7 +20,7 @@ export const waitCommand: Command = {
     ],
   },
   // It describes the build's execution, and may reconcile it.
-  needsStateMachine: true,
+  stateMachine: 'required',
   parse(args) {
     const key = parseBuildIdArgument(args.positionals['build-id']);
     const options = waitOptionsFrom(args);
