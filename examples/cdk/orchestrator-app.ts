@@ -2,10 +2,16 @@
 // Deployer: the Go deployer's builds table and state machine are imported and
 // never changed. docs/deploy.md walks through replacing the Go functions with it.
 //
+// It starts no build unless told to (-c startBuilds=true): the Go deployer's
+// trigger-build may still read the table's stream, and two consumers start
+// every build twice. Deploy it as it is first, then with startBuilds=true once
+// the Go mapping is disabled (docs/deploy.md, "Switching from the Go deployer").
+//
 // With the AWS CDK CLI, the context on the command line:
 //   cdk deploy --app "npx tsx examples/cdk/orchestrator-app.ts" -c deployerEnv=prd \
 //     -c buildsTableStreamArn=arn:aws:dynamodb:... -c stateMachineArn=arn:aws:states:... \
-//     -c artifactsBucketName=... [-c alarmTopicArn=arn:aws:sns:...] [-c startBuilds=false]
+//     -c artifactsBucketName=... [-c alarmTopicArn=arn:aws:sns:...] [-c startBuilds=true] \
+//     [-c updateBuildStatusFunctionName=prd-aws-deployer-ts-update-build-status]
 // Without it, synthesize into cdk.out with the context as JSON:
 //   CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"deployerEnv":"prd",...}' npx tsx examples/cdk/orchestrator-app.ts
 import { pathToFileURL } from 'node:url';
@@ -30,8 +36,13 @@ export interface ExistingDeployer {
   readonly artifactsBucketName: string;
   /** The SNS topic the alarms notify, if any. */
   readonly alarmTopicArn?: string;
-  /** `false` while the Go trigger-build still consumes the stream (docs/deploy.md). */
+  /** `false` (the default) while the Go trigger-build still consumes the stream (docs/deploy.md). */
   readonly startBuilds: boolean;
+  /**
+   * The name of the new update-build-status function, if it needs one: a name
+   * the Go stack's state machine role may invoke (`{deployerEnv}-aws-deployer-*`).
+   */
+  readonly updateBuildStatusFunctionName?: string;
 }
 
 export interface OrchestratorStackProps extends StackProps {
@@ -55,6 +66,7 @@ export class OrchestratorStack extends Stack {
       stateMachine: StateMachine.fromStateMachineArn(this, 'Deployment', deployer.stateMachineArn),
       artifactsBucket: Bucket.fromBucketName(this, 'Artifacts', deployer.artifactsBucketName),
       startBuilds: deployer.startBuilds,
+      ...(deployer.updateBuildStatusFunctionName === undefined ? {} : { functionNames: { 'update-build-status': deployer.updateBuildStatusFunctionName } }),
       ...(deployer.alarmTopicArn === undefined ? {} : { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', deployer.alarmTopicArn) }),
       ...(props.bundlesDirectory === undefined ? {} : { bundlesDirectory: props.bundlesDirectory }),
     });
@@ -63,12 +75,17 @@ export class OrchestratorStack extends Stack {
       description: "The state machine's callback states invoke it; its role needs lambda:InvokeFunction on it",
       value: this.orchestrator.updateBuildStatusFunction.functionArn,
     });
+    new CfnOutput(this, 'UpdateBuildStatusFunctionName', {
+      description: "The FunctionName of the state machine's callback states",
+      value: this.orchestrator.updateBuildStatusFunction.functionName,
+    });
     new CfnOutput(this, 'TriggerBuildEventSourceMappingId', {
       description: 'The stream mapping of trigger-build (aws lambda update-event-source-mapping --uuid ...)',
       value: this.orchestrator.triggerBuildEventSource.eventSourceMappingId,
     });
     new CfnOutput(this, 'TriggerBuildFailureQueueUrl', { value: this.orchestrator.triggerBuildFailureQueue.queueUrl });
     new CfnOutput(this, 'ExecutionEventsDeadLetterQueueUrl', { value: this.orchestrator.executionEventsDeadLetterQueue.queueUrl });
+    if (this.orchestrator.dashboard !== undefined) new CfnOutput(this, 'DashboardName', { value: this.orchestrator.dashboard.dashboardName });
   }
 }
 
@@ -83,15 +100,34 @@ export function deployerFromContext(app: App): ExistingDeployer {
     if (typeof value !== 'string' || value.length === 0) throw new ValidationError(key, `is missing: give it with -c ${key}=...`);
     return value;
   };
-  const alarmTopicArn: unknown = app.node.tryGetContext('alarmTopicArn');
+  const optional = (key: string): string | undefined => {
+    const value: unknown = app.node.tryGetContext(key);
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+  };
+  const alarmTopicArn = optional('alarmTopicArn');
+  const updateBuildStatusFunctionName = optional('updateBuildStatusFunctionName');
   return {
     deployerEnv: required('deployerEnv'),
     buildsTableStreamArn: required('buildsTableStreamArn'),
     stateMachineArn: required('stateMachineArn'),
     artifactsBucketName: required('artifactsBucketName'),
-    ...(typeof alarmTopicArn === 'string' ? { alarmTopicArn } : {}),
-    startBuilds: String(app.node.tryGetContext('startBuilds') ?? 'true') !== 'false',
+    ...(alarmTopicArn === undefined ? {} : { alarmTopicArn }),
+    ...(updateBuildStatusFunctionName === undefined ? {} : { updateBuildStatusFunctionName }),
+    startBuilds: startBuildsFromContext(app.node.tryGetContext('startBuilds')),
   };
+}
+
+/**
+ * `-c startBuilds=...`: `true` or `false` (a string on the command line, a
+ * boolean in cdk.json); absent, `false`, the safe side while another
+ * trigger-build may read the stream.
+ *
+ * @throws ValidationError naming `startBuilds` for any other value.
+ */
+function startBuildsFromContext(value: unknown): boolean {
+  if (value === undefined || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  throw new ValidationError('startBuilds', `must be true or false, not ${JSON.stringify(value)}: give it with -c startBuilds=true once the Go trigger-build's mapping is disabled`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

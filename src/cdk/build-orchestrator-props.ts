@@ -1,11 +1,15 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Resource, Token } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Schedule } from 'aws-cdk-lib/aws-events';
+import type { IManagedPolicy } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { StateMachine, StateMachineType, type IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { LAMBDA_FUNCTIONS, type LambdaFunctionName } from '../adapters/driving/lambda/permissions.js';
 import { ValidationError } from '../domain/orchestrator.errors.js';
+import { S3_BUCKET_NAME_RULE, isS3BucketName } from '../domain/s3-bucket-name.js';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_STATUS_INDEX_NAME, INDEX_NAME_PATTERN, METRICS_NAMESPACE_PATTERN } from './handler-facts.js';
 import { shippedBundlesDirectory } from './shipped-bundles.js';
 
@@ -14,12 +18,17 @@ export interface BuildOrchestratorProps {
    * The builds table, with its stream: the Go deployer's
    * `{env}-aws-deployer--builds` imported with `Table.fromTableAttributes`
    * (give `tableStreamArn`), or a new one (`BuildsTable`). An imported table
-   * is never changed.
+   * is never changed, and needs an explicit `startBuilds`.
    */
   readonly table: ITable;
   /** The deployment state machine, STANDARD (EXPRESS executions are not idempotent by name). */
   readonly stateMachine: IStateMachine;
-  /** The bucket of the build artifacts; named in each execution's input, never read. */
+  /**
+   * The bucket of the build artifacts; named in each execution's input, never
+   * read. Any name S3 accepts, including the legacy names of buckets created
+   * in us-east-1 before 1 March 2018 (capitals, underscores, up to 255
+   * characters); a name no bucket can have fails the synth.
+   */
   readonly artifactsBucket: IBucket;
   /**
    * The table's status index, which the sweeper queries (docs/lambda.md,
@@ -67,9 +76,15 @@ export interface BuildOrchestratorProps {
    * Whether this orchestrator starts builds: the stream mapping of
    * trigger-build and the sweep schedule are enabled. Deploy with `false`
    * while the Go trigger-build still consumes the stream, then with `true`
-   * once its mapping is disabled (docs/deploy.md): never both at once.
+   * once its mapping is disabled (docs/deploy.md, "Switching from the Go
+   * deployer"): never both at once.
    *
-   * @default true
+   * Required when `table` is imported (`Table.fromTableName`,
+   * `Table.fromTableAttributes`...): such a table may have another consumer,
+   * and the synth fails until you decide. A table this app creates
+   * (`BuildsTable`, a `Table`) has none but this construct's.
+   *
+   * @default true for a table this app creates; none for an imported table (the synth fails)
    */
   readonly startBuilds?: boolean;
   /** @default RetentionDays.ONE_MONTH */
@@ -77,15 +92,46 @@ export interface BuildOrchestratorProps {
   /** @default - the alarms notify no one */
   readonly alarmTopic?: ITopic;
   /**
-   * The alarm on the sweeper's `OpenBuildsFound` fires above this many open
-   * builds past their grace period in one sweep.
+   * The alarm on the sweeper's `StuckBuilds` fires when one sweep finds at
+   * least this many builds stuck open: a `PENDING` build nothing started, an
+   * `IN_PROGRESS` build whose execution has ended or does not exist, an open
+   * item that does not read as a build, an `IN_PROGRESS` build whose
+   * execution cannot be matched to it. Running deployments never count.
    *
-   * @default 10
+   * @default 1
+   */
+  readonly stuckBuildsAlarmThreshold?: number;
+  /**
+   * When given, an alarm on the sweeper's `OpenBuildsFound` fires above this
+   * many open builds past their grace period in one sweep.
+   *
+   * @deprecated since 0.3.0: `OpenBuildsFound` counts healthy deployments
+   *   that run longer than the grace period, so its alarm paged for work, not
+   *   trouble; the construct alarms on `StuckBuilds` instead
+   *   (`stuckBuildsAlarmThreshold`). Given, the old alarm is kept beside it.
+   * @default - no alarm on `OpenBuildsFound`
    */
   readonly openBuildsAlarmThreshold?: number;
   /**
+   * The alarm on trigger-build's `IteratorAge` (the age of the last stream
+   * record of a batch when Lambda read it) fires when it reaches this: builds
+   * start that late. 1 second to 7 days.
+   *
+   * @default Duration.minutes(2)
+   */
+  readonly iteratorAgeAlarmThreshold?: Duration;
+  /**
+   * The alarm on a sweeper that stopped running fires when the sweeper had no
+   * invocation for this long (missing data is breaching). Whole minutes, 1
+   * minute to 1 day; the alarm exists only while `startBuilds` is on.
+   *
+   * @default - three times the rate of `sweepSchedule` (15 minutes by default); with a cron schedule, no alarm unless given
+   */
+  readonly sweeperStoppedAlarmPeriod?: Duration;
+  /**
    * Powertools Metrics (EMF) from the functions; without them there is no
-   * open-builds alarm.
+   * alarm on the functions' metrics (stuck builds, start failures, builds
+   * the sweeper took up).
    *
    * @default true
    */
@@ -99,6 +145,46 @@ export interface BuildOrchestratorProps {
    */
   readonly tracing?: boolean;
   /**
+   * A CloudWatch dashboard of the functions, the queues, the alarms and the
+   * handlers' build metrics.
+   *
+   * @default true
+   */
+  readonly dashboard?: boolean;
+  /**
+   * Names of the functions, by handler (each 1 to 64 of A-Z a-z 0-9 - _).
+   * Use it to fit a naming convention, or IAM policies scoped by name: Go's
+   * state machine role may invoke `${Env}-aws-deployer-*` only
+   * (docs/deploy.md).
+   *
+   * @default - names CloudFormation generates
+   */
+  readonly functionNames?: Partial<Record<LambdaFunctionName, string>>;
+  /**
+   * A customer managed KMS key for the two SQS queues (what Lambda and
+   * EventBridge gave up on). The functions' roles get `kms:GenerateDataKey`
+   * and `kms:Decrypt` on it; a key of the same stack also gets the key policy
+   * statement EventBridge needs (docs/deploy.md, "Security review").
+   *
+   * @default - SSE-SQS (keys SQS owns)
+   */
+  readonly encryptionKey?: IKey;
+  /**
+   * A customer managed KMS key for the functions' log groups. A key of the
+   * same stack gets the key policy statement CloudWatch Logs needs; for
+   * another key, add it yourself (docs/deploy.md, "Security review").
+   *
+   * @default - CloudWatch Logs' own encryption
+   */
+  readonly logsEncryptionKey?: IKey;
+  /**
+   * A permissions boundary set on every role the construct creates (the four
+   * functions' roles).
+   *
+   * @default - no boundary
+   */
+  readonly permissionsBoundary?: IManagedPolicy;
+  /**
    * Where the Lambda bundles are: one directory per function holding its
    * `index.mjs`, as `npm run bundle` writes them.
    *
@@ -109,6 +195,8 @@ export interface BuildOrchestratorProps {
 
 /** The props with their defaults, checked. */
 export interface OrchestratorSettings {
+  /** The artifacts bucket's name (a token when the bucket is made in the same app). */
+  readonly artifactsBucketName: string;
   readonly statusIndexName: string;
   readonly sweepSchedule: Schedule;
   readonly sweepGraceMinutes: number;
@@ -118,10 +206,17 @@ export interface OrchestratorSettings {
   readonly maxRecordAge: Duration;
   readonly startBuilds: boolean;
   readonly logRetention: RetentionDays;
-  readonly openBuildsAlarmThreshold: number;
+  readonly stuckBuildsAlarmThreshold: number;
+  /** `undefined`: no alarm on `OpenBuildsFound`. */
+  readonly openBuildsAlarmThreshold: number | undefined;
+  readonly iteratorAgeAlarmThreshold: Duration;
+  /** `undefined`: no alarm on a stopped sweeper (a cron schedule without a period); there is none either while builds are not started. */
+  readonly sweeperStoppedAlarmPeriod: Duration | undefined;
   /** `undefined`: metrics are off. */
   readonly metricsNamespace: string | undefined;
   readonly tracing: boolean;
+  readonly dashboard: boolean;
+  readonly functionNames: Partial<Record<LambdaFunctionName, string>>;
   readonly bundlesDirectory: string;
   /** The table's stream. */
   readonly tableStreamArn: string;
@@ -133,6 +228,8 @@ export interface OrchestratorSettings {
  * @throws ValidationError naming the prop that is invalid.
  */
 export function settingsOf(props: BuildOrchestratorProps): OrchestratorSettings {
+  // First: whatever else is wrong, an imported table's reader must hear that this needs a decision.
+  const startBuilds = startBuildsOf(props);
   const tableStreamArn = props.table.tableStreamArn;
   if (tableStreamArn === undefined) {
     throw new ValidationError('table', 'has no stream: trigger-build reads it (import the table with tableStreamArn)');
@@ -142,25 +239,85 @@ export function settingsOf(props: BuildOrchestratorProps): OrchestratorSettings 
   }
   const metricsNamespace = props.metrics === false ? undefined : (props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE);
   const maxRecordAge = props.maxRecordAge ?? Duration.hours(6);
+  const sweepSchedule = props.sweepSchedule ?? Schedule.rate(Duration.minutes(5));
   return {
+    artifactsBucketName: bucketName('artifactsBucket', props.artifactsBucket.bucketName),
     statusIndexName: matching('statusIndexName', props.statusIndexName ?? DEFAULT_STATUS_INDEX_NAME, INDEX_NAME_PATTERN, '3-255 of A-Z a-z 0-9 _ . -'),
-    sweepSchedule: props.sweepSchedule ?? Schedule.rate(Duration.minutes(5)),
+    sweepSchedule,
     sweepGraceMinutes: wholeMinutes('sweepGracePeriod', props.sweepGracePeriod ?? Duration.minutes(5)),
     batchSize: integerWithin('batchSize', props.batchSize ?? 25, 1, 10_000),
     triggerConcurrency: integerWithin('triggerConcurrency', props.triggerConcurrency ?? 10, 1, Number.MAX_SAFE_INTEGER),
     retryAttempts: integerWithin('retryAttempts', props.retryAttempts ?? 10, 0, 10_000),
     maxRecordAge: durationWithin('maxRecordAge', maxRecordAge, Duration.minutes(1), Duration.days(7)),
-    startBuilds: props.startBuilds ?? true,
+    startBuilds,
     logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
-    openBuildsAlarmThreshold: integerWithin('openBuildsAlarmThreshold', props.openBuildsAlarmThreshold ?? 10, 0, Number.MAX_SAFE_INTEGER),
+    stuckBuildsAlarmThreshold: integerWithin('stuckBuildsAlarmThreshold', props.stuckBuildsAlarmThreshold ?? 1, 1, Number.MAX_SAFE_INTEGER),
+    openBuildsAlarmThreshold:
+      props.openBuildsAlarmThreshold === undefined
+        ? undefined
+        : integerWithin('openBuildsAlarmThreshold', props.openBuildsAlarmThreshold, 0, Number.MAX_SAFE_INTEGER),
+    iteratorAgeAlarmThreshold: durationWithin('iteratorAgeAlarmThreshold', props.iteratorAgeAlarmThreshold ?? Duration.minutes(2), Duration.seconds(1), Duration.days(7)),
+    sweeperStoppedAlarmPeriod: sweeperStoppedAlarmPeriodOf(props.sweeperStoppedAlarmPeriod, sweepSchedule),
     metricsNamespace:
       metricsNamespace === undefined
         ? undefined
         : matching('metricsNamespace', metricsNamespace, METRICS_NAMESPACE_PATTERN, '1 to 255 printable ASCII characters, not starting with ":" or "AWS/"'),
     tracing: props.tracing ?? false,
+    dashboard: props.dashboard ?? true,
+    functionNames: functionNamesOf(props.functionNames ?? {}),
     bundlesDirectory: props.bundlesDirectory ?? shippedBundlesDirectory(),
     tableStreamArn,
   };
+}
+
+/** Where the switch from the Go deployer is written down, for the errors that send a reader there. */
+export const SWITCH_GUIDE = 'docs/deploy.md, "Switching from the Go deployer"';
+
+/**
+ * `startBuilds`, decided: `true` by default on a table this app creates; an
+ * imported table may be read by another trigger-build (the Go deployer's),
+ * and two consumers start every build twice, so the synth fails until the
+ * prop is given.
+ */
+function startBuildsOf(props: BuildOrchestratorProps): boolean {
+  if (props.startBuilds !== undefined) return props.startBuilds;
+  if (Resource.isOwnedResource(props.table)) return true;
+  throw new ValidationError(
+    'startBuilds',
+    'must be given with an imported table, whose stream another trigger-build may read (two consumers start every build twice): ' +
+      `false while the Go deployer's trigger-build consumes the stream, true once its mapping is disabled (${SWITCH_GUIDE})`,
+  );
+}
+
+/** A Lambda function name as `FunctionName` takes it (no ARN, no alias). */
+const FUNCTION_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+function functionNamesOf(names: Partial<Record<LambdaFunctionName, string>>): Partial<Record<LambdaFunctionName, string>> {
+  for (const [handler, name] of Object.entries(names)) {
+    const prop = `functionNames.${handler}`;
+    if (!(LAMBDA_FUNCTIONS as readonly string[]).includes(handler)) throw new ValidationError(prop, `is no function of the construct (${LAMBDA_FUNCTIONS.join(', ')})`);
+    if (!Token.isUnresolved(name) && !FUNCTION_NAME_PATTERN.test(name)) throw new ValidationError(prop, 'must be 1 to 64 of A-Z a-z 0-9 - _');
+  }
+  const given = Object.values(names).filter((name) => !Token.isUnresolved(name));
+  if (new Set(given).size !== given.length) throw new ValidationError('functionNames', 'must name each function differently');
+  return names;
+}
+
+/**
+ * How long the sweeper may go without an invocation before its alarm fires:
+ * the period given, or three sweeps of a `rate(...)` schedule; `undefined`
+ * (no alarm) for a cron schedule without a period.
+ */
+function sweeperStoppedAlarmPeriodOf(given: Duration | undefined, schedule: Schedule): Duration | undefined {
+  if (given !== undefined) {
+    const minutes = wholeMinutes('sweeperStoppedAlarmPeriod', given);
+    if (minutes > 24 * 60) throw new ValidationError('sweeperStoppedAlarmPeriod', 'must be at most 1 day');
+    return given;
+  }
+  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(schedule.expressionString);
+  if (rate === null) return undefined;
+  const minutesPerUnit = { minute: 1, hour: 60, day: 24 * 60 }[rate[2] as 'minute' | 'hour' | 'day'];
+  return Duration.minutes(Math.min(3 * Number(rate[1]) * minutesPerUnit, 24 * 60));
 }
 
 function integerWithin(prop: string, value: number, min: number, max: number): number {
@@ -171,7 +328,7 @@ function integerWithin(prop: string, value: number, min: number, max: number): n
 }
 
 function durationWithin(prop: string, value: Duration, min: Duration, max: Duration): Duration {
-  if (!value.isUnresolved() && (value.toSeconds() < min.toSeconds() || value.toSeconds() > max.toSeconds())) {
+  if (!value.isUnresolved() && (value.toMilliseconds() < min.toMilliseconds() || value.toMilliseconds() > max.toMilliseconds())) {
     throw new ValidationError(prop, `must be from ${min.toHumanString()} to ${max.toHumanString()}`);
   }
   return value;
@@ -181,6 +338,12 @@ function wholeMinutes(prop: string, value: Duration): number {
   const seconds = value.toSeconds();
   if (seconds < 60 || seconds % 60 !== 0) throw new ValidationError(prop, 'must be a whole number of minutes, at least 1');
   return seconds / 60;
+}
+
+// The handlers read ARTIFACT_BUCKET with the same rules: a name the synth accepts never fails a cold start.
+function bucketName(prop: string, value: string): string {
+  if (!Token.isUnresolved(value) && !isS3BucketName(value)) throw new ValidationError(prop, `must name an S3 bucket: ${S3_BUCKET_NAME_RULE}`);
+  return value;
 }
 
 function matching(prop: string, value: string, pattern: RegExp, rule: string): string {

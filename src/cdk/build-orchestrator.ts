@@ -1,7 +1,9 @@
-import { Arn, ArnFormat, Duration } from 'aws-cdk-lib';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { Annotations, Arn, ArnFormat, Duration, Resource, Stack } from 'aws-cdk-lib';
+import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
+import { PermissionsBoundary, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { EventSourceMapping, FilterCriteria, FilterRule, StartingPosition, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -12,7 +14,9 @@ import { BundledFunction, type BundledFunctionProps } from './bundled-function.j
 import { environmentOf } from './function-environment.js';
 import { CLOSED_EXECUTION_STATUSES } from './handler-facts.js';
 import { OrchestratorAlarms } from './orchestrator-alarms.js';
+import { OrchestratorDashboard } from './orchestrator-dashboard.js';
 import { QueueFailureDestination } from './queue-failure-destination.js';
+import { KEPT_RULES, flattened, isIntrinsic, keepFinding } from './security-findings.js';
 
 /**
  * The TypeScript orchestrator on an existing AWS Deployer: its four Lambda
@@ -30,9 +34,10 @@ import { QueueFailureDestination } from './queue-failure-destination.js';
  * - the sweeper, on a schedule;
  * - one role per function with exactly its permissions
  *   (src/adapters/driving/lambda/permissions.ts, as docs/lambda.md prints them), a
- *   log group each, and CloudWatch alarms.
+ *   log group each, CloudWatch alarms and a dashboard.
  *
- * The table and the state machine are only referenced, never changed.
+ * The table and the state machine are only referenced, never changed. On an
+ * imported table, `startBuilds` must be given (docs/deploy.md).
  *
  * @example
  * ```ts
@@ -46,6 +51,8 @@ import { QueueFailureDestination } from './queue-failure-destination.js';
  *   stateMachine: StateMachine.fromStateMachineName(this, 'Deployment', 'prd-aws-deployer-deployment'),
  *   artifactsBucket: Bucket.fromBucketName(this, 'Artifacts', 'prd-aws-deployer-artifacts'),
  *   alarmTopic: Topic.fromTopicArn(this, 'OnCall', 'arn:aws:sns:us-east-1:123456789012:on-call'),
+ *   // The Go deployer's trigger-build still reads this stream: docs/deploy.md, "Switching from the Go deployer".
+ *   startBuilds: false,
  * });
  * ```
  */
@@ -68,16 +75,41 @@ export class BuildOrchestrator extends Construct {
   readonly executionEndedRule: Rule;
   /** The sweeper's schedule (disabled with `startBuilds: false`). */
   readonly sweepRule: Rule;
-  /** Every alarm: function errors, messages in either queue, open builds piling up (with metrics on). */
+  /**
+   * Every alarm: function errors, messages in either queue, stream records
+   * read late, a sweeper that stopped running (while builds are started), and
+   * with metrics on, builds stuck open, builds that can never start, start
+   * failures that persist, builds the sweeper had to start or end.
+   */
   readonly alarms: readonly Alarm[];
+  /** The CloudWatch dashboard of the functions, queues, alarms and build metrics (`undefined` with `dashboard: false`). */
+  readonly dashboard: Dashboard | undefined;
 
   constructor(scope: Construct, id: string, props: BuildOrchestratorProps) {
     super(scope, id);
     const settings = settingsOf(props);
-    const failureQueue = (queueId: string) =>
-      new Queue(this, queueId, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    this.triggerBuildFailureQueue = failureQueue('TriggerBuildFailures');
-    this.executionEventsDeadLetterQueue = failureQueue('ExecutionEventsDeadLetters');
+    const queueKey = props.encryptionKey;
+    const failureQueue = (queueId: string, whyNoDeadLetterQueue: string) => {
+      const queue = new Queue(this, queueId, {
+        ...(queueKey === undefined ? { encryption: QueueEncryption.SQS_MANAGED } : { encryption: QueueEncryption.KMS, encryptionMasterKey: queueKey }),
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      keepFinding(queue, KEPT_RULES.queueWithoutDeadLetterQueue, whyNoDeadLetterQueue);
+      return queue;
+    };
+    this.triggerBuildFailureQueue = failureQueue(
+      'TriggerBuildFailures',
+      "This queue is itself a dead-letter destination: the trigger-build stream mapping's on-failure destination, which " +
+        'holds what Lambda gave up on (shard and sequence numbers). Nothing consumes it, so no message is ever received ' +
+        'too often to need a dead-letter queue of its own; messages stay 14 days and the first one fires an alarm.',
+    );
+    this.executionEventsDeadLetterQueue = failureQueue(
+      'ExecutionEventsDeadLetters',
+      "This queue is itself a dead-letter destination: the EventBridge rule target's dead-letter queue and " +
+        "execution-status-change's asynchronous on-failure destination. Nothing consumes it, so no message is ever received " +
+        'too often to need a dead-letter queue of its own; messages stay 14 days and the first one fires an alarm.',
+    );
 
     const resources: Omit<PermissionResourceArns, 'log-group' | 'failure-queue'> = {
       table: props.table.tableArn,
@@ -86,14 +118,18 @@ export class BuildOrchestrator extends Construct {
       'state-machine': props.stateMachine.stateMachineArn,
       executions: executionsArnOf(props.stateMachine),
     };
+    const physicalName = (functionName: LambdaFunctionName) => settings.functionNames[functionName];
     const bundled = (functionId: string, functionName: LambdaFunctionName, options: FunctionOptions) =>
       new BundledFunction(this, functionId, {
         functionName,
+        ...(physicalName(functionName) === undefined ? {} : { physicalName: physicalName(functionName) }),
+        ...(props.logsEncryptionKey === undefined ? {} : { logsEncryptionKey: props.logsEncryptionKey }),
+        ...(options.failureQueue === undefined || queueKey === undefined ? {} : { failureQueueKey: queueKey }),
         bundlesDirectory: settings.bundlesDirectory,
         environment: environmentOf(functionName, {
           tableName: props.table.tableName,
           stateMachineArn: props.stateMachine.stateMachineArn,
-          artifactsBucketName: props.artifactsBucket.bucketName,
+          artifactsBucketName: settings.artifactsBucketName,
           statusIndexName: settings.statusIndexName,
           triggerConcurrency: settings.triggerConcurrency,
           sweepGraceMinutes: settings.sweepGraceMinutes,
@@ -149,31 +185,147 @@ export class BuildOrchestrator extends Construct {
       targets: [new LambdaTarget(this.sweeperFunction, { retryAttempts: 0 })],
     });
 
+    if (queueKey !== undefined) this.letEventBridgeUse(queueKey);
+    if (props.logsEncryptionKey !== undefined) this.letCloudWatchLogsUse(props.logsEncryptionKey);
+    if (props.permissionsBoundary !== undefined) PermissionsBoundary.of(this).apply(props.permissionsBoundary);
+
     this.alarms = new OrchestratorAlarms(this, 'Alarms', {
       functions: {
-        TriggerBuild: this.triggerBuildFunction,
-        UpdateBuildStatus: this.updateBuildStatusFunction,
-        ExecutionStatusChange: this.executionStatusChangeFunction,
-        Sweeper: this.sweeperFunction,
+        TriggerBuild: {
+          function: this.triggerBuildFunction,
+          meaning:
+            'trigger-build failed an invocation (it threw or timed out): Lambda retries the batch, split in two, and gives up ' +
+            'on records past their retries or age (to the trigger-build failure queue); their builds stay PENDING until the ' +
+            "sweeper starts them. What to do: read the error in trigger-build's log group (level ERROR, with the record's " +
+            'sequence number), then fix the cause: its permissions, the table, the state machine, the function timeout.',
+        },
+        UpdateBuildStatus: {
+          function: this.updateBuildStatusFunction,
+          meaning:
+            "update-build-status failed an invocation: the state machine's report of how a build ended was not recorded " +
+            '(the shipped workflow retries it; execution-status-change or the sweeper record the end from the execution). ' +
+            "What to do: read the error in its log group; a ValidationError names the field of the state machine's payload " +
+            'that is wrong (fix the callback states), a BuildNotFoundError a build the table does not hold.',
+        },
+        ExecutionStatusChange: {
+          function: this.executionStatusChangeFunction,
+          meaning:
+            'execution-status-change failed an invocation: Lambda retries an event twice, then sends it to the execution ' +
+            'events dead-letter queue, and the sweeper reconciles the build. What to do: read the error in its log group and ' +
+            'fix the cause (DescribeExecution or table permissions, throttling).',
+        },
+        Sweeper: {
+          function: this.sweeperFunction,
+          meaning:
+            'The sweeper failed a run (it threw or timed out): open builds past the grace period wait for the next run. ' +
+            "What to do: read the error in its log group and fix the cause (the status index missing or still backfilling, " +
+            'permissions, throttling); one failed run among good ones needs nothing.',
+        },
       },
       failureQueues: {
         TriggerBuildFailures: {
           queue: this.triggerBuildFailureQueue,
           meaning:
-            'Lambda gave up on stream records of trigger-build (the messages name their shard and sequence numbers); ' +
-            'their builds stay PENDING until the sweeper starts them. Find why trigger-build failed.',
+            'Lambda gave up on stream records of trigger-build (each message names a shard and a range of sequence numbers, ' +
+            'not the records); their builds stay PENDING until the sweeper starts them. What to do: find why trigger-build ' +
+            'failed (its errors and warnings), fix it, then delete the messages: nobody has to restart a build.',
         },
         ExecutionEventsDeadLetters: {
           queue: this.executionEventsDeadLetterQueue,
           meaning:
-            'Execution status change events were not delivered to, or not processed by, execution-status-change; ' +
-            'the sweeper reconciles their builds. Find why.',
+            'Execution status change events were not delivered to, or not processed by, execution-status-change; the ' +
+            'sweeper reconciles their builds. What to do: read a message (the event, and for a failed invocation the error) ' +
+            "and execution-status-change's errors, fix the cause, then delete the messages.",
         },
       },
       metricsNamespace: settings.metricsNamespace,
+      stuckBuildsThreshold: settings.stuckBuildsAlarmThreshold,
       openBuildsThreshold: settings.openBuildsAlarmThreshold,
+      iteratorAge: { function: this.triggerBuildFunction, threshold: settings.iteratorAgeAlarmThreshold },
+      sweeperStopped:
+        settings.startBuilds && settings.sweeperStoppedAlarmPeriod !== undefined
+          ? { function: this.sweeperFunction, period: settings.sweeperStoppedAlarmPeriod }
+          : undefined,
       alarmTopic: props.alarmTopic,
     }).alarms;
+    if (settings.startBuilds && settings.sweeperStoppedAlarmPeriod === undefined) {
+      Annotations.of(this).addWarningV2(
+        '@aws-deployer/orchestrator:sweeperStoppedAlarm',
+        'No alarm on a sweeper that stopped running: sweepSchedule is not a rate; give sweeperStoppedAlarmPeriod.',
+      );
+    }
+
+    this.dashboard = settings.dashboard
+      ? new OrchestratorDashboard(this, 'Dashboard', {
+          functions: {
+            'trigger-build': this.triggerBuildFunction,
+            'update-build-status': this.updateBuildStatusFunction,
+            'execution-status-change': this.executionStatusChangeFunction,
+            sweeper: this.sweeperFunction,
+          },
+          triggerBuild: this.triggerBuildFunction,
+          queues: { 'trigger-build failures': this.triggerBuildFailureQueue, 'execution events dead letters': this.executionEventsDeadLetterQueue },
+          alarms: this.alarms,
+          metricsNamespace: settings.metricsNamespace,
+        }).dashboard
+      : undefined;
+  }
+
+  /**
+   * EventBridge writes to the rule's dead-letter queue with its own service
+   * principal, so a customer managed key of the queue must allow it in its key
+   * policy (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html).
+   * The condition names the account's rules, not this rule: naming it would
+   * make the key depend on the rule, the rule on the queue and the queue on the key.
+   */
+  private letEventBridgeUse(key: IKey): void {
+    this.addToKeyPolicy(
+      key,
+      'encryptionKey',
+      new PolicyStatement({
+        sid: 'EventBridgeDeadLettersOfAwsDeployerOrchestrator',
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        },
+      }),
+    );
+  }
+
+  /**
+   * CloudWatch Logs encrypts a log group with its regional service principal,
+   * which the key policy must allow, for this account's log groups
+   * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+   */
+  private letCloudWatchLogsUse(key: IKey): void {
+    const stack = Stack.of(this);
+    this.addToKeyPolicy(
+      key,
+      'logsEncryptionKey',
+      new PolicyStatement({
+        sid: 'LogGroupsOfAwsDeployerOrchestrator',
+        principals: [new ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
+  }
+
+  /** Adds `statement` to the key policy of a key of this stack; for another key, a warning says the key policy needs it. */
+  private addToKeyPolicy(key: IKey, prop: string, statement: PolicyStatement): void {
+    if (Resource.isOwnedResource(key) && Stack.of(key) === Stack.of(this) && key.addToResourcePolicy(statement).statementAdded) return;
+    const readable = JSON.stringify(Stack.of(this).resolve(statement.toStatementJson()), (_, value: unknown) => (isIntrinsic(value) ? flattened(value) : value));
+    Annotations.of(this).addWarningV2(
+      `@aws-deployer/orchestrator:${prop}Policy`,
+      `The key policy of ${prop} must allow ${readable} ` +
+        '(a key of another stack, or imported, is not changed here): docs/deploy.md, "Security review".',
+    );
   }
 
   /** The stream mapping of trigger-build (docs/lambda.md, "Event source mapping"). */

@@ -14,6 +14,33 @@ export const DEFAULT_METRICS_NAMESPACE = 'AwsDeployerOrchestrator';
 /** The sweeper's count of open builds past their grace period, with Powertools' `service` dimension. */
 export const OPEN_BUILDS_METRIC = { metricName: 'OpenBuildsFound', dimensionsMap: { service: 'sweeper' } } as const;
 
+/** The sweeper's count of builds stuck open (`PENDING` nothing started, an ended or missing execution, unreadable, undecided). */
+export const STUCK_BUILDS_METRIC = { metricName: 'StuckBuilds', dimensionsMap: { service: 'sweeper' } } as const;
+
+/** The sweeper's count of open items that do not read as builds (also counted in `StuckBuilds`). */
+export const UNREADABLE_OPEN_ITEMS_METRIC = { metricName: 'UnreadableOpenItems', dimensionsMap: { service: 'sweeper' } } as const;
+
+/** trigger-build's count of builds recorded `FAILED` because they can never start. */
+export const PERMANENT_START_FAILURES_METRIC = { metricName: 'BuildStartFailuresPermanent', dimensionsMap: { service: 'trigger-build' } } as const;
+
+/** trigger-build's count of records reported for redelivery, their builds left `PENDING`. */
+export const TRANSIENT_START_FAILURES_METRIC = { metricName: 'BuildStartFailuresTransient', dimensionsMap: { service: 'trigger-build' } } as const;
+
+/** The sweeper's count of `PENDING` builds it started: their stream records were lost. */
+export const SWEEPER_STARTED_METRIC = { metricName: 'BuildsStarted', dimensionsMap: { service: 'sweeper' } } as const;
+
+/** The sweeper's count of build ends it recorded because neither the callback nor the event did. */
+export const SWEEPER_COMPLETED_METRIC = { metricName: 'BuildsCompletedByReconciliation', dimensionsMap: { service: 'sweeper' } } as const;
+
+/** trigger-build's count of executions it started. */
+export const TRIGGER_BUILD_STARTED_METRIC = { metricName: 'BuildsStarted', dimensionsMap: { service: 'trigger-build' } } as const;
+
+/** update-build-status's count of build ends the state machine reported and it recorded. */
+export const CALLBACK_COMPLETED_METRIC = { metricName: 'BuildsCompletedByCallback', dimensionsMap: { service: 'update-build-status' } } as const;
+
+/** execution-status-change's count of build ends it recorded because the callback never did. */
+export const EVENT_COMPLETED_METRIC = { metricName: 'BuildsCompletedByReconciliation', dimensionsMap: { service: 'execution-status-change' } } as const;
+
 /** Each bundle's entry file (scripts/bundle.ts writes `dist/lambda/{function}/index.mjs`) and its export. */
 export const BUNDLE_ENTRY_FILE = 'index.mjs';
 export const BUNDLE_HANDLER = 'index.handler';

@@ -42,8 +42,21 @@ export function parseStepFunctionInput(value: unknown): StepFunctionInput {
  */
 export function serializeStepFunctionInput(input: StepFunctionInput): string {
   const wire = Object.fromEntries(WIRE_KEYS.map(([wireKey, key]) => [wireKey, input[key]]));
-  return JSON.stringify(wire);
+  return JSON.stringify(wire).replace(GO_HTML_ESCAPED, (character) => GO_ESCAPES[character] ?? character);
 }
+
+// Go's json.Marshal (what the Go implementation starts executions with) escapes "<", ">", "&",
+// U+2028 and U+2029 as \u003c, \u003e, \u0026, \u2028 and \u2029 (its HTMLEscape; encoding/json's
+// documentation). Step Functions compares an execution's input byte for byte when a name is reused,
+// so the same build must serialise to Go's very bytes. These characters only occur inside strings here.
+const GO_HTML_ESCAPED = /[<>&\u2028\u2029]/g;
+const GO_ESCAPES: Readonly<Record<string, string>> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
 
 const wireInputSchema = z.object(
   Object.fromEntries(WIRE_KEYS.map(([wireKey]) => [wireKey, z.string({ error: 'must be a string' })])),

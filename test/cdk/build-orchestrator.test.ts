@@ -27,6 +27,26 @@ import {
   statementsOfRole,
 } from './support/template-reading.js';
 
+/** The parts of a dashboard body the tests read: each widget's title, metrics (`[namespace, name, dimension, value, ...]`) and alarms. */
+interface DashboardBody {
+  readonly widgets: ReadonlyArray<{ readonly properties: { readonly title?: string; readonly metrics?: unknown[][]; readonly alarms?: unknown[] } }>;
+}
+
+/** A dashboard body as the template holds it (a string joined with references), each reference written `#Logical.Attribute#`. */
+function dashboardBodyOf(body: unknown): DashboardBody {
+  const text =
+    typeof body === 'string'
+      ? body
+      : ((body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1] ?? [])
+          .map((part) => {
+            if (typeof part === 'string') return part;
+            const reference = part as { Ref?: string; 'Fn::GetAtt'?: string[] };
+            return `#${reference.Ref ?? (reference['Fn::GetAtt'] ?? []).join('.')}#`;
+          })
+          .join('');
+  return JSON.parse(text) as DashboardBody;
+}
+
 const TABLE_NAME = 'prd-aws-deployer--builds';
 const STREAM_ARN = `arn:aws:dynamodb:us-east-1:123456789012:table/${TABLE_NAME}/stream/2026-01-01T00:00:00.000`;
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:prd-deployment';
@@ -54,6 +74,8 @@ beforeAll(() => {
     stateMachine: StateMachine.fromStateMachineArn(stack, 'Deployment', STATE_MACHINE_ARN),
     artifactsBucket: Bucket.fromBucketName(stack, 'Artifacts', BUCKET_NAME),
     alarmTopic: topic,
+    // Decided: an imported table's stream may have another consumer.
+    startBuilds: true,
     bundlesDirectory: bundles.path,
   });
   // What a user wires next: the state machine's role invokes update-build-status.
@@ -216,35 +238,53 @@ describe('BuildOrchestrator on an imported table and state machine', () => {
     expect(everyIamAction(template).filter((action) => action.includes('*'))).toEqual([]);
   });
 
-  it('alarms on errors of each function, on messages in either queue and on open builds piling up, notifying the topic', () => {
+  it('alarms on errors of each function, on messages in either queue, on late stream records, on a stopped sweeper, on stuck builds and on the handlers\' trouble metrics, notifying the topic', () => {
     const alarms = Object.values(resourcesOf(template)).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
     const summary = alarms.map(({ Properties: alarm }) => ({
       metric: `${String(alarm.Namespace)}/${String(alarm.MetricName)}`,
       statistic: alarm.Statistic,
       comparison: alarm.ComparisonOperator,
       threshold: alarm.Threshold,
+      periods: alarm.EvaluationPeriods,
       missingData: alarm.TreatMissingData,
       actions: alarm.AlarmActions,
     }));
     const notify = [{ Ref: logicalIdOf(topic) }];
-    const atLeastOne = { comparison: 'GreaterThanOrEqualToThreshold', threshold: 1, missingData: 'notBreaching', actions: notify };
+    const atLeastOne = { comparison: 'GreaterThanOrEqualToThreshold', threshold: 1, periods: 1, missingData: 'notBreaching', actions: notify };
 
     expect(summary).toEqual([
       ...FUNCTION_NAMES.map(() => ({ metric: 'AWS/Lambda/Errors', statistic: 'Sum', ...atLeastOne })),
       ...[1, 2].map(() => ({ metric: 'AWS/SQS/ApproximateNumberOfMessagesVisible', statistic: 'Maximum', ...atLeastOne })),
-      {
-        metric: 'AwsDeployerOrchestrator/OpenBuildsFound',
-        statistic: 'Maximum',
-        comparison: 'GreaterThanThreshold',
-        threshold: 10,
-        missingData: 'notBreaching',
-        actions: notify,
-      },
+      // Records read two minutes or more after they were written.
+      { metric: 'AWS/Lambda/IteratorAge', statistic: 'Maximum', ...atLeastOne, threshold: 120_000 },
+      // No sweep for three sweeps: no data is the trouble here.
+      { metric: 'AWS/Lambda/Invocations', statistic: 'Sum', ...atLeastOne, comparison: 'LessThanThreshold', missingData: 'breaching' },
+      // Healthy deployments that run long are open, not stuck: the open-builds alarm is gone by default.
+      { metric: 'AwsDeployerOrchestrator/StuckBuilds', statistic: 'Maximum', ...atLeastOne },
+      { metric: 'AwsDeployerOrchestrator/BuildStartFailuresPermanent', statistic: 'Sum', ...atLeastOne },
+      { metric: 'AwsDeployerOrchestrator/BuildStartFailuresTransient', statistic: 'Sum', ...atLeastOne, periods: 3 },
+      { metric: 'AwsDeployerOrchestrator/BuildsStarted', statistic: 'Sum', ...atLeastOne },
+      { metric: 'AwsDeployerOrchestrator/BuildsCompletedByReconciliation', statistic: 'Sum', ...atLeastOne },
     ]);
+    expect(alarms.map(({ Properties: alarm }) => alarm.Period)).toEqual([300, 300, 300, 300, 300, 300, 300, 900, 300, 300, 300, 300, 300]);
+    expect(alarms[FUNCTION_NAMES.length + 6]?.Properties.DatapointsToAlarm).toBe(3);
     expect(orchestrator.alarms).toHaveLength(alarms.length);
   });
 
-  it('watches each function and queue by its own dimensions, and the open builds by the sweeper\'s service', () => {
+  it('says in each alarm what it means and what to do, within CloudWatch\'s 1024 characters', () => {
+    const descriptions = orchestrator.alarms.map((alarm) => String(propertiesOf(template, alarm).AlarmDescription));
+
+    for (const description of descriptions) {
+      expect(description.length).toBeLessThanOrEqual(1024);
+      expect(description).toMatch(/What to do: /);
+    }
+    expect(new Set(descriptions).size).toBe(descriptions.length);
+    expect(descriptions[FUNCTION_NAMES.length + 2]).toMatch(/read stream records 2 minutes or more after they were written \(IteratorAge/);
+    expect(descriptions[FUNCTION_NAMES.length + 3]).toMatch(/The sweeper was not invoked for 15 minutes/);
+    expect(descriptions[FUNCTION_NAMES.length + 4]).toMatch(/stuck open past the grace period.*Running deployments are never counted.*'Stuck build found by the sweeper'/s);
+  });
+
+  it('watches each function and queue by its own dimensions, and the handlers\' metrics by their service', () => {
     const dimensions = orchestrator.alarms.map((alarm) => propertiesOf(template, alarm).Dimensions);
     const fn = (name: LambdaFunctionName) => [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(functionsByName()[name]) } }];
     const queue = (construct: typeof orchestrator.triggerBuildFailureQueue) => [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(construct), 'QueueName'] } }];
@@ -253,8 +293,62 @@ describe('BuildOrchestrator on an imported table and state machine', () => {
       ...FUNCTION_NAMES.map(fn),
       queue(orchestrator.triggerBuildFailureQueue),
       queue(orchestrator.executionEventsDeadLetterQueue),
+      // trigger-build has one event source mapping: its IteratorAge by FunctionName is that mapping's.
+      fn('trigger-build'),
+      fn('sweeper'),
+      [{ Name: 'service', Value: 'sweeper' }],
+      [{ Name: 'service', Value: 'trigger-build' }],
+      [{ Name: 'service', Value: 'trigger-build' }],
+      [{ Name: 'service', Value: 'sweeper' }],
       [{ Name: 'service', Value: 'sweeper' }],
     ]);
+  });
+
+  it('ships a dashboard of the alarms, the functions, the queues and every build metric the handlers emit', () => {
+    const dashboard = orchestrator.dashboard;
+    if (dashboard === undefined) throw new Error('no dashboard');
+    const widgets = dashboardBodyOf(propertiesOf(template, dashboard).DashboardBody).widgets;
+    const titles = widgets.map((widget) => widget.properties.title);
+    const metricsOf = (title: string) => widgets.find((widget) => widget.properties.title === title)?.properties.metrics ?? [];
+
+    expect(titles).toEqual([
+      'Alarms',
+      'Invocations',
+      'Errors',
+      'Duration (maximum, ms)',
+      'Throttles',
+      'trigger-build IteratorAge (maximum, ms)',
+      'Queue messages visible',
+      'Queue age of oldest message (s)',
+      'Builds started',
+      'Start failures',
+      'Builds completed',
+      'Open builds in a sweep (maximum)',
+    ]);
+    expect(widgets[0]?.properties.alarms).toHaveLength(orchestrator.alarms.length);
+    for (const title of ['Invocations', 'Errors', 'Duration (maximum, ms)', 'Throttles']) expect(metricsOf(title)).toHaveLength(4);
+    expect(metricsOf('Queue age of oldest message (s)').map((metric) => metric.slice(0, 2))).toEqual([
+      ['AWS/SQS', 'ApproximateAgeOfOldestMessage'],
+      ['AWS/SQS', 'ApproximateAgeOfOldestMessage'],
+    ]);
+    const buildMetrics = ['Builds started', 'Start failures', 'Builds completed', 'Open builds in a sweep (maximum)'].flatMap((title) =>
+      metricsOf(title).map((metric) => `${String(metric[1])}/${String(metric[3])}`),
+    );
+    expect(buildMetrics).toEqual([
+      'BuildsStarted/trigger-build',
+      'BuildsStarted/sweeper',
+      'BuildStartFailuresPermanent/trigger-build',
+      'BuildStartFailuresTransient/trigger-build',
+      'BuildsCompletedByCallback/update-build-status',
+      'BuildsCompletedByReconciliation/execution-status-change',
+      'BuildsCompletedByReconciliation/sweeper',
+      'OpenBuildsFound/sweeper',
+      'StuckBuilds/sweeper',
+      'UnreadableOpenItems/sweeper',
+    ]);
+    for (const title of ['Builds started', 'Start failures', 'Builds completed', 'Open builds in a sweep (maximum)']) {
+      for (const metric of metricsOf(title)) expect(metric.slice(0, 1).concat(metric.slice(2, 3))).toEqual(['AwsDeployerOrchestrator', 'service']);
+    }
   });
 
   it('never changes the imported table nor the state machine: it creates none, and no custom resource', () => {

@@ -5,6 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployerFromContext, OrchestratorStack } from '../../examples/cdk/orchestrator-app.js';
@@ -19,7 +20,7 @@ const CONTEXT = {
   stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:prd-deployment',
   artifactsBucketName: 'prd-aws-deployer-artifacts',
   alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:deployments-on-call',
-  startBuilds: 'false',
+  // No startBuilds: a first deploy decides nothing, and must start nothing.
 };
 
 interface FileAssets {
@@ -50,7 +51,7 @@ const filesIn = (directory: string) => (readdirSync(directory, { recursive: true
   .sort();
 
 describe('the example CDK app', () => {
-  it('synthesizes an environment-agnostic stack on the imported table and state machine, starting no build as asked', () => {
+  it('synthesizes an environment-agnostic stack on the imported table and state machine, starting no build without -c startBuilds=true', () => {
     const stack = assembly.getStackByName('AwsDeployerOrchestrator');
     const resources = Object.values(stack.template.Resources as Record<string, TemplateResource>);
 
@@ -63,12 +64,43 @@ describe('the example CDK app', () => {
     expect(resources.find((resource) => resource.Type === 'AWS::Events::Rule' && 'ScheduleExpression' in resource.Properties)?.Properties).toMatchObject({
       State: 'DISABLED',
     });
+    // No alarm on a sweeper that is not meant to run.
+    expect(resources.filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm').map((alarm) => alarm.Properties.MetricName)).not.toContain('Invocations');
     expect(Object.keys(stack.template.Outputs as object).sort()).toEqual([
+      'DashboardName',
       'ExecutionEventsDeadLetterQueueUrl',
       'TriggerBuildEventSourceMappingId',
       'TriggerBuildFailureQueueUrl',
       'UpdateBuildStatusFunctionArn',
+      'UpdateBuildStatusFunctionName',
     ]);
+  });
+
+  it.each([
+    [undefined, false],
+    ['false', false],
+    ['true', true],
+  ])('reads -c startBuilds=%s as %s', (value, startBuilds) => {
+    const other = anAppInATemporaryDirectory({ ...CONTEXT, ...(value === undefined ? {} : { startBuilds: value }) });
+    try {
+      expect(deployerFromContext(other.app).startBuilds).toBe(startBuilds);
+    } finally {
+      other.remove();
+    }
+  });
+
+  it('refuses a startBuilds that is neither true nor false, and names the new update-build-status as asked', () => {
+    const other = anAppInATemporaryDirectory({ ...CONTEXT, startBuilds: 'yes' });
+    const named = anAppInATemporaryDirectory({ ...CONTEXT, updateBuildStatusFunctionName: 'prd-aws-deployer-ts-update-build-status' });
+    try {
+      expect(() => deployerFromContext(other.app)).toThrow(expect.objectContaining({ constructor: ValidationError, field: 'startBuilds' }));
+      const orchestrator = new OrchestratorStack(named.app, 'Named', { deployer: deployerFromContext(named.app), bundlesDirectory: bundles }).orchestrator;
+      const fn = orchestrator.updateBuildStatusFunction.node.defaultChild as CfnFunction;
+      expect(fn.functionName).toBe('prd-aws-deployer-ts-update-build-status');
+    } finally {
+      other.remove();
+      named.remove();
+    }
   });
 
   it.each(LAMBDA_FUNCTIONS)("gives %s an asset that is its handler's bundle, byte for byte", (name) => {

@@ -7,13 +7,23 @@ import { readObservabilityEnvironment } from '../../src/composition/lambda/envir
 import { BuildMetric, DEFAULT_METRICS_NAMESPACE as HANDLERS_NAMESPACE } from '../../src/adapters/driving/lambda/observability/build-metrics.js';
 import { isClosedExecutionStatus } from '../../src/domain/execution-status.js';
 import {
+  CALLBACK_COMPLETED_METRIC,
   CLOSED_EXECUTION_STATUSES,
   DEFAULT_METRICS_NAMESPACE,
   DEFAULT_STATUS_INDEX_NAME,
+  EVENT_COMPLETED_METRIC,
   INDEX_NAME_PATTERN,
   METRICS_NAMESPACE_PATTERN,
   OPEN_BUILDS_METRIC,
+  PERMANENT_START_FAILURES_METRIC,
+  STUCK_BUILDS_METRIC,
+  SWEEPER_COMPLETED_METRIC,
+  SWEEPER_STARTED_METRIC,
+  TRANSIENT_START_FAILURES_METRIC,
+  TRIGGER_BUILD_STARTED_METRIC,
+  UNREADABLE_OPEN_ITEMS_METRIC,
 } from '../../src/cdk/handler-facts.js';
+import { LAMBDA_FUNCTIONS } from '../../src/adapters/driving/lambda/permissions.js';
 
 describe("the construct's copies of the handlers' facts", () => {
   it('name the status index the DynamoDB adapter queries by default', () => {
@@ -23,6 +33,25 @@ describe("the construct's copies of the handlers' facts", () => {
   it("name the handlers' metrics namespace and the sweeper's open-builds metric", () => {
     expect(DEFAULT_METRICS_NAMESPACE).toBe(HANDLERS_NAMESPACE);
     expect(OPEN_BUILDS_METRIC.metricName).toBe(BuildMetric.OpenFound);
+  });
+
+  it("name the metrics the alarms and the dashboard watch as the handlers emit them, each with its function's service", () => {
+    const facts = [
+      [STUCK_BUILDS_METRIC, BuildMetric.Stuck, 'sweeper'],
+      [UNREADABLE_OPEN_ITEMS_METRIC, BuildMetric.UnreadableOpen, 'sweeper'],
+      [PERMANENT_START_FAILURES_METRIC, BuildMetric.StartFailedPermanently, 'trigger-build'],
+      [TRANSIENT_START_FAILURES_METRIC, BuildMetric.StartFailedTransiently, 'trigger-build'],
+      [SWEEPER_STARTED_METRIC, BuildMetric.Started, 'sweeper'],
+      [SWEEPER_COMPLETED_METRIC, BuildMetric.CompletedByReconciliation, 'sweeper'],
+      [TRIGGER_BUILD_STARTED_METRIC, BuildMetric.Started, 'trigger-build'],
+      [CALLBACK_COMPLETED_METRIC, BuildMetric.CompletedByCallback, 'update-build-status'],
+      [EVENT_COMPLETED_METRIC, BuildMetric.CompletedByReconciliation, 'execution-status-change'],
+    ] as const;
+
+    for (const [fact, metricName, service] of facts) {
+      expect(fact).toEqual({ metricName, dimensionsMap: { service } });
+      expect(LAMBDA_FUNCTIONS).toContain(service);
+    }
   });
 
   it('list exactly the execution statuses execution-status-change reconciles', () => {

@@ -1,5 +1,9 @@
-// docs/deploy.md's table of props is BuildOrchestratorProps, prop for prop.
+// docs/deploy.md's table of props is BuildOrchestratorProps, prop for prop;
+// the section the construct's errors send a reader to exists; the security
+// review explains every finding the construct keeps.
 import { describe, expect, it } from 'vitest';
+import { SWITCH_GUIDE } from '../../src/cdk/build-orchestrator-props.js';
+import { KEPT_RULES } from '../../src/cdk/security-findings.js';
 import { readDoc, sectionOf } from './markdown-sections.js';
 
 /** The properties an interface of a source file declares, in order. */
@@ -15,5 +19,22 @@ describe('docs/deploy.md', () => {
       .flatMap((line) => /^\| `(\w+)` \|/.exec(line)?.[1] ?? []);
 
     expect(rows).toEqual(propsOf(readDoc('src/cdk/build-orchestrator-props.ts'), 'BuildOrchestratorProps'));
+  });
+
+  it('has the section the startBuilds error sends a reader to, with its steps, what to watch and the way back', () => {
+    const heading = /^docs\/deploy\.md, "(.+)"$/.exec(SWITCH_GUIDE)?.[1] ?? '';
+    const guide = sectionOf(readDoc('docs/deploy.md'), `## ${heading}`);
+
+    for (const part of ['### Steps', '### What to watch', '### Going back', "### Go's other starters", "### Go's settings in SSM Parameter Store"]) {
+      expect(guide.split('\n')).toContain(part);
+    }
+    // The old PENDING builds are listed before builds are started.
+    expect(sectionOf(guide, '### Steps')).toMatch(/The table's old `PENDING` builds\..*aws-deployer-orchestrator list\s+--status PENDING/s);
+  });
+
+  it('explains, in its security review, every rule the construct keeps a finding of', () => {
+    const review = sectionOf(readDoc('docs/deploy.md'), '## Security review');
+
+    for (const rule of Object.values(KEPT_RULES)) expect(review).toContain(`\`${rule}`);
   });
 });

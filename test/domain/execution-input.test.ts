@@ -18,6 +18,14 @@ const input: StepFunctionInput = {
 };
 
 describe('the execution input', () => {
+  it("escapes <, >, &, U+2028 and U+2029 as Go's json.Marshal does, so Step Functions sees Go's very bytes", () => {
+    const odd = { ...input, branch: 'fix/<a>&b', version: '1.2.3\u2028\u2029' };
+    const wire = serializeStepFunctionInput(odd);
+    expect(wire).toContain('"branch":"fix/\\u003ca\\u003e\\u0026b"');
+    expect(wire).toContain('"version":"1.2.3\\u2028\\u2029"');
+    expect(deserializeStepFunctionInput(wire)).toEqual(odd);
+  });
+
   it('serialises to the Go wire format: snake_case, fixed key order, every key', () => {
     expect(serializeStepFunctionInput(input)).toBe(
       '{"repo":"myapp","env":"prd","branch":"main","version":"1.2.3","sk":"2HFj3kLmNoPqRsTuVwXy",' +
