@@ -54,6 +54,10 @@ export interface Permission {
 // GetItem reads a build when a refused write does not return it.
 const BUILD_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'];
 
+// A PENDING build is never deployed over a newer one of its environment that has deployed: one
+// query of its partition (`sk > :sk`) before it starts.
+const FIND_NEWER_DEPLOYED_BUILDS: Permission = { sid: 'FindNewerDeployedBuilds', actions: ['dynamodb:Query'], resource: 'table', sentBy: 'code' };
+
 const DESCRIBE_EXECUTIONS: Permission = {
   sid: 'ReadHowExecutionsEnded',
   actions: ['states:DescribeExecution'],
@@ -98,6 +102,7 @@ export const LAMBDA_PERMISSIONS: { readonly [F in LambdaFunctionName]: readonly 
     // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).
     { sid: 'ListStreamsHasNoResourceLevelPermissions', actions: ['dynamodb:ListStreams'], resource: 'any', sentBy: 'platform' },
     { sid: 'ReadAndAdvanceBuilds', actions: BUILD_ITEM_ACTIONS, resource: 'table', sentBy: 'code' },
+    FIND_NEWER_DEPLOYED_BUILDS,
     // DescribeStateMachine: the first start after a cold start checks the machine is STANDARD.
     { sid: 'StartDeployments', actions: ['states:StartExecution', 'states:DescribeStateMachine'], resource: 'state-machine', sentBy: 'code' },
     // ExecutionAlreadyExists is confirmed to be this build's execution; a permanent error looks for an earlier start.
@@ -115,6 +120,7 @@ export const LAMBDA_PERMISSIONS: { readonly [F in LambdaFunctionName]: readonly 
   sweeper: [
     { sid: 'FindOpenBuilds', actions: ['dynamodb:Query'], resource: 'status-index', sentBy: 'code' },
     { sid: 'ReadStartAndCompleteBuilds', actions: BUILD_ITEM_ACTIONS, resource: 'table', sentBy: 'code' },
+    FIND_NEWER_DEPLOYED_BUILDS,
     { sid: 'StartPendingBuilds', actions: ['states:StartExecution', 'states:DescribeStateMachine'], resource: 'state-machine', sentBy: 'code' },
     { sid: 'ListRecentExecutionsWithoutTheIndex', actions: ['states:ListExecutions'], resource: 'state-machine', sentBy: 'code' },
     DESCRIBE_EXECUTIONS,
