@@ -49,7 +49,8 @@ const KSUID = /(?<![0-9A-Za-z])[0-9A-Za-z]{27}(?![0-9A-Za-z])/;
 const VARYING: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ/, String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ`],
   [/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/, String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`],
-  [/^127\.0\.0\.1:\d+/, String.raw`127\.0\.0\.1:\d+`],
+  // DynamoDB Local in a container (Testcontainers, as CI runs it) is reached as localhost.
+  [/^127\.0\.0\.1:\d+/, String.raw`(?:127\.0\.0\.1|localhost):\d+`],
   // On a DynamoDB Local it did not start (this test's), the stack gives its table a suffix.
   [/^dev-aws-deployer--builds/, String.raw`dev-aws-deployer--builds(?:-[0-9a-f]{8})?`],
   // Columns are as wide as what they hold.
