@@ -46,16 +46,15 @@ export const orchestratorModule: InversifyContainerModule = new ContainerModule(
   if (!isBound(TOKENS.Clock)) bind(TOKENS.Clock).toConstantValue(new SystemClock());
   if (!isBound(TOKENS.Logger)) bind(TOKENS.Logger).toDynamicValue(() => defaultLogger()).inSingletonScope();
 
-  const bound = (token: symbol): boolean => isBound(token) || servicesBound.has(token);
-  const servicesBound = new Set<symbol>();
-  // The table lists each service after what it depends on; without an
-  // inspector, reconciliation's services are left out, as createContainer does.
+  // The table lists each service after what it depends on, so a service's
+  // dependencies are bound (a port, or a service bound in an earlier turn)
+  // when its turn comes; without an inspector, reconciliation's services are
+  // left out, as createContainer does.
   for (const wiring of SERVICE_WIRING) {
-    if (!wiring.dependencies.every(bound)) continue;
+    if (!wiring.dependencies.every((dependency) => isBound(dependency))) continue;
     bind(wiring.token)
       .toDynamicValue((context) => wiring.create(...(wiring.dependencies.map((dependency) => context.get(dependency)) as never[])))
       .inSingletonScope();
     bind(wiring.service).toService(wiring.token);
-    servicesBound.add(wiring.token);
   }
 });
