@@ -6,7 +6,7 @@
 import { createAslRunner, type AslRunner, type TaskHandler } from '../../dev/local-stack/asl-runner.js';
 import { CloudFormationStandIn } from '../../dev/local-stack/cloudformation-stand-ins.js';
 import { DEPLOYMENT_TASKS, STACK_POLL_WAIT_STATE, readDeploymentDefinitionText, substituteDefinition } from '../../dev/local-stack/deployment-definition.js';
-import type { ExecutionOutcome } from '../../dev/local-sfn/local-sfn-server.js';
+import type { ExecutionOutcome, ExecutionRecord } from '../../dev/local-sfn/local-sfn-server.js';
 
 // Validating the definition costs about 150 ms: one runner serves every run, each with its own stand-ins.
 let shipped: AslRunner | undefined;
@@ -38,27 +38,34 @@ export interface WorkflowRun {
  * Runs the workflow to its end and returns how the execution ended, as
  * Step Functions would report it (`status`, `output`, `error`, `cause`).
  */
+/** An execution record as Step Functions holds one that just started: running, never redriven. */
+export function aRunningExecution(fields: Pick<ExecutionRecord, 'executionArn' | 'stateMachineArn' | 'name' | 'input'>): ExecutionRecord {
+  return {
+    ...fields,
+    stateMachineType: 'STANDARD',
+    traceHeader: undefined,
+    status: 'RUNNING',
+    startDate: new Date(),
+    stopDate: undefined,
+    output: undefined,
+    error: undefined,
+    cause: undefined,
+    redriveCount: 0,
+    redriveDate: undefined,
+  };
+}
+
 export async function runShippedWorkflow(execution: WorkflowExecution, run: WorkflowRun): Promise<ExecutionOutcome> {
   const input = JSON.parse(execution.input) as { repo?: unknown; env?: unknown };
   const stackName = `${String(input.repo)}-${String(input.env)}`;
   const cloudFormation = new CloudFormationStandIn({ settleAfterPolls: 1, brokenStacks: run.stack === 'rolls back' ? [stackName] : [] });
   return shippedWorkflow().run(
-    {
+    aRunningExecution({
       executionArn: execution.executionArn,
       stateMachineArn: execution.executionArn.replace(/:execution:([^:]+):[^:]+$/, ':stateMachine:$1'),
-      stateMachineType: 'STANDARD',
       name: execution.name,
       input: execution.input,
-      traceHeader: undefined,
-      status: 'RUNNING',
-      startDate: new Date(),
-      stopDate: undefined,
-      output: undefined,
-      error: undefined,
-      cause: undefined,
-      redriveCount: 0,
-      redriveDate: undefined,
-    },
+    }),
     {
       [DEPLOYMENT_TASKS.deployStack]: async (stateInput) => cloudFormation.deployStack(stateInput),
       [DEPLOYMENT_TASKS.describeStack]: async (stateInput) => cloudFormation.describeStack(stateInput),

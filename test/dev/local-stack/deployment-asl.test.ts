@@ -25,7 +25,7 @@ import {
 } from '../../../dev/local-stack/deployment-definition.js';
 import { deploymentTasks } from '../../../dev/local-stack/deployment-tasks.js';
 import type { ExecutionRecord } from '../../../dev/local-sfn/local-sfn-server.js';
-import { runShippedWorkflow } from '../../support/deployment-workflow.js';
+import { aRunningExecution, runShippedWorkflow } from '../../support/deployment-workflow.js';
 import { FaultyBuildRepository } from '../../support/faulty-build-repository.js';
 import { executionStatusChangeDeps, sweeperDeps, triggerBuildDeps, updateBuildStatusDeps } from '../../support/handler-deps.js';
 import { STATE_MACHINE_ARN, aNewBuild } from '../../support/mothers/build.mother.js';
@@ -56,22 +56,12 @@ const input = {
 };
 
 function anExecution(): ExecutionRecord {
-  return {
+  return aRunningExecution({
     executionArn: `arn:aws:states:us-east-1:123456789012:execution:deployment:web-dev-${input.sk}`,
     stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:deployment',
-    stateMachineType: 'STANDARD',
     name: `web-dev-${input.sk}`,
     input: JSON.stringify(input),
-    traceHeader: undefined,
-    status: 'RUNNING',
-    startDate: new Date(),
-    stopDate: undefined,
-    output: undefined,
-    error: undefined,
-    cause: undefined,
-    redriveCount: 0,
-    redriveDate: undefined,
-  };
+  });
 }
 
 /** Runs the real definition with the CloudFormation stand-in and a recording update-build-status. */
