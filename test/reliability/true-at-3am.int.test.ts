@@ -78,6 +78,20 @@ describe('5. Items near 400 KB', () => {
     expect(local.sfn.executions).toHaveLength(0);
   });
 
+  it('ends FAILED with the reason a build whose start Step Functions refuses when only the claim fits (the failure drops the claim)', async () => {
+    const { triggerBuild } = aDeployer();
+    const key = aBuildKey();
+    await putRaw(paddedToLimit(aGoBuildItem(key), ROOM_FOR_THE_CLAIM_ONLY));
+    local.sfn.injectFault({ operation: 'StartExecution', fault: 'StateMachineDoesNotExist' });
+
+    expect(await triggerBuild({ Records: await insertsOf(key) })).toEqual({ batchItemFailures: [] });
+
+    expect(await statusOf(key)).toBe('FAILED');
+    expect(await errorMsgOf(key)).toMatch(/\S/);
+    expect((await rawItem(key))?.start_attempt).toBeUndefined();
+    expect(local.sfn.executions).toHaveLength(0);
+  });
+
   it('records the start without its ARN when only the claim fits, and the end lands, on the callback and on the event', async () => {
     const { triggerBuild, updateBuildStatus } = aDeployer();
     const [byCallback, byEvent] = [aBuildKey(), aBuildKey()];

@@ -46,7 +46,9 @@ export class CompletionWrites {
   /**
    * `PENDING -> FAILED` with the reason (and, for a stale build, the newer
    * build it was not deployed over), under `guard`; `superseded` when the
-   * guard no longer holds.
+   * guard no longer holds. The write drops the start claim's `start_attempt`
+   * (the claim ends with the build), which leaves room for the reason in an
+   * item another writer filled to just past the claim.
    */
   async failPendingBuild(key: BuildKey, reason: string, at: Date, guard: Condition, supersededBy?: string): Promise<StartFailureRecord> {
     const valid = parseRecordedBuildKey(key);
@@ -55,7 +57,7 @@ export class CompletionWrites {
       writeWithPointer(
         this.table,
         valid,
-        this.completionWrite(valid, shape.errorMsg === undefined ? shape : { ...shape, supersededBy }, at, guard),
+        this.completionWrite(valid, { ...(shape.errorMsg === undefined ? shape : { ...shape, supersededBy }), endsStartClaim: true }, at, guard),
         latestPointerItem(valid, 'FAILED', at),
       ),
     );
@@ -121,12 +123,15 @@ export class CompletionWrites {
       set.push('superseded_by = :superseded');
       values[':superseded'] = shape.supersededBy;
     }
+    // The redrive mark has served its purpose once the build records how its execution ended.
+    const remove = [REDRIVE_MARK];
+    if (shape.errorMsg === undefined) remove.unshift('error_msg');
+    if (shape.endsStartClaim === true) remove.push('start_attempt');
     return {
       Update: {
         TableName: this.table.tableName,
         Key: buildItemKey(key),
-        // The redrive mark has served its purpose once the build records how its execution ended.
-        UpdateExpression: `SET ${set.join(', ')} REMOVE ${shape.errorMsg === undefined ? `error_msg, ${REDRIVE_MARK}` : REDRIVE_MARK}`,
+        UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
         ConditionExpression: condition,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: values,
@@ -142,6 +147,8 @@ interface CompletionShape extends Completion {
   readonly supersededBy?: string | undefined;
   /** The reporting execution, when this form leaves its ARN out: the write's condition still names it. */
   readonly ownExecutionArn?: string | undefined;
+  /** A PENDING build's failure: its start claim (`start_attempt`) goes with it. */
+  readonly endsStartClaim?: boolean;
 }
 
 /** The completion as asked, then smaller and smaller forms of it, each written only if the one before did not fit. */
