@@ -30,6 +30,15 @@ export interface Build extends BuildKey {
    * because a newer build of its environment had already deployed.
    */
   readonly supersededBy?: string;
+  /**
+   * The id of the build this `PENDING` build waits behind: its environment's
+   * lock holder when it was last found busy (queue or supersede). Removed
+   * when the build starts or ends.
+   */
+  readonly waitingFor?: string;
+  /** Who released the environment lock this build held, by hand (`unlock`), and when. */
+  readonly unlockedBy?: string;
+  readonly unlockedAt?: Date;
 }
 
 

@@ -57,6 +57,10 @@ export const ERROR_CATALOGUE = {
     className: 'MissingBindingError',
     meaning: 'A container or module was built without a port a service needs; the message names the token and who needs it.',
   },
+  ENVIRONMENT_BUSY: {
+    className: 'EnvironmentBusyError',
+    meaning: "Another build holds the environment's lock (queue or supersede): the build stays PENDING and starts in its turn.",
+  },
   TABLE_NOT_FOUND: {
     className: 'BuildsTableNotFoundError',
     meaning: 'The CLI found no builds table of that name where it looked (or it is not ACTIVE).',

@@ -2,6 +2,8 @@ export * from './build-key.js';
 export * from './build-status.js';
 export * from './build.js';
 export * from './build.errors.js';
+export * from './concurrency-policy.js';
+export * from './environment-lock.js';
 export * from './error-catalogue.js';
 export * from './execution-input.js';
 export * from './execution-name.js';

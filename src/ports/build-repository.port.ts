@@ -1,4 +1,4 @@
-import type { Build, BuildKey, BuildStatus, Completion, NewBuild, TerminalStatus } from '../domain/index.js';
+import type { Build, BuildKey, BuildStatus, Completion, EnvironmentLock, LockingPolicy, NewBuild, TerminalStatus } from '../domain/index.js';
 
 /** How recording a start ended. */
 export type StartRecord =
@@ -39,10 +39,53 @@ export interface Refusal {
 
 /** The result of claiming a build for one start attempt. */
 export type StartClaim =
-  /** The build was PENDING and this attempt now holds it. */
-  | { readonly claimed: true; readonly build: Build }
+  /** The build was PENDING and this attempt now holds it (and, when asked, its environment's lock). */
+  | {
+      readonly claimed: true;
+      readonly build: Build;
+      /**
+       * With `environmentLock`: the environment's line (from the build's `sk`),
+       * read right after the lock was taken, so no build can start or end in
+       * between: what the holder decides its turn from. Its `build` is the
+       * claimed one.
+       */
+      readonly line?: EnvironmentLine | undefined;
+    }
   /** The build is not PENDING (it is returned as found), or does not exist. */
-  | { readonly claimed: false; readonly build: Build | undefined };
+  | { readonly claimed: false; readonly build: Build | undefined; readonly busy?: undefined }
+  /**
+   * The build is `PENDING` but another build holds its environment's lock
+   * (`busy`, as found): nothing was written.
+   */
+  | { readonly claimed: false; readonly build: Build | undefined; readonly busy: EnvironmentLock };
+
+/** What a claim takes besides the build. */
+export interface ClaimOptions {
+  /**
+   * Take the build's environment lock in the same write, under this policy:
+   * the claim lands only if the lock is free or already held by this build
+   * (a retry), or by `handOverFrom`'s build (its holder hands its turn to
+   * this one). Without it, no lock is read or taken (`parallel`).
+   */
+  readonly environmentLock?:
+    | {
+        readonly policy: LockingPolicy;
+        readonly at: Date;
+        /** The `sk` of a build of the same environment that holds the lock and gives it to this one. */
+        readonly handOverFrom?: string | undefined;
+      }
+    | undefined;
+}
+
+/** What a write that ends a build also does. */
+export interface ReleaseOptions {
+  /**
+   * Release the environment's lock in the same write when this build holds
+   * it (queue and supersede). A lock held by another build, or no lock, is
+   * left alone; the end lands either way.
+   */
+  readonly releaseEnvironmentLock?: boolean | undefined;
+}
 
 /** How recording a failed start ended. */
 export interface StartFailureRecord {
@@ -54,9 +97,61 @@ export interface StartFailureRecord {
   readonly outcome: 'failed' | 'superseded';
 }
 
-export interface StartFailureOptions {
+export interface StartFailureOptions extends ReleaseOptions {
   /** The id of the newer build this one is not deployed over. */
   readonly supersededBy?: string | undefined;
+}
+
+/**
+ * One strongly consistent read of an environment's builds, newest first,
+ * down to its newest `SUCCESS` build, and on down to `from` when that is
+ * older: what the lock's next turn is decided from.
+ */
+export interface EnvironmentLine {
+  /** The build at `from`, as read; absent without `from` or when it does not exist. */
+  readonly build?: Build | undefined;
+  /** The environment's newest `SUCCESS` build, if any. */
+  readonly newestSuccess?: Build | undefined;
+  /** The `PENDING` builds newer than `newestSuccess` (all, without one), oldest first. */
+  readonly waiting: readonly Build[];
+  /** The `IN_PROGRESS` builds newer than `newestSuccess` (all, without one), oldest first. */
+  readonly running: readonly Build[];
+  /** Items read that do not read as builds (reported, never failing the read). */
+  readonly unreadable?: readonly UnreadableBuild[];
+}
+
+/** How recording that a build waits ended (see `BuildRepository.recordWaiting`). */
+export interface WaitingRecord {
+  /** `not-pending`: the build is no longer `PENDING` (or is gone): nothing was written. */
+  readonly outcome: 'recorded' | 'not-pending';
+}
+
+/** How taking a free lock for a running build ended (see `BuildRepository.adoptEnvironmentLock`). */
+export type LockAdoption =
+  | { readonly outcome: 'adopted'; readonly lock: EnvironmentLock }
+  /** The lock is held (as found): nothing was written. */
+  | { readonly outcome: 'busy'; readonly lock: EnvironmentLock }
+  /** The build is no longer `IN_PROGRESS` (or is gone): nothing was written. */
+  | { readonly outcome: 'not-running' };
+
+/** How releasing a lock by its holder ended (see `BuildRepository.releaseEnvironmentLock`). */
+export type LockRelease =
+  | { readonly outcome: 'released' }
+  /** The lock is gone, or another build holds it now (as found): nothing was written. */
+  | { readonly outcome: 'not-held'; readonly lock?: EnvironmentLock | undefined };
+
+export interface LockReleaseOptions {
+  /** Who releases it by hand (an IAM ARN, a user name): recorded on the holder build with the time. */
+  readonly releasedBy?: string | undefined;
+  readonly at: Date;
+}
+
+export interface EnvironmentLockPage {
+  readonly locks: readonly EnvironmentLock[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  readonly nextCursor?: string;
+  /** Lock items that do not read as locks (`{repo}/{env}` and why). */
+  readonly unreadable?: readonly UnreadableBuild[];
 }
 
 /** An item in the builds partition that does not read as a build (another writer's, damaged...). */
@@ -173,7 +268,7 @@ export interface BuildRepository {
    * attempt that failed can never mark `FAILED` a build that a concurrent
    * attempt started.
    */
-  claimStart(key: BuildKey, attempt: string): Promise<StartClaim>;
+  claimStart(key: BuildKey, attempt: string, options?: ClaimOptions): Promise<StartClaim>;
 
   /**
    * Records `PENDING -> FAILED` with the reason, only while `attempt` still
@@ -197,13 +292,13 @@ export interface BuildRepository {
    * `PENDING`: a stale or redelivered record never fails a build that was
    * started (by this module, the CLI or Go) or has ended.
    */
-  recordUnstartable(key: BuildKey, reason: string, at: Date): Promise<StartFailureRecord>;
+  recordUnstartable(key: BuildKey, reason: string, at: Date, options?: ReleaseOptions): Promise<StartFailureRecord>;
 
   /** Records that `executionArn` runs this build (`PENDING -> IN_PROGRESS`). */
   recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord>;
 
   /** Records the end of a build (`PENDING | IN_PROGRESS -> SUCCESS | FAILED`). */
-  recordCompletion(key: BuildKey, completion: Completion, at: Date): Promise<CompletionRecord>;
+  recordCompletion(key: BuildKey, completion: Completion, at: Date, options?: ReleaseOptions): Promise<CompletionRecord>;
 
   /**
    * Records how the execution `executionArn` ended on the build that records
@@ -216,7 +311,7 @@ export interface BuildRepository {
    * `FAILED`. The build's redrive mark (see `markRedrivePending`) is removed
    * in the same write.
    */
-  recordExecutionEnd(key: BuildKey, executionArn: string, completion: Completion, at: Date): Promise<CompletionRecord>;
+  recordExecutionEnd(key: BuildKey, executionArn: string, completion: Completion, at: Date, options?: ReleaseOptions): Promise<CompletionRecord>;
 
   /**
    * Marks a `FAILED` build whose own execution `executionArn` may have been
@@ -274,4 +369,38 @@ export interface BuildRepository {
 
   /** The latest build of every repo in `env`, ordered by repo. */
   latestBuilds(env: string): Promise<Build[]>;
+
+  /**
+   * The environment's builds the lock's next turn is decided from (see
+   * {@link EnvironmentLine}): one strongly consistent read, newest first,
+   * whose cost is the builds since the newest `SUCCESS` (and down to `from`).
+   * DynamoDB: a Query of the partition `{repo}/{env}`, newest first.
+   */
+  readEnvironmentLine(repo: string, env: string, from?: string): Promise<EnvironmentLine>;
+
+  /**
+   * Records on a `PENDING` build that it waits behind `holderId` (its
+   * `waitingFor`); leaves its status and `updatedAt` as they are.
+   */
+  recordWaiting(key: BuildKey, holderId: string): Promise<WaitingRecord>;
+
+  /** The environment's lock, strongly consistent; `undefined` when it is free. */
+  getEnvironmentLock(repo: string, env: string): Promise<EnvironmentLock | undefined>;
+
+  /**
+   * Takes the free lock of a build's environment for the build, which is
+   * already `IN_PROGRESS` (a deployment started outside the lock), under
+   * `policy`; the lock records it as adopted.
+   */
+  adoptEnvironmentLock(key: BuildKey, policy: LockingPolicy, at: Date): Promise<LockAdoption>;
+
+  /**
+   * Releases the environment's lock only while `holder` (an `sk`) holds it:
+   * what the sweeper does when the holder has ended without releasing it, and
+   * what `unlock` does by hand (`releasedBy` is then recorded on the holder).
+   */
+  releaseEnvironmentLock(repo: string, env: string, holder: string, options: LockReleaseOptions): Promise<LockRelease>;
+
+  /** Every held lock, in `{repo}/{env}` order; what the sweeper checks. */
+  listEnvironmentLocks(options?: { readonly limit?: number | undefined; readonly cursor?: string | undefined }): Promise<EnvironmentLockPage>;
 }
