@@ -26,6 +26,8 @@ export interface CloudFormationStandInOptions {
   readonly settleAfterPolls?: number;
   /** Stacks whose deployments always roll back. */
   readonly brokenStacks?: Iterable<string>;
+  /** Stacks that exist, `CREATE_COMPLETE`, before any deployment: deploying one updates it (a broken one then ends `UPDATE_ROLLBACK_COMPLETE`). */
+  readonly existingStacks?: Iterable<string>;
   readonly onStatusChange?: (change: StackStatusChange) => void;
 }
 
@@ -71,11 +73,18 @@ export class CloudFormationStandIn {
       throw new Error('settleAfterPolls must be a positive integer');
     }
     this.brokenStacks = new Set(options.brokenStacks ?? []);
+    for (const name of options.existingStacks ?? []) {
+      this.stacks.set(name, { name, id: stackIdOf(name, this.stacks.size), status: 'CREATE_COMPLETE', reason: '', polls: 0 });
+    }
   }
 
-  /** The stack a build deploys: `{repo}-{env}`. */
+  /**
+   * The stack a build deploys: `{env}-{repo}`, as the Go implementation's
+   * deploy-cloudformation names it (`fmt.Sprintf("%s-%s", input.Env, input.Repo)`)
+   * and its build records store it (`stack_name`, DESIGN.md).
+   */
   static stackNameOf(build: { readonly repo: string; readonly env: string }): string {
-    return `${build.repo}-${build.env}`;
+    return `${build.env}-${build.repo}`;
   }
 
   /**

@@ -9,12 +9,17 @@ export const DEPLOYMENT_DEFINITION_PATH = join(dirname(fileURLToPath(import.meta
 export const DEPLOYMENT_TASKS = {
   deployStack: 'DeployStack',
   describeStack: 'DescribeStack',
+  /** The same describe-stack function, on the failure path: waits for a stack to settle before the failure is reported. */
+  describeSettlingStack: 'DescribeSettlingStack',
   reportSuccess: 'ReportSuccess',
   reportFailure: 'ReportFailure',
 } as const;
 
 /** The Wait state between two looks at the stack. */
 export const STACK_POLL_WAIT_STATE = 'WaitForStack';
+
+/** The Wait state between two looks at a stack the failure path waits on to settle. */
+export const SETTLE_WAIT_STATE = 'WaitForSettle';
 
 /** The `${...}` placeholders of the definition (CloudFormation `DefinitionSubstitutions`). */
 export type DeploymentSubstitutions = {

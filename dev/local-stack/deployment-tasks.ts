@@ -19,6 +19,7 @@ export function deploymentTasks(deps: DeploymentTaskDeps): Record<string, TaskHa
   return {
     [DEPLOYMENT_TASKS.deployStack]: async (input) => deps.cloudFormation.deployStack(input),
     [DEPLOYMENT_TASKS.describeStack]: async (input) => deps.cloudFormation.describeStack(input),
+    [DEPLOYMENT_TASKS.describeSettlingStack]: async (input) => deps.cloudFormation.describeStack(input),
     // Each report is an invocation of its own, as the state machine's lambda:invoke makes it.
     [DEPLOYMENT_TASKS.reportSuccess]: (input) => deps.updateBuildStatus(input, invocationContext('aws-deployer-update-build-status')),
     [DEPLOYMENT_TASKS.reportFailure]: (input) => deps.updateBuildStatus(input, invocationContext('aws-deployer-update-build-status')),

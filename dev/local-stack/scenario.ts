@@ -22,7 +22,7 @@ export interface ScenarioBuild {
 
 export interface Scenario {
   readonly builds: readonly ScenarioBuild[];
-  /** Stacks (`{repo}-{env}`) whose deployments roll back. */
+  /** Stacks (`{env}-{repo}`) whose deployments roll back. */
   readonly brokenStacks: readonly string[];
 }
 

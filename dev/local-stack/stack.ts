@@ -25,6 +25,7 @@ import { createAslRunner } from './asl-runner.js';
 import { CloudFormationStandIn, type StackStatusChange } from './cloudformation-stand-ins.js';
 import {
   LOCAL_SUBSTITUTIONS,
+  SETTLE_WAIT_STATE,
   STACK_POLL_WAIT_STATE,
   readDeploymentDefinitionText,
   substituteDefinition,
@@ -61,11 +62,11 @@ export interface LocalStackOptions {
   readonly region?: string;
   /** The artifacts bucket trigger-build puts into the execution input (nothing reads it locally). */
   readonly s3Bucket?: string;
-  /** Stacks (`{repo}-{env}`) whose deployments roll back. */
+  /** Stacks (`{env}-{repo}`) whose deployments roll back. */
   readonly brokenStacks?: Iterable<string>;
   /** DescribeStack looks until a stack settles (default 3). */
   readonly settleAfterPolls?: number;
-  /** The workflow's Wait between two looks at the stack, in ms (default 20). */
+  /** The workflow's Wait between two looks at the stack (WaitForStack, and WaitForSettle on the failure path), in ms (default 20). */
   readonly stackPollWaitMs?: number;
   /**
    * The stream poller's pause after an empty read, in ms (default 20); it
@@ -157,7 +158,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           return late.updateBuildStatus(payload, context);
         },
       }),
-      waitMs: { [STACK_POLL_WAIT_STATE]: options.stackPollWaitMs ?? 20 },
+      waitMs: { [STACK_POLL_WAIT_STATE]: options.stackPollWaitMs ?? 20, [SETTLE_WAIT_STATE]: options.stackPollWaitMs ?? 20 },
     });
     const stepFunctions = await startLocalStepFunctions({ runner: asl.runner });
     cleanups.push({ what: 'local Step Functions', run: () => stepFunctions.close() });

@@ -26,7 +26,7 @@ export function describeBuildRepositoryContract(name: string, makeRepository: ()
     describe('create', () => {
       it('records a PENDING build with whole-second timestamps', async () => {
         const repo = repository();
-        const build = aNewBuild({ buildNumber: '42', stackName: 'myapp-prd' });
+        const build = aNewBuild({ buildNumber: '42', stackName: 'prd-myapp' });
         const created = await repo.create(build, T1);
         const stored = await repo.get(build);
         expect(stored).toEqual(created);

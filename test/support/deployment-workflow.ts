@@ -1,11 +1,18 @@
 // The shipped deployment workflow (state-machine/deployment.asl.json) run by
 // the ASL engine for one execution, its CloudFormation steps on the stand-in
 // and its reports on whatever the test gives: how Step Functions would end the
-// execution. Retry intervals and the stack poll's Wait are overridden to
-// nothing, so a report retried five times costs no time in CI.
+// execution. Retry intervals and the stack's Waits (the poll's and the failure
+// path's settle) are overridden to nothing, so a report retried five times
+// costs no time in CI.
 import { createAslRunner, type AslRunner, type TaskHandler } from '../../dev/local-stack/asl-runner.js';
 import { CloudFormationStandIn } from '../../dev/local-stack/cloudformation-stand-ins.js';
-import { DEPLOYMENT_TASKS, STACK_POLL_WAIT_STATE, readDeploymentDefinitionText, substituteDefinition } from '../../dev/local-stack/deployment-definition.js';
+import {
+  DEPLOYMENT_TASKS,
+  SETTLE_WAIT_STATE,
+  STACK_POLL_WAIT_STATE,
+  readDeploymentDefinitionText,
+  substituteDefinition,
+} from '../../dev/local-stack/deployment-definition.js';
 import type { ExecutionOutcome, ExecutionRecord } from '../../dev/local-sfn/local-sfn-server.js';
 
 // Validating the definition costs about 150 ms: one runner serves every run, each with its own stand-ins.
@@ -15,7 +22,7 @@ const shippedWorkflow = (): AslRunner =>
   (shipped ??= createAslRunner({
     definition: substituteDefinition(readDeploymentDefinitionText()),
     tasks: Object.fromEntries(Object.values(DEPLOYMENT_TASKS).map((name) => [name, unset])),
-    waitMs: { [STACK_POLL_WAIT_STATE]: 0 },
+    waitMs: { [STACK_POLL_WAIT_STATE]: 0, [SETTLE_WAIT_STATE]: 0 },
     retryIntervalMs: 0,
   }));
 
@@ -57,7 +64,7 @@ export function aRunningExecution(fields: Pick<ExecutionRecord, 'executionArn' |
 
 export async function runShippedWorkflow(execution: WorkflowExecution, run: WorkflowRun): Promise<ExecutionOutcome> {
   const input = JSON.parse(execution.input) as { repo?: unknown; env?: unknown };
-  const stackName = `${String(input.repo)}-${String(input.env)}`;
+  const stackName = CloudFormationStandIn.stackNameOf({ repo: String(input.repo), env: String(input.env) });
   const cloudFormation = new CloudFormationStandIn({ settleAfterPolls: 1, brokenStacks: run.stack === 'rolls back' ? [stackName] : [] });
   return shippedWorkflow().run(
     aRunningExecution({
@@ -69,6 +76,7 @@ export async function runShippedWorkflow(execution: WorkflowExecution, run: Work
     {
       [DEPLOYMENT_TASKS.deployStack]: async (stateInput) => cloudFormation.deployStack(stateInput),
       [DEPLOYMENT_TASKS.describeStack]: async (stateInput) => cloudFormation.describeStack(stateInput),
+      [DEPLOYMENT_TASKS.describeSettlingStack]: async (stateInput) => cloudFormation.describeStack(stateInput),
       [DEPLOYMENT_TASKS.reportSuccess]: run.report,
       [DEPLOYMENT_TASKS.reportFailure]: run.report,
     },

@@ -15,10 +15,11 @@ import {
 import { InMemoryBuildRepository, InMemoryExecutionInspector, InMemoryExecutionStarter, RecordingLogger } from '../../../src/testing.js';
 import { withoutUndefined } from '../../../src/domain/without-undefined.js';
 import { createAslRunner, type TaskHandler } from '../../../dev/local-stack/asl-runner.js';
-import { CloudFormationStandIn } from '../../../dev/local-stack/cloudformation-stand-ins.js';
+import { CloudFormationStandIn, type StackStatus } from '../../../dev/local-stack/cloudformation-stand-ins.js';
 import {
   DEPLOYMENT_TASKS,
   LOCAL_SUBSTITUTIONS,
+  SETTLE_WAIT_STATE,
   STACK_POLL_WAIT_STATE,
   readDeploymentDefinitionText,
   substituteDefinition,
@@ -37,6 +38,8 @@ type Definition = ConstructorParameters<typeof StateMachine>[0];
 type State = Definition['States'][string];
 
 const text = readDeploymentDefinitionText();
+/** Looks at a stack on the failure path before the failure is reported all the same. */
+const SETTLE_LOOKS = 120;
 const definition = JSON.parse(text) as Definition;
 const state = (name: string): Record<string, unknown> => {
   const found: State | undefined = definition.States[name];
@@ -64,38 +67,87 @@ function anExecution(): ExecutionRecord {
   });
 }
 
-/** Runs the real definition with the CloudFormation stand-in and a recording update-build-status. */
-async function runDeployment(options: { brokenStacks?: string[]; settleAfterPolls?: number; tasks?: Record<string, TaskHandler> } = {}) {
+/** The stack the build deploys on the stand-in. */
+const STACK = CloudFormationStandIn.stackNameOf(input);
+
+/** One Task invocation, as the stand-ins saw it: the call log the ordering claims are read from. */
+interface Call {
+  readonly task: string;
+  /** The stack named `stack_name` in the call's input, if any. */
+  readonly stackName: string | undefined;
+  /** The stand-in stack's status when the call began and when it ended. */
+  readonly before: StackStatus | undefined;
+  readonly after: StackStatus | undefined;
+  /** The `stack_status` it answered, `ok`, or what it threw (`{name}: {message}`). */
+  readonly answer: string;
+}
+
+/** An error as a Lambda function would fail a Task with it: `name` is the Task's error. */
+const failure = (name: string, message: string): Error => Object.assign(new Error(message), { name });
+
+/**
+ * Runs the real definition with the CloudFormation stand-in and a recording
+ * update-build-status; every Task invocation (the test's own handlers too)
+ * goes into `log`, in order.
+ */
+async function runDeployment(
+  options: {
+    brokenStacks?: string[];
+    existingStacks?: string[];
+    settleAfterPolls?: number;
+    /** The failure path's Wait between two looks, in ms (default 1). */
+    settleWaitMs?: number;
+    tasks?: (cloudFormation: CloudFormationStandIn) => Record<string, TaskHandler>;
+  } = {},
+) {
   const reports: unknown[] = [];
+  const log: Call[] = [];
   const cloudFormation = new CloudFormationStandIn({
     brokenStacks: options.brokenStacks ?? [],
+    existingStacks: options.existingStacks ?? [],
     settleAfterPolls: options.settleAfterPolls ?? 3,
   });
-  let describes = 0;
-  const tasks = deploymentTasks({
-    cloudFormation,
-    updateBuildStatus: async (payload) => {
-      reports.push(payload);
-      const { completion } = parseCallbackPayload(payload);
-      return { outcome: 'completed', status: completion.status };
-    },
-  });
-  const describeStack = tasks[DEPLOYMENT_TASKS.describeStack]!;
+  const tasks: Record<string, TaskHandler> = {
+    ...deploymentTasks({
+      cloudFormation,
+      updateBuildStatus: async (payload) => {
+        reports.push(payload);
+        const { completion } = parseCallbackPayload(payload);
+        return { outcome: 'completed', status: completion.status };
+      },
+    }),
+    ...options.tasks?.(cloudFormation),
+  };
+  const logged = (task: string, handler: TaskHandler): TaskHandler => async (stateInput) => {
+    const stackName = (stateInput as { stack_name?: string }).stack_name;
+    const before = cloudFormation.statusOf(STACK);
+    const record = (answer: string) => log.push({ task, stackName, before, after: cloudFormation.statusOf(STACK), answer });
+    try {
+      const result = await handler(stateInput);
+      record((result as { stack_status?: string }).stack_status ?? 'ok');
+      return result;
+    } catch (error) {
+      record(`${(error as Error).name}: ${(error as Error).message}`);
+      throw error;
+    }
+  };
   const asl = createAslRunner({
     definition: substituteDefinition(text),
-    tasks: {
-      ...tasks,
-      [DEPLOYMENT_TASKS.describeStack]: (stateInput) => {
-        describes += 1;
-        return describeStack(stateInput);
-      },
-      ...options.tasks,
-    },
-    waitMs: { [STACK_POLL_WAIT_STATE]: 1 },
+    tasks: Object.fromEntries(Object.entries(tasks).map(([task, handler]) => [task, logged(task, handler)])),
+    waitMs: { [STACK_POLL_WAIT_STATE]: 1, [SETTLE_WAIT_STATE]: options.settleWaitMs ?? 1 },
     retryIntervalMs: 1,
   });
   const outcome = await asl.runner(anExecution());
-  return { outcome: outcome ?? undefined, reports, describes };
+  const calls = (task: string) => log.filter((call) => call.task === task);
+  return {
+    outcome: outcome ?? undefined,
+    reports,
+    log,
+    describes: calls(DEPLOYMENT_TASKS.describeStack).length,
+    /** The failure path's looks at the stack, in order. */
+    settleLooks: calls(DEPLOYMENT_TASKS.describeSettlingStack),
+    cloudFormation,
+  };
 }
 
 /** A deployment whose stack settles at once, its success report answered by `answer(call)` (1, 2...). */
@@ -103,12 +155,12 @@ async function runWithSuccessReport(answer: (call: number) => unknown) {
   let calls = 0;
   const { outcome } = await runDeployment({
     settleAfterPolls: 1,
-    tasks: {
+    tasks: () => ({
       [DEPLOYMENT_TASKS.reportSuccess]: async () => {
         calls += 1;
         return answer(calls);
       },
-    },
+    }),
   });
   return { outcome, calls };
 }
@@ -119,7 +171,7 @@ describe('state-machine/deployment.asl.json', () => {
     expect(() => new StateMachine(JSON.parse(substituteDefinition(text)) as Definition)).not.toThrow();
   });
 
-  it('has the deployment states: deploy, wait/describe until settled, report success or failure', () => {
+  it('has the deployment states: deploy, wait/describe until settled, report success or failure, settle before a failure report', () => {
     expect(definition.StartAt).toBe('DeployStack');
     const types = Object.fromEntries(Object.entries(definition.States).map(([name, s]) => [name, s.Type]));
     expect(types).toEqual({
@@ -128,6 +180,14 @@ describe('state-machine/deployment.asl.json', () => {
       DescribeStack: 'Task',
       IsStackSettled: 'Choice',
       StackFailed: 'Pass',
+      SettleAfterDeployError: 'Pass',
+      SettleAfterDescribeError: 'Pass',
+      DescribeSettlingStack: 'Task',
+      IsStackSettling: 'Choice',
+      IsSettlingStackGone: 'Choice',
+      CountSettleLook: 'Pass',
+      IsSettleBoundReached: 'Choice',
+      WaitForSettle: 'Wait',
       ReportSuccess: 'Task',
       Deployed: 'Succeed',
       DeployedUnreported: 'Succeed',
@@ -140,6 +200,11 @@ describe('state-machine/deployment.asl.json', () => {
     expect(state('ReportSuccess').Next).toBe('Deployed');
     expect(state('ReportFailure').Next).toBe('DeploymentFailed');
     expect(state('StackFailed').Next).toBe('ReportFailure');
+    expect(state('SettleAfterDeployError').Next).toBe('DescribeSettlingStack');
+    expect(state('SettleAfterDescribeError').Next).toBe('DescribeSettlingStack');
+    expect(state('DescribeSettlingStack').Next).toBe('IsStackSettling');
+    expect(state('CountSettleLook').Next).toBe('IsSettleBoundReached');
+    expect(state('WaitForSettle').Next).toBe('DescribeSettlingStack');
   });
 
   it('polls while the stack is in progress, reports success on *_COMPLETE and anything else as a failure', () => {
@@ -157,10 +222,39 @@ describe('state-machine/deployment.asl.json', () => {
     ]);
   });
 
-  it('catches every error of the CloudFormation steps into the failure report', () => {
-    for (const name of ['DeployStack', 'DescribeStack']) {
-      expect(state(name).Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReportFailure' }]);
-    }
+  it('catches every error of the CloudFormation steps into $.error, then waits for the stack to settle before the failure report', () => {
+    expect(state('DeployStack').Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'SettleAfterDeployError' }]);
+    expect(state('DescribeStack').Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'SettleAfterDescribeError' }]);
+    // The stack looked at: the one DeployStack named, or (DeployStack returned nothing) the one it deploys for the build.
+    expect(state('SettleAfterDescribeError')).toMatchObject({ ResultPath: '$.settle', Parameters: { 'stack_name.$': '$.deployment.stack_name', looks: 0 } });
+    expect(state('SettleAfterDeployError')).toMatchObject({
+      ResultPath: '$.settle',
+      Parameters: { 'stack_name.$': "States.Format('{}-{}', $.env, $.repo)", looks: 0 },
+    });
+  });
+
+  it('settles with the describe-stack function, its answers and errors kept apart from the deployment error in $.error', () => {
+    expect(state('DescribeSettlingStack')).toMatchObject({
+      Resource: state('DescribeStack').Resource,
+      Parameters: { 'stack_name.$': '$.settle.stack_name' },
+      ResultPath: '$.settle.stack',
+      Retry: state('DescribeStack').Retry,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.settle.error', Next: 'IsSettlingStackGone' }],
+    });
+    const writers = Object.entries(definition.States).filter(([, s]) => JSON.stringify(s).includes('"$.error"'));
+    expect(writers.map(([name]) => name).sort()).toEqual(['DeployStack', 'DescribeStack', 'StackFailed']);
+  });
+
+  it('is bounded: about 60 minutes of looks, counted with States.MathAdd, failed looks counted too', () => {
+    const bound = state('IsSettleBoundReached') as { Choices: Array<Record<string, unknown>>; Default: string };
+    expect(bound.Choices).toEqual([{ Variable: '$.settle.looks', NumericGreaterThanEquals: SETTLE_LOOKS, Next: 'ReportFailure' }]);
+    expect(bound.Default).toBe('WaitForSettle');
+    const seconds = state('WaitForSettle').Seconds as number;
+    // The first look is at once: the last one comes after SETTLE_LOOKS - 1 waits.
+    expect((SETTLE_LOOKS - 1) * seconds).toBeLessThanOrEqual(60 * 60);
+    expect(SETTLE_LOOKS * seconds).toBeGreaterThanOrEqual(60 * 60);
+    expect(state('CountSettleLook').Parameters).toEqual({ 'stack_name.$': '$.settle.stack_name', 'looks.$': 'States.MathAdd($.settle.looks, 1)' });
+    expect((state('IsSettlingStackGone') as { Default: string }).Default).toBe('CountSettleLook');
   });
 
   it('reports to update-build-status with its payload { repo, env, sk, status, error_msg?, execution_arn }', () => {
@@ -193,7 +287,7 @@ describe('state-machine/deployment.asl.json', () => {
 
   it('calls Lambda functions through ARNs whose region, account and names are deployment placeholders', () => {
     const resources = Object.values(definition.States).flatMap((s) => (s.Type === 'Task' ? [s.Resource] : []));
-    expect(resources).toHaveLength(4);
+    expect(resources).toHaveLength(5);
     for (const resource of resources) {
       expect(resource).toMatch(/^arn:aws:lambda:\$\{AWS::Region\}:\$\{AWS::AccountId\}:function:\$\{[A-Za-z]+FunctionName\}$/);
     }
@@ -216,31 +310,40 @@ describe('the deployment workflow run by the ASL engine', () => {
     expect(reports).toEqual([{ repo: 'web', env: 'dev', sk: input.sk, status: 'SUCCESS', execution_arn: expect.stringContaining(':execution:') }]);
     expect(JSON.parse(outcome?.output ?? '{}')).toMatchObject({
       ...input,
-      deployment: { stack_name: 'web-dev' },
+      deployment: { stack_name: 'dev-web' },
       stack: { stack_status: 'CREATE_COMPLETE' },
       report: { outcome: 'completed', status: 'SUCCESS' },
     });
   });
 
   it('reports FAILED with the stack reason when the stack rolls back, and fails the execution', async () => {
-    const { outcome, reports } = await runDeployment({ brokenStacks: ['web-dev'] });
+    const { outcome, reports } = await runDeployment({ brokenStacks: ['dev-web'] });
 
     const reason =
-      'Stack web-dev ended ROLLBACK_COMPLETE: The following resource(s) failed to create: [AppBucket]. Rollback requested by user.';
+      'Stack dev-web ended ROLLBACK_COMPLETE: The following resource(s) failed to create: [AppBucket]. Rollback requested by user.';
     expect(reports).toEqual([{ repo: 'web', env: 'dev', sk: input.sk, status: 'FAILED', error_msg: reason, execution_arn: expect.stringContaining(':execution:') }]);
     expect(outcome).toEqual({ status: 'FAILED', error: 'StackDeploymentFailed', cause: reason });
   });
 
-  it('catches a failing deploy step into the failure report', async () => {
-    const { outcome, reports, describes } = await runDeployment({
-      tasks: {
+  it('catches a failing deploy step into the failure report at once when no stack exists (one look, no wait)', async () => {
+    const started = Date.now();
+    const { outcome, reports, describes, log } = await runDeployment({
+      // Were the failure path to wait, each wait would take a minute.
+      settleWaitMs: 60_000,
+      tasks: () => ({
         [DEPLOYMENT_TASKS.deployStack]: async () => {
           throw Object.assign(new Error('Template format error: unsupported structure.'), { name: 'ValidationError' });
         },
-      },
+      }),
     });
 
     expect(describes).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(log.map(({ task, answer }) => [task, answer])).toEqual([
+      ['DeployStack', 'ValidationError: Template format error: unsupported structure.'],
+      ['DescribeSettlingStack', `ValidationError: Stack with id ${STACK} does not exist`],
+      ['ReportFailure', 'ok'],
+    ]);
     expect(reports).toEqual([
       {
         repo: 'web',
@@ -296,20 +399,20 @@ describe('the deployment workflow run by the ASL engine', () => {
   it("fails with the stack's own error and reason when the failure report fails through all its retries", async () => {
     let calls = 0;
     const { outcome } = await runDeployment({
-      brokenStacks: ['web-dev'],
-      tasks: {
+      brokenStacks: ['dev-web'],
+      tasks: () => ({
         [DEPLOYMENT_TASKS.reportFailure]: async () => {
           calls += 1;
           throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
         },
-      },
+      }),
     });
 
     expect(calls).toBe(6);
     expect(outcome).toEqual({
       status: 'FAILED',
       error: 'StackDeploymentFailed',
-      cause: 'Stack web-dev ended ROLLBACK_COMPLETE: The following resource(s) failed to create: [AppBucket]. Rollback requested by user.',
+      cause: 'Stack dev-web ended ROLLBACK_COMPLETE: The following resource(s) failed to create: [AppBucket]. Rollback requested by user.',
     });
   });
 
@@ -336,6 +439,213 @@ describe('the deployment workflow run by the ASL engine', () => {
 
     await expect(asl.run(anExecution(), own)).resolves.toMatchObject({ status: 'SUCCEEDED' });
     await expect(asl.run(anExecution(), { WaitForStack: own[DEPLOYMENT_TASKS.deployStack] })).rejects.toThrow(/No Task state named WaitForStack/);
+  });
+});
+
+describe('the failure path holds the stack until it settles (the report releases the environment lock)', () => {
+  /** DeployStack as when its task times out after CloudFormation accepted the update: the stack changes, the task fails. */
+  const deployThatTimesOutAfterTheUpdateBegan = (cloudFormation: CloudFormationStandIn): Record<string, TaskHandler> => ({
+    [DEPLOYMENT_TASKS.deployStack]: async (stateInput) => {
+      cloudFormation.deployStack(stateInput);
+      throw failure('States.Timeout', 'Task timed out after 300 seconds');
+    },
+  });
+
+  /** The ordering claim, read from the call log: the failure report ran once, after the stack left *_IN_PROGRESS. */
+  function expectReportAfterTheStackSettled(log: readonly Call[]): Call {
+    const reports = log.filter((call) => call.task === DEPLOYMENT_TASKS.reportFailure);
+    expect(reports).toHaveLength(1);
+    const report = reports[0]!;
+    expect(report.before).toBeDefined();
+    expect(report.before).not.toMatch(/_IN_PROGRESS$/);
+    // The last look before the report saw the status the stack still had when the report ran.
+    const looks = log.slice(0, log.indexOf(report)).filter((call) => call.task === DEPLOYMENT_TASKS.describeSettlingStack);
+    expect(looks.at(-1)?.answer).toBe(report.before);
+    expect(log.indexOf(report)).toBe(log.length - 1);
+    return report;
+  }
+
+  it("waits after DeployStack times out mid-update until the stack settles (UPDATE_ROLLBACK_COMPLETE), then reports DeployStack's error", async () => {
+    const { outcome, reports, log, describes, settleLooks } = await runDeployment({
+      existingStacks: [STACK],
+      brokenStacks: [STACK],
+      settleAfterPolls: 4,
+      tasks: deployThatTimesOutAfterTheUpdateBegan,
+    });
+
+    // The update began (CREATE_COMPLETE -> UPDATE_IN_PROGRESS) in the failed DeployStack call.
+    expect(log[0]).toMatchObject({ task: 'DeployStack', before: 'CREATE_COMPLETE', after: 'UPDATE_IN_PROGRESS', answer: 'States.Timeout: Task timed out after 300 seconds' });
+    expect(describes).toBe(0);
+    expect(settleLooks.map((look) => [look.stackName, look.answer])).toEqual([
+      [STACK, 'UPDATE_IN_PROGRESS'],
+      [STACK, 'UPDATE_ROLLBACK_IN_PROGRESS'],
+      [STACK, 'UPDATE_ROLLBACK_IN_PROGRESS'],
+      [STACK, 'UPDATE_ROLLBACK_COMPLETE'],
+    ]);
+    expect(expectReportAfterTheStackSettled(log).before).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(reports).toEqual([
+      { repo: 'web', env: 'dev', sk: input.sk, status: 'FAILED', error_msg: 'Task timed out after 300 seconds', execution_arn: expect.stringContaining(':execution:') },
+    ]);
+    expect(outcome).toEqual({ status: 'FAILED', error: 'States.Timeout', cause: 'Task timed out after 300 seconds' });
+  });
+
+  it("waits when DescribeStack throws while the stack is UPDATE_IN_PROGRESS, then reports DescribeStack's error", async () => {
+    const { outcome, reports, log, settleLooks } = await runDeployment({
+      existingStacks: [STACK],
+      brokenStacks: [STACK],
+      settleAfterPolls: 2,
+      tasks: () => ({
+        [DEPLOYMENT_TASKS.describeStack]: async () => {
+          throw failure('ThrottlingException', 'Rate exceeded');
+        },
+      }),
+    });
+
+    expect(log.slice(0, 2).map(({ task, before, after, answer }) => [task, before, after, answer])).toEqual([
+      ['DeployStack', 'CREATE_COMPLETE', 'UPDATE_IN_PROGRESS', 'ok'],
+      ['DescribeStack', 'UPDATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'ThrottlingException: Rate exceeded'],
+    ]);
+    expect(settleLooks.map((look) => look.answer)).toEqual(['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE']);
+    expect(expectReportAfterTheStackSettled(log).before).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(reports).toEqual([expect.objectContaining({ status: 'FAILED', error_msg: 'Rate exceeded' })]);
+    expect(outcome).toEqual({ status: 'FAILED', error: 'ThrottlingException', cause: 'Rate exceeded' });
+  });
+
+  it('waits when DeployStack is refused because the stack is still changing (a deployment the lock did not cover), then reports the refusal', async () => {
+    const { outcome, log, settleLooks } = await runDeployment({
+      existingStacks: [STACK],
+      settleAfterPolls: 3,
+      tasks: (cloudFormation) => {
+        // An earlier execution's update, still running: its execution ended without waiting (aborted).
+        cloudFormation.deployStack(input);
+        return {};
+      },
+    });
+
+    expect(log[0]).toMatchObject({ task: 'DeployStack', before: 'UPDATE_IN_PROGRESS', answer: expect.stringMatching(/is in UPDATE_IN_PROGRESS state and can not be updated/) });
+    expect(settleLooks.map((look) => look.answer)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
+    expectReportAfterTheStackSettled(log);
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'ValidationError', cause: expect.stringMatching(/can not be updated/) });
+  });
+
+  it("reports after the bound when the stack never settles: 120 looks, then the deployment's own error", async () => {
+    const started = Date.now();
+    const { outcome, reports, log, settleLooks } = await runDeployment({
+      existingStacks: [STACK],
+      settleAfterPolls: 1_000_000,
+      tasks: deployThatTimesOutAfterTheUpdateBegan,
+    });
+
+    expect(settleLooks).toHaveLength(SETTLE_LOOKS);
+    expect(new Set(settleLooks.map((look) => look.answer))).toEqual(new Set(['UPDATE_IN_PROGRESS']));
+    // The bound, not the stack, ended the wait: the report runs with the stack still changing.
+    expect(log.at(-1)).toMatchObject({ task: 'ReportFailure', before: 'UPDATE_IN_PROGRESS' });
+    expect(reports).toEqual([expect.objectContaining({ status: 'FAILED', error_msg: 'Task timed out after 300 seconds' })]);
+    expect(outcome).toEqual({ status: 'FAILED', error: 'States.Timeout', cause: 'Task timed out after 300 seconds' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('counts a look that fails against the same bound: a describe that keeps failing ends the wait, with the original error', async () => {
+    const { outcome, reports, settleLooks } = await runDeployment({
+      existingStacks: [STACK],
+      tasks: (cloudFormation) => ({
+        ...deployThatTimesOutAfterTheUpdateBegan(cloudFormation),
+        [DEPLOYMENT_TASKS.describeSettlingStack]: async () => {
+          throw failure('AccessDeniedException', 'User is not authorized to perform: cloudformation:DescribeStacks');
+        },
+      }),
+    });
+
+    expect(settleLooks).toHaveLength(SETTLE_LOOKS);
+    expect(reports).toEqual([expect.objectContaining({ status: 'FAILED', error_msg: 'Task timed out after 300 seconds' })]);
+    expect(outcome).toEqual({ status: 'FAILED', error: 'States.Timeout', cause: 'Task timed out after 300 seconds' });
+  });
+
+  it('looks again after a look that fails, and reports once the stack settled', async () => {
+    let failed = false;
+    const { log, settleLooks } = await runDeployment({
+      existingStacks: [STACK],
+      settleAfterPolls: 2,
+      tasks: (cloudFormation) => ({
+        ...deployThatTimesOutAfterTheUpdateBegan(cloudFormation),
+        [DEPLOYMENT_TASKS.describeSettlingStack]: async (stateInput) => {
+          if (!failed) {
+            failed = true;
+            throw failure('ThrottlingException', 'Rate exceeded');
+          }
+          return cloudFormation.describeStack(stateInput);
+        },
+      }),
+    });
+
+    expect(settleLooks.map((look) => look.answer)).toEqual(['ThrottlingException: Rate exceeded', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
+    expectReportAfterTheStackSettled(log);
+  });
+
+  it('reports at once when DeployStack fails on a stack that exists and is not changing (one look, no wait)', async () => {
+    const started = Date.now();
+    const { outcome, log } = await runDeployment({
+      existingStacks: [STACK],
+      settleWaitMs: 60_000,
+      tasks: () => ({
+        [DEPLOYMENT_TASKS.deployStack]: async () => {
+          throw failure('ValidationError', 'Template format error: unsupported structure.');
+        },
+      }),
+    });
+
+    expect(log.map(({ task, answer }) => [task, answer])).toEqual([
+      ['DeployStack', 'ValidationError: Template format error: unsupported structure.'],
+      ['DescribeSettlingStack', 'CREATE_COMPLETE'],
+      ['ReportFailure', 'ok'],
+    ]);
+    expect(outcome).toEqual({ status: 'FAILED', error: 'ValidationError', cause: 'Template format error: unsupported structure.' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it.each([
+    ['the stand-in (CloudFormation ValidationError)', 'ValidationError', 'Stack with id dev-web does not exist'],
+    [
+      "Go's describe (a wrapped CloudFormation error)",
+      'wrapError',
+      'failed to describe stack dev-web: operation error CloudFormation: DescribeStacks, https response error StatusCode: 400, RequestID: 0f6c, api error ValidationError: Stack with id dev-web does not exist',
+    ],
+    ["Go's describe (no stack in the answer)", 'wrapError', 'stack not found: web-dev'],
+  ])('reports at once when the describe says the stack does not exist, as %s says it', async (_, name, message) => {
+    const { outcome, settleLooks } = await runDeployment({
+      settleWaitMs: 60_000,
+      tasks: () => ({
+        [DEPLOYMENT_TASKS.deployStack]: async () => {
+          throw failure('Lambda.Unknown', 'The function ran out of memory');
+        },
+        [DEPLOYMENT_TASKS.describeSettlingStack]: async () => {
+          throw failure(name, message);
+        },
+      }),
+    });
+
+    expect(settleLooks).toHaveLength(1);
+    expect(outcome).toEqual({ status: 'FAILED', error: 'Lambda.Unknown', cause: 'The function ran out of memory' });
+  });
+
+  it("keeps the deployment's own error when the failure report also fails through all its retries after the wait", async () => {
+    let reports = 0;
+    const { outcome, settleLooks } = await runDeployment({
+      existingStacks: [STACK],
+      brokenStacks: [STACK],
+      settleAfterPolls: 2,
+      tasks: (cloudFormation) => ({
+        ...deployThatTimesOutAfterTheUpdateBegan(cloudFormation),
+        [DEPLOYMENT_TASKS.reportFailure]: async () => {
+          reports += 1;
+          throw failure('ThrottlingException', 'Rate exceeded');
+        },
+      }),
+    });
+
+    expect(settleLooks.map((look) => look.answer)).toEqual(['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE']);
+    expect(reports).toBe(6);
+    expect(outcome).toEqual({ status: 'FAILED', error: 'States.Timeout', cause: 'Task timed out after 300 seconds' });
   });
 });
 
@@ -396,7 +706,7 @@ describe('a report that keeps failing, then reconciliation (in memory, the real 
     "fails with the stack's reason when the stack rolled back, and %s records the build FAILED with that reason",
     async (reconciler) => {
       const { build, store, healthy, execution, outcome, reports } = await aDeploymentWhoseReportsFail('rolls back');
-      const reason = 'Stack {repo}-{env} ended ROLLBACK_COMPLETE: The following resource(s) failed to create: [AppBucket]. Rollback requested by user.'
+      const reason = 'Stack {env}-{repo} ended ROLLBACK_COMPLETE: The following resource(s) failed to create: [AppBucket]. Rollback requested by user.'
         .replace('{repo}', build.repo)
         .replace('{env}', build.env);
 
