@@ -1,12 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import {
+  BuildNotFoundError,
+  EnvironmentBusyError,
   IllegalTransitionError,
+  PermanentExecutionStartError,
   buildIdOf,
+  holderIdOf,
+  locksEnvironment,
   buildKeyOf,
   executionName,
   parseStepFunctionInput,
   serializeStepFunctionInput,
   type BuildKey,
   type BuildStatus,
+  type ConcurrencyPolicy,
+  type LockingPolicy,
   type StepFunctionInput,
 } from '../domain/index.js';
 import type { BuildRepository, ClosedExecution, Clock, ExecutionStarter, Logger } from '../ports/index.js';
@@ -70,18 +78,47 @@ export class Orchestrator {
     private readonly executions: ExecutionStarter,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly concurrency: ConcurrencyPolicy,
   ) {}
 
   /**
    * Validates the input, starts the build's execution and records
    * `IN_PROGRESS` with its ARN. Resolves to the execution ARN.
    *
+   * Under `queue` and `supersede` it first claims the build and its
+   * environment's lock, so a build missing from the table is refused before
+   * anything starts, and a busy environment throws: the build stays
+   * `PENDING` and starts in its turn (the hand-off). It starts the build it
+   * is given when its environment is free, whatever else waits.
+   *
    * @throws ValidationError naming the bad field; nothing is started or written.
-   * @throws PermanentExecutionStartError | TransientExecutionStartError; nothing is written.
+   * @throws EnvironmentBusyError naming the build that holds the environment; nothing is started.
+   * @throws PermanentExecutionStartError | TransientExecutionStartError; the build stays PENDING
+   *   (after a permanent one, the environment's lock is released).
    * @throws BuildNotFoundError | IllegalTransitionError from the repository.
    */
   async startExecution(input: StepFunctionInput, options: StartExecutionOptions = {}): Promise<string> {
-    return (await this.start(input, options)).executionArn;
+    const valid = parseStepFunctionInput(input);
+    if (!locksEnvironment(this.concurrency)) return (await this.start(valid, options)).executionArn;
+    const key = buildKeyOf(valid);
+    await this.claimEnvironment(key, this.concurrency);
+    try {
+      return (await this.start(valid, options)).executionArn;
+    } catch (error) {
+      // The build cannot start: its environment is free for the next one (the build stays PENDING, the caller decides).
+      if (error instanceof PermanentExecutionStartError) await this.builds.releaseEnvironmentLock(key.repo, key.env, key.sk, { at: this.clock.now() });
+      throw error;
+    }
+  }
+
+  /** Takes the build's claim and its environment's lock; a build no longer `PENDING` starts nothing new (see `start`). */
+  private async claimEnvironment(key: BuildKey, policy: LockingPolicy): Promise<void> {
+    const claim = await this.builds.claimStart(key, randomUUID(), { environmentLock: { policy, at: this.clock.now() } });
+    if (claim.busy !== undefined) {
+      await this.builds.recordWaiting(key, holderIdOf(claim.busy));
+      throw new EnvironmentBusyError(buildIdOf(key), claim.busy, policy);
+    }
+    if (!claim.claimed && claim.build === undefined) throw new BuildNotFoundError(key);
   }
 
   /**
@@ -134,7 +171,9 @@ export class Orchestrator {
     const completion = ended.status === 'FAILED' ? { ...ended, errorMsg: `${ended.errorMsg}; ${NEW_BUILD_NEEDED}` } : ended;
     const now = this.clock.now();
     // A refusal means the build had already ended otherwise: it stays as it is, and gains the ARN if it has none.
-    const record = await this.builds.recordCompletion(key, { ...completion, executionArn }, now);
+    const record = await this.builds.recordCompletion(key, { ...completion, executionArn }, now, {
+      releaseEnvironmentLock: locksEnvironment(this.concurrency),
+    });
     if (record.outcome !== 'completed') await this.builds.recordStart(key, executionArn, now);
     const { status } = record;
     this.logger.warn('Build not started: its execution had already ended', {

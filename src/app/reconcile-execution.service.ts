@@ -5,13 +5,15 @@ import {
   completionEffect,
   isClosedExecutionStatus,
   isTerminal,
+  locksEnvironment,
   type Build,
   type BuildKey,
   type BuildStatus,
   type Completion,
+  type ConcurrencyPolicy,
 } from '../domain/index.js';
 import { completionOfExecution, isOwnExecution, notOwnReason } from './execution-completion.js';
-import type { BuildRepository, Clock, ExecutionDescription, ExecutionInspector, Logger } from '../ports/index.js';
+import type { BuildRepository, Clock, ExecutionDescription, ExecutionInspector, Logger, ReleaseOptions } from '../ports/index.js';
 
 export type ReconcileOutcome =
   /** The build now records how its execution ended. */
@@ -68,7 +70,13 @@ export class ReconcileExecutionService {
     private readonly builds: BuildRepository,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly concurrency: ConcurrencyPolicy,
   ) {}
+
+  /** An end under a locking policy releases the build's environment lock in the same write. */
+  private get release(): ReleaseOptions {
+    return { releaseEnvironmentLock: locksEnvironment(this.concurrency) };
+  }
 
   async reconcile(executionArn: string): Promise<ReconcileOutcome> {
     const execution = await this.executions.describe(executionArn);
@@ -169,7 +177,7 @@ export class ReconcileExecutionService {
     const completion = completionOfExecution(execution);
     let record;
     try {
-      record = await this.builds.recordExecutionEnd(build, execution.executionArn, completion, this.clock.now());
+      record = await this.builds.recordExecutionEnd(build, execution.executionArn, completion, this.clock.now(), this.release);
     } catch (error) {
       // Deleted since the caller read it.
       if (error instanceof BuildNotFoundError) return { outcome: 'not-a-build', reason: `build ${buildId} does not exist` };
@@ -190,7 +198,7 @@ export class ReconcileExecutionService {
   private async complete(key: BuildKey, completion: Completion, now: Date): Promise<ReconcileOutcome> {
     const buildId = buildIdOf(key);
     try {
-      const record = await this.builds.recordCompletion(key, completion, now);
+      const record = await this.builds.recordCompletion(key, completion, now, this.release);
       return { outcome: record.outcome, buildId, status: record.status };
     } catch (error) {
       // Deleted between the read and the write.

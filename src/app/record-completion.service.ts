@@ -2,10 +2,12 @@ import {
   BuildNotFoundError,
   BuildRecordTooLargeError,
   buildIdOf,
+  locksEnvironment,
   type Build,
   type BuildKey,
   type BuildStatus,
   type Completion,
+  type ConcurrencyPolicy,
 } from '../domain/index.js';
 import type { BuildRepository, Clock, CompletionRecord, Logger } from '../ports/index.js';
 import { isOwnExecution, notOwnReason } from './execution-completion.js';
@@ -35,6 +37,7 @@ export class RecordCompletionService {
     private readonly builds: BuildRepository,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly concurrency: ConcurrencyPolicy,
   ) {}
 
   /**
@@ -56,7 +59,10 @@ export class RecordCompletionService {
       }
     }
     const now = this.clock.now();
-    const record = await this.builds.recordCompletion(key, executionArn === undefined ? completion : { ...completion, executionArn }, now);
+    // Under queue and supersede the end releases the environment's lock in the same write: the next build's turn.
+    const record = await this.builds.recordCompletion(key, executionArn === undefined ? completion : { ...completion, executionArn }, now, {
+      releaseEnvironmentLock: locksEnvironment(this.concurrency),
+    });
     if (record.outcome === 'refused') {
       this.logger.warn('Build completion refused', { buildId, status: record.status, requested: completion.status });
       if (completion.status === 'SUCCESS' && record.status === 'FAILED') await this.markRedrivePending(record.build, executionArn, now);

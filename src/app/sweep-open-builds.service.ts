@@ -1,12 +1,17 @@
 import {
   BuildsByStatusUnavailableError,
   buildIdOf,
+  environmentIdOf,
   executionName,
+  holderIdOf,
   isClosedExecutionStatus,
+  isTerminal,
+  locksEnvironment,
   parseBuildId,
   type Build,
-  type BuildStatus,
   type Completion,
+  type ConcurrencyPolicy,
+  type EnvironmentLock,
 } from '../domain/index.js';
 import type { BuildRepository, Clock, ExecutionInspector, Logger, RedrivePendingBuild, UnreadableBuild } from '../ports/index.js';
 import { type ReconcileExecutionService, type SweepOptions } from './reconcile-execution.service.js';
@@ -44,7 +49,8 @@ export type OpenBuildsSweepCount =
   | 'pendingNotStarted'
   | 'stuck'
   | 'unreadable'
-  | 'redrivePending';
+  | 'redrivePending'
+  | 'locksReleased';
 
 /** What a sweep tells its caller while it runs. */
 export interface OpenBuildsSweepProgress {
@@ -100,6 +106,14 @@ export interface OpenBuildsSweepSummary {
    * Functions about.
    */
   readonly redrivePending: number;
+  /**
+   * Environment locks this sweep released because their holder had ended
+   * (or was gone) without releasing them: its execution ended with no
+   * report, or a writer that does not release locks recorded its end (the
+   * Go implementation, 0.2.0, a hand edit). Each release hands the
+   * environment on to its next build.
+   */
+  readonly locksReleased: number;
   /** Present when the time budget ran out: pass it as `continuation` to the next sweep. */
   readonly continuation?: string;
 }
@@ -110,11 +124,12 @@ const DEFAULT_PAGE_SIZE = 25;
 const DEFAULT_TIME_BUDGET_MS = MINUTE_MS;
 /** Step Functions redrives a closed STANDARD execution only within 14 days of its end: marks are read that far back. */
 const REDRIVE_WINDOW_MS = 14 * 24 * 60 * MINUTE_MS;
-// IN_PROGRESS first: they cost one read each and free nothing else; PENDING builds then start;
-// last, the FAILED builds marked for a redriven success.
-const PHASES = ['IN_PROGRESS', 'PENDING', 'FAILED'] as const satisfies readonly BuildStatus[];
+// IN_PROGRESS first: they cost one read each, and each end they record releases its lock; then
+// the held environment locks (one whose holder ended without releasing it is released); PENDING
+// builds then start (or wait their turn); last, the FAILED builds marked for a redriven success.
+const PHASES = ['IN_PROGRESS', 'LOCKS', 'PENDING', 'FAILED'] as const;
 type Phase = (typeof PHASES)[number];
-type OpenStatus = Exclude<Phase, 'FAILED'>;
+type OpenStatus = 'IN_PROGRESS' | 'PENDING';
 
 /** Why a build counts as stuck, as its log line says. */
 type StuckReason = 'not-started' | 'execution-ended' | 'execution-missing' | 'unreadable' | 'undecided';
@@ -135,6 +150,9 @@ type StuckReason = 'not-started' | 'execution-ended' | 'execution-missing' | 'un
  *   that does not exist is recorded `FAILED` saying so.
  * - `PENDING`: started through the trigger-build use case (same claim, same
  *   idempotency, same permanent/transient handling).
+ * - Held environment locks (queue and supersede), in every policy: one
+ *   whose holder has ended or is gone without releasing it is released, so
+ *   its environment's next build starts.
  * - `FAILED` builds marked because their own execution reported `SUCCESS`
  *   (it may have been redriven), updated within the last 14 days:
  *   `DescribeExecution` decides; a redriven success is recorded, the mark is
@@ -151,7 +169,7 @@ type StuckReason = 'not-started' | 'execution-ended' | 'execution-missing' | 'un
  * const sweeper = container.get(SweepOpenBuildsService);
  * const summary = await sweeper.sweep({ s3Bucket: 'my-artifacts-bucket' });
  * // { mode: 'status-index', examined: 3, started: 1, completed: 1, failed: 0, pendingNotStarted: 0,
- * //   stuck: 2, unreadable: 0, redrivePending: 0 }
+ * //   stuck: 2, unreadable: 0, redrivePending: 0, locksReleased: 0 }
  * ```
  */
 export class SweepOpenBuildsService {
@@ -164,6 +182,7 @@ export class SweepOpenBuildsService {
     private readonly reconciler: ReconcileExecutionService,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly concurrency: ConcurrencyPolicy,
   ) {}
 
   async sweep(options: OpenBuildsSweepOptions = {}): Promise<OpenBuildsSweepSummary> {
@@ -181,7 +200,14 @@ export class SweepOpenBuildsService {
           if (this.clock.now().getTime() >= deadline) {
             return this.done(tally, encodeContinuation({ status: phase, cursor }));
           }
-          if (phase === 'FAILED') {
+          if (phase === 'LOCKS') {
+            const page = await this.builds.listEnvironmentLocks({ limit, cursor });
+            for (const item of page.unreadable ?? []) {
+              this.logger.error('Environment lock not checked: its item does not read as a lock', { environment: item.id, reason: item.reason });
+            }
+            for (const lock of page.locks) await this.sweepLock(lock, tally);
+            cursor = page.nextCursor;
+          } else if (phase === 'FAILED') {
             const page = await this.builds.listRedrivePending({ updatedSince: redriveWindowStart, limit, cursor });
             tally.mode('status-index');
             for (const item of page.unreadable ?? []) {
@@ -257,10 +283,11 @@ export class SweepOpenBuildsService {
       const completion: Completion = { status: 'FAILED', errorMsg };
       const now = this.clock.now();
       // An execution the build records is its own: the write is conditional on the build still recording it.
+      const release = { releaseEnvironmentLock: locksEnvironment(this.concurrency) };
       const record =
         build.executionArn === undefined
-          ? await this.builds.recordCompletion(build, completion, now)
-          : await this.builds.recordExecutionEnd(build, build.executionArn, completion, now);
+          ? await this.builds.recordCompletion(build, completion, now, release)
+          : await this.builds.recordExecutionEnd(build, build.executionArn, completion, now, release);
       if (record.outcome === 'completed') {
         tally.add('completed');
         this.stuck(tally, buildId, 'IN_PROGRESS', 'execution-missing', { executionArn });
@@ -288,6 +315,35 @@ export class SweepOpenBuildsService {
     // `already-completed` or `refused`: the build had moved on since the status index was read.
   }
 
+  /**
+   * A held environment lock whose holder has ended, or is gone, without
+   * releasing it: released, conditional on that holder, so the environment's
+   * next build starts (trigger-build hands it on from the release; this
+   * sweep's PENDING phase starts it too). A holder still `PENDING` (its start
+   * crashed after the claim) is started by the PENDING phase; an
+   * `IN_PROGRESS` one deploys, or its end is recorded by the IN_PROGRESS
+   * phase.
+   */
+  private async sweepLock(lock: EnvironmentLock, tally: Tally): Promise<void> {
+    const holderId = holderIdOf(lock);
+    try {
+      const holder = await this.builds.get({ repo: lock.repo, env: lock.env, sk: lock.holder });
+      if (holder !== undefined && !isTerminal(holder.status)) return;
+      const { outcome } = await this.builds.releaseEnvironmentLock(lock.repo, lock.env, lock.holder, { at: this.clock.now() });
+      if (outcome !== 'released') return;
+      tally.add('locksReleased');
+      this.logger.warn('Environment lock released by the sweeper: its holder had ended without releasing it', {
+        environment: environmentIdOf(lock),
+        holder: holderId,
+        holderStatus: holder?.status ?? 'deleted',
+        takenAt: lock.takenAt.toISOString(),
+      });
+    } catch (error) {
+      tally.add('failed');
+      this.logger.error('Environment lock not checked; the next sweep tries again', { holder: holderId, error: describeError(error) });
+    }
+  }
+
   private async sweepPending(build: Build, s3Bucket: string | undefined, tally: Tally): Promise<void> {
     const buildId = buildIdOf(build);
     let outcome: TriggerOutcome | undefined;
@@ -300,7 +356,8 @@ export class SweepOpenBuildsService {
       outcome = await this.trigger.trigger(build, { s3Bucket });
       if (outcome.outcome === 'started' && outcome.transitioned) tally.add('started');
       if (outcome.outcome === 'failed' || outcome.outcome === 'superseded' || outcome.outcome === 'ended') tally.add('completed');
-      if (outcome.outcome !== 'skipped') this.logger.warn('PENDING build taken up by the sweeper', { buildId, ...outcome });
+      if (outcome.outcome === 'waiting') this.logger.info('PENDING build waits for its environment', { buildId, holder: outcome.holder });
+      else if (outcome.outcome !== 'skipped') this.logger.warn('PENDING build taken up by the sweeper', { buildId, ...outcome });
     } finally {
       if (stuckWhilePending(outcome)) this.stuck(tally, buildId, 'PENDING', 'not-started', outcome === undefined ? {} : { outcome: outcome.outcome });
     }
@@ -363,6 +420,13 @@ export class SweepOpenBuildsService {
     tally.add('examined', examined);
     tally.add('completed', completed);
     tally.add('failed', failed);
+    // Locks are items of their own, listed without the status index.
+    let cursor: string | undefined;
+    do {
+      const page = await this.builds.listEnvironmentLocks({ limit: options.pageSize ?? DEFAULT_PAGE_SIZE, cursor });
+      for (const lock of page.locks) await this.sweepLock(lock, tally);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
     return { mode: 'execution-window', ...tally.counts };
   }
 
@@ -388,13 +452,12 @@ export class SweepOpenBuildsService {
  * or recorded its start first (`transitioned: false`). A sweep that failed
  * or had no artifacts bucket (`undefined`) leaves it stuck.
  *
- * Waiting on its environment's turn: once the builds of an environment take
- * turns (an environment lock), a build waiting on its turn is held back, not
- * stuck, and is excluded here.
+ * A build waiting for its environment's turn (queue or supersede) is held
+ * back by a deployment at work, not stuck.
  */
 function stuckWhilePending(outcome: TriggerOutcome | undefined): boolean {
   if (outcome === undefined) return true;
-  if (outcome.outcome === 'skipped') return false;
+  if (outcome.outcome === 'skipped' || outcome.outcome === 'waiting') return false;
   return !(outcome.outcome === 'started' && !outcome.transitioned);
 }
 
@@ -409,6 +472,7 @@ class Tally {
     stuck: 0,
     unreadable: 0,
     redrivePending: 0,
+    locksReleased: 0,
   };
   private modeTold = false;
 

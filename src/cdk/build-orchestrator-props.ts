@@ -10,7 +10,15 @@ import { StateMachine, StateMachineType, type IStateMachine } from 'aws-cdk-lib/
 import { LAMBDA_FUNCTIONS, type LambdaFunctionName } from '../adapters/driving/lambda/permissions.js';
 import { ValidationError } from '../domain/orchestrator.errors.js';
 import { S3_BUCKET_NAME_RULE, isS3BucketName } from '../domain/s3-bucket-name.js';
-import { DEFAULT_METRICS_NAMESPACE, DEFAULT_STATUS_INDEX_NAME, INDEX_NAME_PATTERN, METRICS_NAMESPACE_PATTERN } from './handler-facts.js';
+import {
+  CONCURRENCY_POLICIES,
+  DEFAULT_CONCURRENCY_POLICY,
+  DEFAULT_METRICS_NAMESPACE,
+  DEFAULT_STATUS_INDEX_NAME,
+  INDEX_NAME_PATTERN,
+  METRICS_NAMESPACE_PATTERN,
+  type ConcurrencyPolicyName,
+} from './handler-facts.js';
 import { shippedBundlesDirectory } from './shipped-bundles.js';
 
 export interface BuildOrchestratorProps {
@@ -30,6 +38,25 @@ export interface BuildOrchestratorProps {
    * characters); a name no bucket can have fails the synth.
    */
   readonly artifactsBucket: IBucket;
+  /**
+   * How the builds of one environment (a repo and env) share it, told to
+   * every function as `DEPLOYMENT_CONCURRENCY`:
+   *
+   * - `queue`: one deployment at a time per environment; waiting builds start
+   *   one by one, oldest first, as each deployment ends.
+   * - `supersede`: one deployment at a time; when it ends, only the newest
+   *   waiting build starts, and the older waiting ones end `FAILED`, naming it.
+   * - `parallel`: every build starts as soon as it is recorded, as the Go
+   *   deployer and 0.2.0 do.
+   *
+   * One policy per table: every writer of the table must run the same one.
+   * With `queue` and `supersede`, trigger-build's stream mapping also passes
+   * the REMOVE records of the environment locks (their release starts the
+   * next build in line).
+   *
+   * @default 'queue'
+   */
+  readonly concurrency?: ConcurrencyPolicyName;
   /**
    * The table's status index, which the sweeper queries (docs/lambda.md,
    * "sweeper"). Without it on the table the sweeper falls back to recent
@@ -197,6 +224,7 @@ export interface BuildOrchestratorProps {
 export interface OrchestratorSettings {
   /** The artifacts bucket's name (a token when the bucket is made in the same app). */
   readonly artifactsBucketName: string;
+  readonly concurrency: ConcurrencyPolicyName;
   readonly statusIndexName: string;
   readonly sweepSchedule: Schedule;
   readonly sweepGraceMinutes: number;
@@ -242,6 +270,7 @@ export function settingsOf(props: BuildOrchestratorProps): OrchestratorSettings 
   const sweepSchedule = props.sweepSchedule ?? Schedule.rate(Duration.minutes(5));
   return {
     artifactsBucketName: bucketName('artifactsBucket', props.artifactsBucket.bucketName),
+    concurrency: concurrencyOf(props.concurrency ?? DEFAULT_CONCURRENCY_POLICY),
     statusIndexName: matching('statusIndexName', props.statusIndexName ?? DEFAULT_STATUS_INDEX_NAME, INDEX_NAME_PATTERN, '3-255 of A-Z a-z 0-9 _ . -'),
     sweepSchedule,
     sweepGraceMinutes: wholeMinutes('sweepGracePeriod', props.sweepGracePeriod ?? Duration.minutes(5)),
@@ -318,6 +347,19 @@ function sweeperStoppedAlarmPeriodOf(given: Duration | undefined, schedule: Sche
   if (rate === null) return undefined;
   const minutesPerUnit = { minute: 1, hour: 60, day: 24 * 60 }[rate[2] as 'minute' | 'hour' | 'day'];
   return Duration.minutes(Math.min(3 * Number(rate[1]) * minutesPerUnit, 24 * 60));
+}
+
+// A literal, never a token: the stream mapping's filters are decided from it at synth time. The
+// functions read DEPLOYMENT_CONCURRENCY with the same values, so a policy the synth accepts never
+// fails a cold start.
+function concurrencyOf(value: unknown): ConcurrencyPolicyName {
+  const policy = CONCURRENCY_POLICIES.find((candidate) => candidate === value);
+  if (policy !== undefined) return policy;
+  const given = typeof value === 'string' && Token.isUnresolved(value) ? 'a token' : JSON.stringify(value);
+  throw new ValidationError(
+    'concurrency',
+    `must be one of ${CONCURRENCY_POLICIES.join(', ')}, written in the app (trigger-build's stream filters are decided from it at synth time); got ${given}`,
+  );
 }
 
 function integerWithin(prop: string, value: number, min: number, max: number): number {

@@ -12,7 +12,12 @@ import type { LambdaFunctionName, PermissionResourceArns } from '../adapters/dri
 import { settingsOf, type BuildOrchestratorProps, type OrchestratorSettings } from './build-orchestrator-props.js';
 import { BundledFunction, type BundledFunctionProps } from './bundled-function.js';
 import { environmentOf } from './function-environment.js';
-import { CLOSED_EXECUTION_STATUSES } from './handler-facts.js';
+import {
+  CLOSED_EXECUTION_STATUSES,
+  ENVIRONMENT_LOCK_PARTITION,
+  UNLOCKED_CONCURRENCY_POLICY,
+  type ConcurrencyPolicyName,
+} from './handler-facts.js';
 import { OrchestratorAlarms } from './orchestrator-alarms.js';
 import { OrchestratorDashboard } from './orchestrator-dashboard.js';
 import { QueueFailureDestination } from './queue-failure-destination.js';
@@ -23,7 +28,8 @@ import { KEPT_RULES, flattened, isIntrinsic, keepFinding } from './security-find
  * functions from the bundles this package ships, and everything that feeds
  * and watches them.
  *
- * - trigger-build, on the table's stream (INSERTs only, partial batch
+ * - trigger-build, on the table's stream (INSERTs, and with a locking
+ *   `concurrency` the REMOVEs of the environment locks; partial batch
  *   responses, bisect on error, bounded retries and record age, an SQS
  *   on-failure queue);
  * - update-build-status, for the state machine to invoke at its end (grant
@@ -130,6 +136,7 @@ export class BuildOrchestrator extends Construct {
           tableName: props.table.tableName,
           stateMachineArn: props.stateMachine.stateMachineArn,
           artifactsBucketName: settings.artifactsBucketName,
+          concurrency: settings.concurrency,
           statusIndexName: settings.statusIndexName,
           triggerConcurrency: settings.triggerConcurrency,
           sweepGraceMinutes: settings.sweepGraceMinutes,
@@ -345,10 +352,27 @@ export class BuildOrchestrator extends Construct {
       retryAttempts: settings.retryAttempts,
       maxRecordAge: settings.maxRecordAge,
       onFailure: new QueueFailureDestination(this.triggerBuildFailureQueue),
-      // The handler ignores MODIFY and REMOVE itself; the filter saves their invocations.
-      filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT') })],
+      // The handler ignores what these leave out itself; the filters save their invocations.
+      filters: triggerBuildFilters(settings.concurrency),
     });
   }
+}
+
+/**
+ * What trigger-build is given of the stream (the filters are ORed): the
+ * INSERTs (new builds); under a locking policy, also the REMOVE records of
+ * the environment locks (`pk = lock`), each a release that hands the
+ * environment on to its next build. A REMOVE carries the item's keys in
+ * `dynamodb.Keys` whatever the stream's view type, `KEYS_ONLY` included.
+ */
+function triggerBuildFilters(concurrency: ConcurrencyPolicyName): Array<Record<string, unknown>> {
+  const newBuilds = FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT') });
+  if (concurrency === UNLOCKED_CONCURRENCY_POLICY) return [newBuilds];
+  const lockReleases = FilterCriteria.filter({
+    eventName: FilterRule.isEqual('REMOVE'),
+    dynamodb: { Keys: { pk: { S: FilterRule.isEqual(ENVIRONMENT_LOCK_PARTITION) } } },
+  });
+  return [newBuilds, lockReleases];
 }
 
 /** How one function differs from the others. */

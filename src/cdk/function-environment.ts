@@ -1,10 +1,13 @@
 import type { LambdaFunctionName } from '../adapters/driving/lambda/permissions.js';
+import type { ConcurrencyPolicyName } from './handler-facts.js';
 
 /** What the functions are told through their environment (docs/lambda.md, "Environment"). */
 export interface FunctionSettings {
   readonly tableName: string;
   readonly stateMachineArn: string;
   readonly artifactsBucketName: string;
+  /** Every function reads it: one policy per table. */
+  readonly concurrency: ConcurrencyPolicyName;
   readonly statusIndexName: string;
   readonly triggerConcurrency: number;
   readonly sweepGraceMinutes: number;
@@ -21,6 +24,7 @@ export function environmentOf(functionName: LambdaFunctionName, settings: Functi
   const common = {
     BUILDS_TABLE_NAME: settings.tableName,
     STATE_MACHINE_ARN: settings.stateMachineArn,
+    DEPLOYMENT_CONCURRENCY: settings.concurrency,
     // The bundles ship linked source maps: stack traces then name the sources.
     NODE_OPTIONS: '--enable-source-maps',
     ...(settings.metricsNamespace === undefined

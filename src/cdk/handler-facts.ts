@@ -41,6 +41,26 @@ export const CALLBACK_COMPLETED_METRIC = { metricName: 'BuildsCompletedByCallbac
 /** execution-status-change's count of build ends it recorded because the callback never did. */
 export const EVENT_COMPLETED_METRIC = { metricName: 'BuildsCompletedByReconciliation', dimensionsMap: { service: 'execution-status-change' } } as const;
 
+/** The sweeper's count of environment locks it released, their holder ended without releasing them. */
+export const LOCKS_RELEASED_METRIC = { metricName: 'LocksReleased', dimensionsMap: { service: 'sweeper' } } as const;
+
+/**
+ * The concurrency policies the functions read in `DEPLOYMENT_CONCURRENCY`
+ * (src/domain/concurrency-policy.ts), and the one they read without it.
+ */
+export const CONCURRENCY_POLICIES = ['queue', 'supersede', 'parallel'] as const;
+export type ConcurrencyPolicyName = (typeof CONCURRENCY_POLICIES)[number];
+export const DEFAULT_CONCURRENCY_POLICY: ConcurrencyPolicyName = 'queue';
+/** The policy under which no environment lock is taken (every other one locks). */
+export const UNLOCKED_CONCURRENCY_POLICY: ConcurrencyPolicyName = 'parallel';
+
+/**
+ * The partition key of every environment lock item in the builds table
+ * (`pk = lock`, `sk = {repo}/{env}`; src/domain/environment-lock.ts): the
+ * release of a lock is its REMOVE on the stream, which trigger-build hands on.
+ */
+export const ENVIRONMENT_LOCK_PARTITION = 'lock';
+
 /** Each bundle's entry file (scripts/bundle.ts writes `dist/lambda/{function}/index.mjs`) and its export. */
 export const BUNDLE_ENTRY_FILE = 'index.mjs';
 export const BUNDLE_HANDLER = 'index.handler';

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import {
   CALLBACK_COMPLETED_METRIC,
   EVENT_COMPLETED_METRIC,
+  LOCKS_RELEASED_METRIC,
   OPEN_BUILDS_METRIC,
   PERMANENT_START_FAILURES_METRIC,
   STUCK_BUILDS_METRIC,
@@ -36,7 +37,8 @@ const WIDTH = 24;
  * functions' invocations, errors, duration and throttles, and trigger-build's
  * iterator age; the queues' visible messages and age of the oldest; the
  * handlers' build metrics (started, failed to start, completed by the callback
- * or by reconciliation, open, stuck, unreadable).
+ * or by reconciliation, open, stuck, unreadable, environment locks the
+ * sweeper released).
  */
 export class OrchestratorDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -83,7 +85,12 @@ function buildMetricGraphs(namespace: string, graph: (title: string, left: IMetr
     graph('Builds started', [metric(TRIGGER_BUILD_STARTED_METRIC, 'Sum'), metric(SWEEPER_STARTED_METRIC, 'Sum')]),
     graph('Start failures', [metric(PERMANENT_START_FAILURES_METRIC, 'Sum'), metric(TRANSIENT_START_FAILURES_METRIC, 'Sum')]),
     graph('Builds completed', [metric(CALLBACK_COMPLETED_METRIC, 'Sum'), metric(EVENT_COMPLETED_METRIC, 'Sum'), metric(SWEEPER_COMPLETED_METRIC, 'Sum')]),
-    graph('Open builds in a sweep (maximum)', [metric(OPEN_BUILDS_METRIC, 'Maximum'), metric(STUCK_BUILDS_METRIC, 'Maximum'), metric(UNREADABLE_OPEN_ITEMS_METRIC, 'Maximum')]),
+    graph('Open builds and stale locks in a sweep (maximum)', [
+      metric(OPEN_BUILDS_METRIC, 'Maximum'),
+      metric(STUCK_BUILDS_METRIC, 'Maximum'),
+      metric(UNREADABLE_OPEN_ITEMS_METRIC, 'Maximum'),
+      metric(LOCKS_RELEASED_METRIC, 'Maximum'),
+    ]),
   ];
 }
 

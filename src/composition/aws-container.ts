@@ -5,7 +5,7 @@ import type { ServiceContainer } from './service-container.js';
 export type { AwsClientTracer } from './aws-adapters.js';
 
 /** The table and state machine to use, how to reach them, and `createContainer`'s clock and logger. */
-export interface AwsContainerOptions extends AwsAdapterOptions, Pick<ContainerOptions, 'clock' | 'logger'> {}
+export interface AwsContainerOptions extends AwsAdapterOptions, Pick<ContainerOptions, 'clock' | 'logger' | 'concurrency'> {}
 
 /**
  * The container on real AWS clients, as the Lambda handlers and the CLI use
@@ -21,5 +21,5 @@ export interface AwsContainerOptions extends AwsAdapterOptions, Pick<ContainerOp
  * ```
  */
 export function createAwsContainer(options: AwsContainerOptions): ServiceContainer {
-  return createContainer({ ...createAwsAdapters(options), clock: options.clock, logger: options.logger });
+  return createContainer({ ...createAwsAdapters(options), clock: options.clock, logger: options.logger, concurrency: options.concurrency });
 }

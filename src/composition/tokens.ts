@@ -3,6 +3,7 @@ import type { ReconcileExecutionService } from '../app/reconcile-execution.servi
 import type { RecordCompletionService } from '../app/record-completion.service.js';
 import type { SweepOpenBuildsService } from '../app/sweep-open-builds.service.js';
 import type { TriggerBuildService } from '../app/trigger-build.service.js';
+import type { ConcurrencyPolicy } from '../domain/index.js';
 import type { BuildRepository, Clock, ExecutionInspector, ExecutionStarter, Logger } from '../ports/index.js';
 
 /**
@@ -34,6 +35,8 @@ export const TOKENS = {
   ExecutionInspector: token<ExecutionInspector>('ExecutionInspector'),
   Clock: token<Clock>('Clock'),
   Logger: token<Logger>('Logger'),
+  /** How the builds of one environment share it (`queue` by default); a value, not an adapter. */
+  ConcurrencyPolicy: token<ConcurrencyPolicy>('ConcurrencyPolicy'),
   Orchestrator: token<Orchestrator>('Orchestrator'),
   TriggerBuildService: token<TriggerBuildService>('TriggerBuildService'),
   RecordCompletionService: token<RecordCompletionService>('RecordCompletionService'),

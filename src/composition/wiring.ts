@@ -48,6 +48,7 @@ const {
   ExecutionInspector: EXECUTION_INSPECTOR,
   Clock: CLOCK,
   Logger: LOGGER,
+  ConcurrencyPolicy: CONCURRENCY,
   Orchestrator: ORCHESTRATOR,
   TriggerBuildService: TRIGGER_BUILD,
   RecordCompletionService: RECORD_COMPLETION,
@@ -58,29 +59,29 @@ const {
 export const orchestratorWiring = /* @__PURE__ */ wire({
   token: ORCHESTRATOR,
   service: Orchestrator,
-  dependencies: [BUILD_REPOSITORY, EXECUTION_STARTER, CLOCK, LOGGER],
-  create: (builds, starter, clock, logger) => new Orchestrator(builds, starter, clock, logger),
+  dependencies: [BUILD_REPOSITORY, EXECUTION_STARTER, CLOCK, LOGGER, CONCURRENCY],
+  create: (builds, starter, clock, logger, concurrency) => new Orchestrator(builds, starter, clock, logger, concurrency),
 });
 
 export const triggerBuildWiring = /* @__PURE__ */ wire({
   token: TRIGGER_BUILD,
   service: TriggerBuildService,
-  dependencies: [ORCHESTRATOR, BUILD_REPOSITORY, CLOCK, LOGGER],
-  create: (orchestrator, builds, clock, logger) => new TriggerBuildService(orchestrator, builds, clock, logger),
+  dependencies: [ORCHESTRATOR, BUILD_REPOSITORY, CLOCK, LOGGER, CONCURRENCY],
+  create: (orchestrator, builds, clock, logger, concurrency) => new TriggerBuildService(orchestrator, builds, clock, logger, concurrency),
 });
 
 export const recordCompletionWiring = /* @__PURE__ */ wire({
   token: RECORD_COMPLETION,
   service: RecordCompletionService,
-  dependencies: [BUILD_REPOSITORY, CLOCK, LOGGER],
-  create: (builds, clock, logger) => new RecordCompletionService(builds, clock, logger),
+  dependencies: [BUILD_REPOSITORY, CLOCK, LOGGER, CONCURRENCY],
+  create: (builds, clock, logger, concurrency) => new RecordCompletionService(builds, clock, logger, concurrency),
 });
 
 export const reconcileExecutionWiring = /* @__PURE__ */ wire({
   token: RECONCILE_EXECUTION,
   service: ReconcileExecutionService,
-  dependencies: [EXECUTION_INSPECTOR, BUILD_REPOSITORY, CLOCK, LOGGER],
-  create: (inspector, builds, clock, logger) => new ReconcileExecutionService(inspector, builds, clock, logger),
+  dependencies: [EXECUTION_INSPECTOR, BUILD_REPOSITORY, CLOCK, LOGGER, CONCURRENCY],
+  create: (inspector, builds, clock, logger, concurrency) => new ReconcileExecutionService(inspector, builds, clock, logger, concurrency),
 });
 
 export const sweepOpenBuildsWiring = /* @__PURE__ */ wire({
@@ -93,9 +94,10 @@ export const sweepOpenBuildsWiring = /* @__PURE__ */ wire({
     RECONCILE_EXECUTION,
     CLOCK,
     LOGGER,
+    CONCURRENCY,
   ],
-  create: (builds, inspector, trigger, reconciler, clock, logger) =>
-    new SweepOpenBuildsService(builds, inspector, trigger, reconciler, clock, logger),
+  create: (builds, inspector, trigger, reconciler, clock, logger, concurrency) =>
+    new SweepOpenBuildsService(builds, inspector, trigger, reconciler, clock, logger, concurrency),
 });
 
 /** Every service of the module, in an order where each comes after what it depends on. */

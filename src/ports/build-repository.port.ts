@@ -50,6 +50,7 @@ export type StartClaim =
        * claimed one.
        */
       readonly line?: EnvironmentLine | undefined;
+      readonly busy?: undefined;
     }
   /** The build is not PENDING (it is returned as found), or does not exist. */
   | { readonly claimed: false; readonly build: Build | undefined; readonly busy?: undefined }

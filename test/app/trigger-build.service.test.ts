@@ -38,8 +38,8 @@ describe('TriggerBuildService', () => {
     expect(world.executionStarter.executions).toHaveLength(1);
   });
 
-  it('never deploys a stale build over a newer one that has deployed: it ends FAILED naming it', async () => {
-    const world = anInMemoryContainer();
+  it('never deploys a stale build over a newer one that has deployed: it ends FAILED naming it (parallel: builds of one environment start independently)', async () => {
+    const world = anInMemoryContainer({ concurrency: 'parallel' });
     const scope = { repo: 'web', env: 'prd' };
     const stale = await aPendingBuild(world, { ...scope, sk: '2HFj3kLmNoPqRsTuVwX1', version: '1.0.0' });
     const newer = await aPendingBuild(world, { ...scope, sk: '2HFj3kLmNoPqRsTuVwX2', version: '2.0.0' });
@@ -57,8 +57,8 @@ describe('TriggerBuildService', () => {
     expect(recorded?.errorMsg).toContain('create a new build');
   });
 
-  it('records the execution an earlier attempt started before it crashed, even when a newer build has deployed since', async () => {
-    const world = anInMemoryContainer();
+  it('records the execution an earlier attempt started before it crashed, even when a newer build has deployed since (parallel: builds of one environment start independently)', async () => {
+    const world = anInMemoryContainer({ concurrency: 'parallel' });
     const scope = { repo: 'web', env: 'prd' };
     const older = await aPendingBuild(world, { ...scope, sk: '2HFj3kLmNoPqRsTuVwX1' });
     const newer = await aPendingBuild(world, { ...scope, sk: '2HFj3kLmNoPqRsTuVwX2' });
@@ -73,8 +73,8 @@ describe('TriggerBuildService', () => {
     expect(world.executionStarter.executions).toHaveLength(2);
   });
 
-  it('still starts an older build when the newer ones have not deployed (FAILED, running)', async () => {
-    const world = anInMemoryContainer();
+  it('still starts an older build when the newer ones have not deployed (FAILED, running) (parallel: builds of one environment start independently)', async () => {
+    const world = anInMemoryContainer({ concurrency: 'parallel' });
     const scope = { repo: 'web', env: 'prd' };
     const older = await aPendingBuild(world, { ...scope, sk: '2HFj3kLmNoPqRsTuVwX1' });
     const failed = await aPendingBuild(world, { ...scope, sk: '2HFj3kLmNoPqRsTuVwX2' });

@@ -51,6 +51,7 @@ beforeAll(() => {
     statusIndexName: builds.statusIndexName,
     stateMachine: new StateMachine(stack, 'Deployment', { definitionBody: DefinitionBody.fromChainable(new Pass(stack, 'Deploy')) }),
     artifactsBucket: new Bucket(stack, 'Artifacts') as IBucket,
+    concurrency: 'parallel',
     sweepSchedule: Schedule.rate(Duration.minutes(10)),
     sweepGracePeriod: Duration.minutes(15),
     batchSize: 50,
@@ -138,6 +139,13 @@ describe('BuildOrchestrator with its options', () => {
       MaximumRecordAgeInSeconds: 3600,
     });
     expect(variablesOf(orchestrator.triggerBuildFunction)).toMatchObject({ TRIGGER_CONCURRENCY: '4' });
+  });
+
+  it('tells every function the parallel policy, and gives trigger-build the INSERTs alone: no lock is taken, so none is released', () => {
+    for (const fn of [orchestrator.triggerBuildFunction, orchestrator.updateBuildStatusFunction, orchestrator.executionStatusChangeFunction, orchestrator.sweeperFunction]) {
+      expect(variablesOf(fn), fn.node.path).toMatchObject({ DEPLOYMENT_CONCURRENCY: 'parallel' });
+    }
+    expect(propertiesOf(template, orchestrator.triggerBuildEventSource).FilterCriteria).toEqual({ Filters: [{ Pattern: '{"eventName":["INSERT"]}' }] });
   });
 
   it('sweeps on the schedule given, off while it must not start builds, and keeps the logs as long as asked', () => {

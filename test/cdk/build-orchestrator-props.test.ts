@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildOrchestrator, BuildsTable, type BuildOrchestratorProps } from '../../src/cdk/index.js';
-import { readSweeperEnvironment, readTriggerBuildEnvironment } from '../../src/composition/lambda/environment.js';
+import { readConcurrencyPolicy, readSweeperEnvironment, readTriggerBuildEnvironment } from '../../src/composition/lambda/environment.js';
 import { ValidationError } from '../../src/index.js';
 import { someBundleDirectories, type BundleDirectories } from './support/bundle-directories.js';
 import { anAppInATemporaryDirectory } from './support/template-reading.js';
@@ -241,6 +241,47 @@ describe('BuildOrchestrator props', () => {
         /^The key policy of logsEncryptionKey must allow .*"kms:EncryptionContext:aws:logs:arn":"arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\*".*"Principal":\{"Service":"logs\.<AWS::Region>\.amazonaws\.com"\}.*"Security review"/,
       ),
     ]);
+  });
+
+  describe('concurrency', () => {
+    const INSERTS = '{"eventName":["INSERT"]}';
+    const LOCK_RELEASES = '{"eventName":["REMOVE"],"dynamodb":{"Keys":{"pk":{"S":["lock"]}}}}';
+    const filtersOf = (orchestrator: BuildOrchestrator) =>
+      (orchestrator.triggerBuildEventSource.node.defaultChild as CfnEventSourceMapping).filterCriteria as { filters: Array<{ pattern: string }> };
+    const everyFunction = (orchestrator: BuildOrchestrator) => [
+      orchestrator.triggerBuildFunction,
+      orchestrator.updateBuildStatusFunction,
+      orchestrator.executionStatusChangeFunction,
+      orchestrator.sweeperFunction,
+    ];
+
+    it.each([
+      ['queue', {}, [INSERTS, LOCK_RELEASES]],
+      ['queue', { concurrency: 'queue' }, [INSERTS, LOCK_RELEASES]],
+      ['supersede', { concurrency: 'supersede' }, [INSERTS, LOCK_RELEASES]],
+      // Nothing is locked, so nothing is released: the stream mapping stays as it was before locks.
+      ['parallel', { concurrency: 'parallel' }, [INSERTS]],
+    ] as const)('tells every function %s (%o) in DEPLOYMENT_CONCURRENCY, and filters the stream for it', (policy, props, patterns) => {
+      const orchestrator = anOrchestrator(() => props);
+
+      for (const fn of everyFunction(orchestrator)) {
+        expect(variables(fn).DEPLOYMENT_CONCURRENCY, fn.node.path).toBe(policy);
+        expect(readConcurrencyPolicy({ DEPLOYMENT_CONCURRENCY: variables(fn).DEPLOYMENT_CONCURRENCY as string })).toBe(policy);
+      }
+      expect(filtersOf(orchestrator).filters.map((filter) => filter.pattern)).toEqual(patterns);
+    });
+
+    it.each([
+      ['an unknown policy', 'serial', /got "serial"/],
+      ['another case', 'Queue', /got "Queue"/],
+      ['an empty string', '', /got ""/],
+      ['a token', Token.asString({ Ref: 'ConcurrencyParameter' }), /written in the app \(trigger-build's stream filters are decided from it at synth time\); got a token/],
+    ])('refuses %s, naming concurrency and the policies', (_, concurrency, reason) => {
+      const props = { concurrency } as unknown as Partial<BuildOrchestratorProps>;
+
+      expect(() => anOrchestrator(() => props)).toThrow(invalid('concurrency', /^must be one of queue, supersede, parallel/));
+      expect(() => anOrchestrator(() => props)).toThrow(invalid('concurrency', reason));
+    });
   });
 
   it('refuses a bundles directory without a function\'s bundle, naming the file', () => {

@@ -11,12 +11,14 @@ import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyDocumentOf, type LambdaFunctionName } from '../../src/adapters/driving/lambda/permissions.js';
 import {
+  readConcurrencyPolicy,
   readObservabilityEnvironment,
   readSweeperEnvironment,
   readTableEnvironment,
   readTriggerBuildEnvironment,
 } from '../../src/composition/lambda/environment.js';
 import { BuildOrchestrator } from '../../src/cdk/index.js';
+import { jsonBlocksOf, readDoc, sectionOf } from '../docs/markdown-sections.js';
 import { someBundleDirectories, type BundleDirectories } from './support/bundle-directories.js';
 import {
   anAppInATemporaryDirectory,
@@ -135,10 +137,13 @@ describe('BuildOrchestrator on an imported table and state machine', () => {
     });
     for (const name of FUNCTION_NAMES) {
       expect(readObservabilityEnvironment(environmentOf(functions[name])), name).toEqual({ metricsNamespace: 'AwsDeployerOrchestrator', tracing: false });
+      // One policy per table: every function is told the same, queue by default.
+      expect(environmentOf(functions[name]).DEPLOYMENT_CONCURRENCY, name).toBe('queue');
+      expect(readConcurrencyPolicy(environmentOf(functions[name])), name).toBe('queue');
     }
   });
 
-  it('maps the stream to trigger-build: INSERTs only, partial batch responses, bisect on error, bounded retries and age, the on-failure queue', () => {
+  it('maps the stream to trigger-build: INSERTs and lock releases, partial batch responses, bisect on error, bounded retries and age, the on-failure queue', () => {
     expect(propertiesOf(template, orchestrator.triggerBuildEventSource)).toEqual({
       FunctionName: { Ref: logicalIdOf(orchestrator.triggerBuildFunction) },
       EventSourceArn: STREAM_ARN,
@@ -152,8 +157,23 @@ describe('BuildOrchestrator on an imported table and state machine', () => {
       MaximumRetryAttempts: 10,
       MaximumRecordAgeInSeconds: 21_600,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(orchestrator.triggerBuildFailureQueue), 'Arn'] } } },
-      FilterCriteria: { Filters: [{ Pattern: '{"eventName":["INSERT"]}' }] },
+      // queue (the default) locks environments: a lock's REMOVE hands its environment on.
+      FilterCriteria: {
+        Filters: [{ Pattern: '{"eventName":["INSERT"]}' }, { Pattern: '{"eventName":["REMOVE"],"dynamodb":{"Keys":{"pk":{"S":["lock"]}}}}' }],
+      },
     });
+  });
+
+  it("maps the stream as docs/lambda.md's event source mapping shows it", () => {
+    const [documented] = jsonBlocksOf(sectionOf(sectionOf(readDoc('docs/lambda.md'), '## trigger-build'), '### Event source mapping')) as Array<
+      Record<string, unknown>
+    >;
+    const synthesized = propertiesOf(template, orchestrator.triggerBuildEventSource);
+
+    expect(documented?.FilterCriteria).toEqual(synthesized.FilterCriteria);
+    for (const setting of ['StartingPosition', 'BatchSize', 'MaximumBatchingWindowInSeconds', 'ParallelizationFactor', 'FunctionResponseTypes', 'BisectBatchOnFunctionError', 'MaximumRetryAttempts', 'MaximumRecordAgeInSeconds']) {
+      expect(documented?.[setting], setting).toEqual(synthesized[setting]);
+    }
   });
 
   it("sends the state machine's closed executions to execution-status-change, with a retry policy and a dead-letter queue", () => {
@@ -323,7 +343,7 @@ describe('BuildOrchestrator on an imported table and state machine', () => {
       'Builds started',
       'Start failures',
       'Builds completed',
-      'Open builds in a sweep (maximum)',
+      'Open builds and stale locks in a sweep (maximum)',
     ]);
     expect(widgets[0]?.properties.alarms).toHaveLength(orchestrator.alarms.length);
     for (const title of ['Invocations', 'Errors', 'Duration (maximum, ms)', 'Throttles']) expect(metricsOf(title)).toHaveLength(4);
@@ -331,7 +351,7 @@ describe('BuildOrchestrator on an imported table and state machine', () => {
       ['AWS/SQS', 'ApproximateAgeOfOldestMessage'],
       ['AWS/SQS', 'ApproximateAgeOfOldestMessage'],
     ]);
-    const buildMetrics = ['Builds started', 'Start failures', 'Builds completed', 'Open builds in a sweep (maximum)'].flatMap((title) =>
+    const buildMetrics = ['Builds started', 'Start failures', 'Builds completed', 'Open builds and stale locks in a sweep (maximum)'].flatMap((title) =>
       metricsOf(title).map((metric) => `${String(metric[1])}/${String(metric[3])}`),
     );
     expect(buildMetrics).toEqual([
@@ -345,8 +365,9 @@ describe('BuildOrchestrator on an imported table and state machine', () => {
       'OpenBuildsFound/sweeper',
       'StuckBuilds/sweeper',
       'UnreadableOpenItems/sweeper',
+      'LocksReleased/sweeper',
     ]);
-    for (const title of ['Builds started', 'Start failures', 'Builds completed', 'Open builds in a sweep (maximum)']) {
+    for (const title of ['Builds started', 'Start failures', 'Builds completed', 'Open builds and stale locks in a sweep (maximum)']) {
       for (const metric of metricsOf(title)) expect(metric.slice(0, 1).concat(metric.slice(2, 3))).toEqual(['AwsDeployerOrchestrator', 'service']);
     }
   });

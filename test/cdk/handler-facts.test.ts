@@ -7,12 +7,22 @@ import { readObservabilityEnvironment } from '../../src/composition/lambda/envir
 import { BuildMetric, DEFAULT_METRICS_NAMESPACE as HANDLERS_NAMESPACE } from '../../src/adapters/driving/lambda/observability/build-metrics.js';
 import { isClosedExecutionStatus } from '../../src/domain/execution-status.js';
 import {
+  CONCURRENCY_POLICIES as DOMAIN_CONCURRENCY_POLICIES,
+  DEFAULT_CONCURRENCY_POLICY as DOMAIN_DEFAULT_CONCURRENCY_POLICY,
+  locksEnvironment,
+} from '../../src/domain/concurrency-policy.js';
+import { ENVIRONMENT_LOCK_PARTITION as DOMAIN_LOCK_PARTITION } from '../../src/domain/environment-lock.js';
+import {
   CALLBACK_COMPLETED_METRIC,
   CLOSED_EXECUTION_STATUSES,
+  CONCURRENCY_POLICIES,
+  DEFAULT_CONCURRENCY_POLICY,
   DEFAULT_METRICS_NAMESPACE,
   DEFAULT_STATUS_INDEX_NAME,
+  ENVIRONMENT_LOCK_PARTITION,
   EVENT_COMPLETED_METRIC,
   INDEX_NAME_PATTERN,
+  LOCKS_RELEASED_METRIC,
   METRICS_NAMESPACE_PATTERN,
   OPEN_BUILDS_METRIC,
   PERMANENT_START_FAILURES_METRIC,
@@ -21,6 +31,7 @@ import {
   SWEEPER_STARTED_METRIC,
   TRANSIENT_START_FAILURES_METRIC,
   TRIGGER_BUILD_STARTED_METRIC,
+  UNLOCKED_CONCURRENCY_POLICY,
   UNREADABLE_OPEN_ITEMS_METRIC,
 } from '../../src/cdk/handler-facts.js';
 import { LAMBDA_FUNCTIONS } from '../../src/adapters/driving/lambda/permissions.js';
@@ -46,12 +57,20 @@ describe("the construct's copies of the handlers' facts", () => {
       [TRIGGER_BUILD_STARTED_METRIC, BuildMetric.Started, 'trigger-build'],
       [CALLBACK_COMPLETED_METRIC, BuildMetric.CompletedByCallback, 'update-build-status'],
       [EVENT_COMPLETED_METRIC, BuildMetric.CompletedByReconciliation, 'execution-status-change'],
+      [LOCKS_RELEASED_METRIC, BuildMetric.LocksReleased, 'sweeper'],
     ] as const;
 
     for (const [fact, metricName, service] of facts) {
       expect(fact).toEqual({ metricName, dimensionsMap: { service } });
       expect(LAMBDA_FUNCTIONS).toContain(service);
     }
+  });
+
+  it('name the concurrency policies DEPLOYMENT_CONCURRENCY reads, its default, the one that locks nothing, and the partition of the locks', () => {
+    expect(CONCURRENCY_POLICIES).toEqual(DOMAIN_CONCURRENCY_POLICIES);
+    expect(DEFAULT_CONCURRENCY_POLICY).toBe(DOMAIN_DEFAULT_CONCURRENCY_POLICY);
+    expect(CONCURRENCY_POLICIES.filter((policy) => !locksEnvironment(policy))).toEqual([UNLOCKED_CONCURRENCY_POLICY]);
+    expect(ENVIRONMENT_LOCK_PARTITION).toBe(DOMAIN_LOCK_PARTITION);
   });
 
   it('list exactly the execution statuses execution-status-change reconciles', () => {

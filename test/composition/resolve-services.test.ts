@@ -11,6 +11,7 @@ const ports = () => [
   portBinding(TOKENS.ExecutionStarter, new InMemoryExecutionStarter({ stateMachineArn: STATE_MACHINE_ARN })),
   portBinding(TOKENS.Clock, new ManualClock()),
   portBinding(TOKENS.Logger, new RecordingLogger()),
+  portBinding(TOKENS.ConcurrencyPolicy, 'queue'),
 ];
 
 describe('resolveServices', () => {

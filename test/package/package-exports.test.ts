@@ -102,7 +102,8 @@ const ADDED_SINCE_0_1_0: Record<string, string[]> = {
     // 0.3.0
     'BuildRecordTooLargeError', 'BuildsByStatusUnavailableError', 'ERROR_CATALOGUE', 'isClosedExecutionStatus',
     'MissingBindingError', 'isLatestPointerPartition', 'orchestratorModule', 'BuildUnreadableError', 'isLatestPointerKey',
-    'ksuidOf', 'newKsuid',
+    'ksuidOf', 'newKsuid', 'CONCURRENCY_POLICIES', 'DEFAULT_CONCURRENCY_POLICY', 'parseConcurrencyPolicy', 'locksEnvironment',
+    'EnvironmentBusyError', 'ENVIRONMENT_LOCK_PARTITION', 'isEnvironmentLockKey', 'environmentOfLockKey', 'environmentIdOf', 'holderIdOf',
   ],
   '@aws-deployer/orchestrator/dynamodb': ['DEFAULT_STATUS_INDEX_NAME', /* 0.3.0 */ 'dynamoDbModule'],
   '@aws-deployer/orchestrator/sfn': [/* 0.3.0 */ 'sfnModule'],

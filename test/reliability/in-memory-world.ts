@@ -1,5 +1,13 @@
 import type { ServiceContainer } from '../../src/composition/service-container.js';
-import { buildKeyOfSerializedInput, canTransition, createContainer, pendingBuild, type BuildKey, type NewBuild } from '../../src/index.js';
+import {
+  buildKeyOfSerializedInput,
+  canTransition,
+  createContainer,
+  pendingBuild,
+  type BuildKey,
+  type ConcurrencyPolicy,
+  type NewBuild,
+} from '../../src/index.js';
 import { InMemoryBuildRepository, InMemoryExecutionInspector, InMemoryExecutionStarter, RecordingLogger } from '../../src/testing.js';
 import { FaultyBuildRepository } from '../support/faulty-build-repository.js';
 import { STATE_MACHINE_ARN } from '../support/mothers/build.mother.js';
@@ -10,12 +18,14 @@ export function anInMemoryWorld(): LifecycleWorld {
   const store = new InMemoryBuildRepository();
   const repository = new FaultyBuildRepository(store);
   const starter = new InMemoryExecutionStarter({ stateMachineArn: STATE_MACHINE_ARN });
+  let policy: ConcurrencyPolicy = 'queue';
   const aProcess = (): ServiceContainer =>
     createContainer({
       buildRepository: repository,
       executionStarter: starter,
       executionInspector: new InMemoryExecutionInspector(starter),
       logger: new RecordingLogger(),
+      concurrency: policy,
     });
   let container = aProcess();
 
@@ -60,6 +70,10 @@ export function anInMemoryWorld(): LifecycleWorld {
       // The starter stands for Step Functions itself and outlives the process; a
       // failed check acts as a permanent start error on the next start.
       if (describeFails) starter.failNext('KmsAccessDeniedException');
+      container = aProcess();
+    },
+    usePolicy: (next) => {
+      policy = next;
       container = aProcess();
     },
     endExecution: async (executionArn, status) => starter.complete(executionArn, { status, ...(status === 'SUCCEEDED' ? {} : { error: `States.${status}` }) }),

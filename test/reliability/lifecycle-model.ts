@@ -11,12 +11,14 @@ import {
   executionInputFor,
   executionName,
   isTerminal,
+  locksEnvironment,
   serializeStepFunctionInput,
   type Build,
+  type ConcurrencyPolicy,
   type NewBuild,
 } from '../../src/index.js';
 import { anExecutionStatusChangeEvent, aScheduledEvent } from '../support/mothers/eventbridge-event.mother.js';
-import { aStreamEvent, anInsertOf } from '../support/mothers/dynamodb-stream-event.mother.js';
+import { aLockReleaseOf, aStreamEvent, anInsertOf } from '../support/mothers/dynamodb-stream-event.mother.js';
 import { aNewBuild, aSortKey, aUniqueScope } from '../support/mothers/build.mother.js';
 import { invokedByLambda } from '../support/mothers/lambda-context.mother.js';
 import { FAULTS, type BloatRoom, type ExecutionEndStatus, type Fault, type LifecycleWorld, type WorldExecution } from './lifecycle-world.js';
@@ -53,10 +55,25 @@ export type Action =
    * the shipped workflow, run by the ASL engine, decides how the execution
    * ends. Expected: the build ends `SUCCESS`, recorded by reconciliation.
    */
-  | { readonly type: 'report-fails'; readonly build: number };
+  | { readonly type: 'report-fails'; readonly build: number }
+  /** The stream delivers the release of the build's environment lock (late, duplicated, or one that never happened). */
+  | { readonly type: 'hand-off'; readonly build: number; readonly copies: number }
+  /**
+   * A person runs `unlock` on the build's environment, as the CLI allows it:
+   * only when the holder's own execution no longer runs.
+   */
+  | { readonly type: 'unlock'; readonly build: number }
+  /** The deployment is reconfigured with the other locking policy (queue <-> supersede); new processes take it. */
+  | { readonly type: 'policy-change' };
 
 export interface Scenario {
-  /** Which of two repos each build belongs to; all share one env. Later builds have later sort keys. */
+  /** The deployment's concurrency policy at the start. */
+  readonly policy: ConcurrencyPolicy;
+  /**
+   * Which of two repos each build belongs to; all share one env, so each repo
+   * is an environment and its builds a burst (created within a second, in
+   * `sk` order). Later builds have later sort keys.
+   */
   readonly builds: readonly ('a' | 'b')[];
   /** Whether each build was created by the Go implementation (its item as Go writes it) or by this module. */
   readonly goWritten: readonly boolean[];
@@ -84,12 +101,16 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ type: fc.constant('bloat' as const), build: fc.nat(3), room: fc.constantFrom<BloatRoom>('start', 'claim-only', 'none') }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('drop' as const), build: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('report-fails' as const), build: fc.nat(3) }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('hand-off' as const), build: fc.nat(4), copies: fc.integer({ min: 1, max: 2 }) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('unlock' as const), build: fc.nat(4) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('policy-change' as const) }) },
 );
 
 
 export function scenarios(maxActions: number): fc.Arbitrary<Scenario> {
-  return fc.array(fc.constantFrom<'a' | 'b'>('a', 'b'), { minLength: 1, maxLength: 4 }).chain((builds) =>
+  return fc.array(fc.constantFrom<'a' | 'b'>('a', 'b'), { minLength: 1, maxLength: 5 }).chain((builds) =>
     fc.record({
+      policy: fc.constantFrom<ConcurrencyPolicy>('queue', 'queue', 'supersede', 'parallel'),
       builds: fc.constant(builds),
       goWritten: fc.array(fc.boolean(), { minLength: builds.length, maxLength: builds.length }),
       actions: fc.array(action, { maxLength: maxActions }),
@@ -112,6 +133,8 @@ export interface RunResult {
  * sweeps until quiet, and checks the module's promises.
  */
 export async function runScenario(world: LifecycleWorld, scenario: Scenario): Promise<RunResult> {
+  world.usePolicy(scenario.policy);
+  let policy = scenario.policy;
   const scope = aUniqueScope();
   const builds = scenario.builds.map((repo) => aNewBuild({ repo: `${repo}-${scope.repo}`, env: scope.env, sk: aSortKey() }));
   for (const [index, build] of builds.entries()) {
@@ -181,8 +204,29 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
     deployedUnreported.set(index, build?.status ?? 'unknown');
   };
 
+  const environments = [...new Map(builds.map((build) => [`${build.repo}/${build.env}`, { repo: build.repo, env: build.env }])).values()];
+  const handOff = async (environment: { repo: string; env: string }): Promise<void> => {
+    await handlers.trigger(aStreamEvent(aLockReleaseOf(environment))).catch(() => undefined);
+  };
+  // Never two: under queue and supersede, at no point do two executions of one environment deploy
+  // (running in Step Functions, their builds' ends not yet recorded). Checked after every step.
+  const neverTwo: string[] = [];
+  const checkNeverTwo = async (when: string): Promise<void> => {
+    if (!locksEnvironment(policy)) return;
+    const executions = await world.executions();
+    for (const environment of environments) {
+      const deploying: string[] = [];
+      for (const build of builds.filter((b) => b.repo === environment.repo)) {
+        const running = ownExecutionsOf(executions, build).some((execution) => execution.status === 'RUNNING');
+        const record = await world.repository.get(build).catch(() => undefined);
+        if (running && !(record && isTerminal(record.status))) deploying.push(buildIdOf(build));
+      }
+      if (deploying.length > 1) neverTwo.push(`${environment.repo}/${environment.env}: ${deploying.join(' and ')} deploy at once (after ${when})`);
+    }
+  };
+
   let foreign = 0;
-  for (const step of scenario.actions) {
+  for (const [stepIndex, step] of scenario.actions.entries()) {
     const index = 'build' in step ? step.build % builds.length : 0;
     switch (step.type) {
       case 'deliver':
@@ -241,18 +285,51 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
       case 'report-fails':
         await reportFails(index);
         break;
+      case 'hand-off': {
+        const build = builds[index]!;
+        for (let copy = 0; copy < step.copies; copy += 1) await handOff(build);
+        break;
+      }
+      case 'unlock': {
+        const build = builds[index]!;
+        const lock = await world.repository.getEnvironmentLock(build.repo, build.env).catch(() => undefined);
+        if (lock === undefined) break;
+        const holder = builds.find((b) => b.repo === lock.repo && b.sk === lock.holder);
+        const holderRuns = holder !== undefined && (await executionOf(builds.indexOf(holder)))?.status === 'RUNNING';
+        if (holderRuns) break;
+        await world.repository.releaseEnvironmentLock(lock.repo, lock.env, lock.holder, { releasedBy: 'operator', at: new Date() }).catch(() => undefined);
+        await handOff(build);
+        break;
+      }
+      case 'policy-change':
+        if (!locksEnvironment(policy)) break;
+        policy = policy === 'queue' ? 'supersede' : 'queue';
+        world.usePolicy(policy);
+        handlers = handlersOf(world.container);
+        break;
     }
+    await checkNeverTwo(`step ${stepIndex + 1}, ${step.type}`);
   }
 
   for (let round = 0; round < MAX_DRAIN_ROUNDS; round += 1) {
     for (const index of [...undelivered]) await deliver(index, 1);
+    await checkNeverTwo(`drain round ${round + 1}, deliveries`);
     for (const [index, planned] of scenario.endings.entries()) await finish(index, planned.status, planned.callback);
+    // The stream delivers each release: the next build of its environment starts.
+    for (const environment of environments) await handOff(environment);
+    await checkNeverTwo(`drain round ${round + 1}, hand-offs`);
     await handlers.sweeper(aScheduledEvent()).catch(() => undefined);
+    await checkNeverTwo(`drain round ${round + 1}, sweep`);
     const quiet = undelivered.size === 0 && (await world.executions()).every((execution) => execution.status !== 'RUNNING');
     if (quiet && (await Promise.all(builds.map((build) => world.repository.get(build).catch(() => undefined)))).every((build) => build && isTerminal(build.status))) break;
   }
 
-  const found = await violations(world, builds, withoutRoomForTheArn);
+  const found = [...neverTwo, ...(await violations(world, builds, withoutRoomForTheArn))];
+  // Never stuck: after draining, no environment stays locked.
+  for (const environment of environments) {
+    const lock = await world.repository.getEnvironmentLock(environment.repo, environment.env);
+    if (lock !== undefined) found.push(`${environment.repo}/${environment.env}: still locked by ${lock.holder} (${lock.policy}) after draining`);
+  }
   for (const [index, statusAfterReport] of deployedUnreported) {
     const id = buildIdOf(builds[index]!);
     const status = (await world.repository.get(builds[index]!))?.status;
@@ -280,6 +357,7 @@ async function violations(world: LifecycleWorld, builds: readonly NewBuild[], wi
     }
     if (!isTerminal(record.status)) found.push(`${id}: still ${record.status} after draining`);
     if (record.status === 'FAILED' && !record.errorMsg?.trim()) found.push(`${id}: FAILED without a reason`);
+    if (record.supersededBy !== undefined && mine.length > 0) found.push(`${id}: superseded by ${record.supersededBy}, yet it has an execution`);
     const execution = mine[0];
     if (execution && execution.status !== 'RUNNING') {
       const truth = execution.status === 'SUCCEEDED' ? 'SUCCESS' : 'FAILED';

@@ -1,5 +1,5 @@
 import type { ServiceContainer } from '../../src/composition/service-container.js';
-import type { BuildKey, BuildRepository, NewBuild } from '../../src/index.js';
+import type { BuildKey, BuildRepository, ConcurrencyPolicy, NewBuild } from '../../src/index.js';
 
 /** A fault the model can inject before any step. */
 export type Fault =
@@ -62,6 +62,8 @@ export interface LifecycleWorld {
   startForeignExecution(name: string, input: string): Promise<string>;
   /** A new process (a Lambda cold start); its first state machine check fails when `describeFails`. */
   coldStart(describeFails: boolean): void;
+  /** A new process configured with this concurrency policy (and every later one): a deployment's policy changes. */
+  usePolicy(policy: ConcurrencyPolicy): void;
   /** Ends a running execution as Step Functions would (without any callback). */
   endExecution(executionArn: string, status: ExecutionEndStatus): Promise<void>;
   executions(): Promise<WorldExecution[]>;

@@ -3,7 +3,15 @@ import type { ServiceContainer } from '../../src/composition/service-container.j
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBuildRepository } from '../../src/dynamodb.js';
 import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/sfn.js';
-import { buildKeyOfSerializedInput, canTransition, createContainer, isBuildStatus, type BuildKey, type NewBuild } from '../../src/index.js';
+import {
+  buildKeyOfSerializedInput,
+  canTransition,
+  createContainer,
+  isBuildStatus,
+  type BuildKey,
+  type ConcurrencyPolicy,
+  type NewBuild,
+} from '../../src/index.js';
 import { RecordingLogger } from '../../src/testing.js';
 import { dynamoDbClientFor } from '../../dev/dynamodb-local/builds-table.js';
 import { paddedToLimit } from '../support/dynamodb-local/item-size.js';
@@ -33,9 +41,11 @@ export async function aLocalAwsWorld(dynamoDbEndpoint: string, tableName: string
   const stepFunctions = sfnClientFor(sfn.endpoint, { maxAttempts: 1 });
   const stateMachineArn = sfn.createStateMachine('deployment');
   const repository = new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(dynamodb), tableName });
+  let policy: ConcurrencyPolicy = 'queue';
   // One process: a new starter checks the state machine again, as after a cold start.
   const aProcess = (): ServiceContainer =>
     createContainer({
+      concurrency: policy,
       buildRepository: repository,
       executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn, limitExceededAttempts: 1 }),
       executionInspector: new SfnExecutionInspector({ client: stepFunctions, stateMachineArn }),
@@ -94,6 +104,10 @@ export async function aLocalAwsWorld(dynamoDbEndpoint: string, tableName: string
     startForeignExecution: async (name, input) => sfn.startExecution(stateMachineArn, name, input),
     coldStart: (describeFails) => {
       if (describeFails) sfn.injectFault({ operation: 'DescribeStateMachine', fault: 'KmsAccessDeniedException' });
+      container = aProcess();
+    },
+    usePolicy: (next) => {
+      policy = next;
       container = aProcess();
     },
     endExecution: async (executionArn, status) =>

@@ -56,6 +56,17 @@ export class FaultyBuildRepository implements BuildRepository {
     this.call('listRedrivePending', () => this.inner.listRedrivePending(...args));
   clearRedrivePending: BuildRepository['clearRedrivePending'] = (...args) =>
     this.call('clearRedrivePending', () => this.inner.clearRedrivePending(...args));
+  readEnvironmentLine: BuildRepository['readEnvironmentLine'] = (...args) =>
+    this.call('readEnvironmentLine', () => this.inner.readEnvironmentLine(...args));
+  recordWaiting: BuildRepository['recordWaiting'] = (...args) => this.call('recordWaiting', () => this.inner.recordWaiting(...args));
+  getEnvironmentLock: BuildRepository['getEnvironmentLock'] = (...args) =>
+    this.call('getEnvironmentLock', () => this.inner.getEnvironmentLock(...args));
+  adoptEnvironmentLock: BuildRepository['adoptEnvironmentLock'] = (...args) =>
+    this.call('adoptEnvironmentLock', () => this.inner.adoptEnvironmentLock(...args));
+  releaseEnvironmentLock: BuildRepository['releaseEnvironmentLock'] = (...args) =>
+    this.call('releaseEnvironmentLock', () => this.inner.releaseEnvironmentLock(...args));
+  listEnvironmentLocks: BuildRepository['listEnvironmentLocks'] = (...args) =>
+    this.call('listEnvironmentLocks', () => this.inner.listEnvironmentLocks(...args));
 
   private async call<T>(operation: Operation, run: () => Promise<T>): Promise<T> {
     const index = this.faults.findIndex((fault) => fault.operation === undefined || fault.operation === operation);

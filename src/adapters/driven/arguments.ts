@@ -13,3 +13,20 @@ export function requireText(field: string, value: string): void {
 export function requireDate(field: string, value: Date): void {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new ValidationError(field, 'must be a valid Date');
 }
+
+/**
+ * Checks the repo and env of an environment argument as a recorded build's
+ * key would have them (see `parseRecordedBuildKey`): `{repo}/{env}` must
+ * split back at its first `/`, and a build id at the first `:` after it.
+ */
+export function requireEnvironment(repo: string, env: string): void {
+  requireText('repo', repo);
+  requireText('env', env);
+  if (repo.includes('/')) throw new ValidationError('repo', 'must not contain "/"');
+  if (env.includes(':')) throw new ValidationError('env', 'must not contain ":"');
+}
+
+/** Checks a locking policy argument of an adapter method (`queue` or `supersede`). */
+export function requireLockingPolicy(field: string, value: string): void {
+  if (value !== 'queue' && value !== 'supersede') throw new ValidationError(field, 'must be "queue" or "supersede"');
+}

@@ -2,7 +2,15 @@ import * as z from 'zod/mini';
 import { TABLE_NAME, TABLE_NAME_RULE } from '../../adapters/driven/arguments.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../../adapters/driving/lambda/observability/build-metrics.js';
 import type { SweeperHandlerDeps } from '../../adapters/driving/lambda/reconciliation/sweeper.handler.js';
-import { OrchestratorError, ValidationError, parseStateMachineArn, parseWith } from '../../domain/index.js';
+import {
+  CONCURRENCY_POLICIES,
+  DEFAULT_CONCURRENCY_POLICY,
+  OrchestratorError,
+  ValidationError,
+  parseStateMachineArn,
+  parseWith,
+  type ConcurrencyPolicy,
+} from '../../domain/index.js';
 import { S3_BUCKET_NAME_RULE, isS3BucketName } from '../../domain/s3-bucket-name.js';
 
 /** A Lambda environment variable is missing or invalid; the message names it. */
@@ -101,6 +109,14 @@ const sweeperSchema = z.object({
   SWEEP_MAX_EXECUTIONS: positiveInteger('executions examined per sweep'),
 });
 
+const concurrencySchema = z.object({
+  // Exactly as the CDK construct's `concurrency` prop writes it: one policy per table, so a
+  // value this function might read differently from the others is refused, not guessed at.
+  DEPLOYMENT_CONCURRENCY: z.optional(
+    z.enum(CONCURRENCY_POLICIES, { error: `is invalid: it must be one of ${CONCURRENCY_POLICIES.join(', ')}` }),
+  ),
+});
+
 const observabilitySchema = z.object({
   // CloudWatch's rule for a namespace: 1 to 255 ASCII characters, no control
   // characters, not starting with ":"; "AWS/" is reserved for AWS services
@@ -157,6 +173,17 @@ export function readSweeperEnvironment(env: Environment): SweeperEnvironment {
     lookbackMs: times(vars.SWEEP_LOOKBACK_MINUTES, 60_000),
     maxExecutions: vars.SWEEP_MAX_EXECUTIONS,
   };
+}
+
+/**
+ * Reads `DEPLOYMENT_CONCURRENCY`: how the builds of one environment share it,
+ * `queue` (the default), `supersede` or `parallel`. Every function on one
+ * table must read the same policy.
+ *
+ * @throws EnvironmentVariableError naming `DEPLOYMENT_CONCURRENCY` and the allowed values.
+ */
+export function readConcurrencyPolicy(env: Environment): ConcurrencyPolicy {
+  return read(concurrencySchema, env).DEPLOYMENT_CONCURRENCY ?? DEFAULT_CONCURRENCY_POLICY;
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   type AnyServiceWiring,
 } from '../wiring.js';
 import {
+  readConcurrencyPolicy,
   readObservabilityEnvironment,
   readSweeperEnvironment,
   readTableEnvironment,
@@ -54,6 +55,7 @@ async function functionParts(
   serviceName: string,
   wirings: readonly AnyServiceWiring[],
 ): Promise<FunctionParts> {
+  const concurrency = readConcurrencyPolicy(env);
   const { metricsNamespace, tracing } = readObservabilityEnvironment(env);
   const tracer = tracing ? await loadTracer(serviceName) : undefined;
   const logger = new PowertoolsLogger({ serviceName });
@@ -65,6 +67,8 @@ async function functionParts(
       portBinding(TOKENS.ExecutionInspector, adapters.executionInspector),
       portBinding(TOKENS.Clock, new SystemClock()),
       portBinding(TOKENS.Logger, logger),
+      // A value, not an adapter: every service reads the policy (DEPLOYMENT_CONCURRENCY).
+      portBinding(TOKENS.ConcurrencyPolicy, concurrency),
     ],
     wirings,
   );
@@ -77,8 +81,8 @@ async function functionParts(
 
 /**
  * The trigger-build handler configured from `BUILDS_TABLE_NAME`,
- * `STATE_MACHINE_ARN`, `ARTIFACT_BUCKET`, optionally `TRIGGER_CONCURRENCY`,
- * and Powertools' variables (docs/lambda.md).
+ * `STATE_MACHINE_ARN`, `ARTIFACT_BUCKET`, optionally `TRIGGER_CONCURRENCY`
+ * and `DEPLOYMENT_CONCURRENCY`, and Powertools' variables (docs/lambda.md).
  *
  * @example
  * ```ts
@@ -93,7 +97,8 @@ export async function triggerBuildHandlerFromEnvironment(env: Environment = proc
 
 /**
  * The update-build-status handler configured from `BUILDS_TABLE_NAME`,
- * `STATE_MACHINE_ARN` and Powertools' variables (docs/lambda.md).
+ * `STATE_MACHINE_ARN`, optionally `DEPLOYMENT_CONCURRENCY`, and Powertools'
+ * variables (docs/lambda.md).
  *
  * @example
  * ```ts
@@ -107,7 +112,8 @@ export async function updateBuildStatusHandlerFromEnvironment(env: Environment =
 
 /**
  * The execution-end reconciliation handler configured from
- * `BUILDS_TABLE_NAME`, `STATE_MACHINE_ARN` and Powertools' variables (docs/lambda.md).
+ * `BUILDS_TABLE_NAME`, `STATE_MACHINE_ARN`, optionally `DEPLOYMENT_CONCURRENCY`,
+ * and Powertools' variables (docs/lambda.md).
  *
  * @example
  * ```ts
@@ -129,8 +135,8 @@ export async function executionStatusChangeHandlerFromEnvironment(env: Environme
  * The sweeper configured from `BUILDS_TABLE_NAME`, `STATE_MACHINE_ARN`,
  * optionally `ARTIFACT_BUCKET`, `BUILDS_STATUS_INDEX_NAME`,
  * `SWEEP_GRACE_MINUTES`, `SWEEP_PAGE_SIZE`, `SWEEP_TIME_BUDGET_SECONDS`,
- * `SWEEP_LOOKBACK_MINUTES`, `SWEEP_MAX_EXECUTIONS`, and Powertools'
- * variables (docs/lambda.md).
+ * `SWEEP_LOOKBACK_MINUTES`, `SWEEP_MAX_EXECUTIONS`, `DEPLOYMENT_CONCURRENCY`,
+ * and Powertools' variables (docs/lambda.md).
  *
  * @example
  * ```ts

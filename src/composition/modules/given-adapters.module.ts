@@ -1,5 +1,6 @@
 import { ContainerModule } from 'inversify';
 import type { InversifyContainerModule } from './container-module-type.js';
+import { parseConcurrencyPolicy, type ConcurrencyPolicy } from '../../domain/index.js';
 import type { BuildRepository, Clock, ExecutionInspector, ExecutionStarter, Logger } from '../../ports/index.js';
 import { TOKENS } from '../tokens.js';
 
@@ -16,6 +17,13 @@ export interface GivenAdapters {
    * WARN and above in any other process; `POWERTOOLS_LOG_LEVEL` sets the level.
    */
   readonly logger?: Logger | undefined;
+  /**
+   * How the builds of one environment share it: `queue` (the default: one
+   * deployment at a time, in order), `supersede` (one at a time, only the
+   * newest waiting build deploys) or `parallel` (every build at once, as Go
+   * does). One policy per table: see docs/deploy.md.
+   */
+  readonly concurrency?: ConcurrencyPolicy | undefined;
 }
 
 /** Binds each adapter given under its port's token: how `createContainer` takes its options. */
@@ -26,5 +34,6 @@ export function givenAdaptersModule(adapters: GivenAdapters): InversifyContainer
     if (adapters.executionInspector !== undefined) bind(TOKENS.ExecutionInspector).toConstantValue(adapters.executionInspector);
     if (adapters.clock !== undefined) bind(TOKENS.Clock).toConstantValue(adapters.clock);
     if (adapters.logger !== undefined) bind(TOKENS.Logger).toConstantValue(adapters.logger);
+    if (adapters.concurrency !== undefined) bind(TOKENS.ConcurrencyPolicy).toConstantValue(parseConcurrencyPolicy(adapters.concurrency));
   });
 }

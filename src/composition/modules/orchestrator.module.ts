@@ -1,6 +1,7 @@
 import { ContainerModule } from 'inversify';
 import type { InversifyContainerModule } from './container-module-type.js';
 import { SystemClock } from '../../adapters/driven/clock/system-clock.js';
+import { DEFAULT_CONCURRENCY_POLICY } from '../../domain/index.js';
 import { defaultLogger } from '../default-logger.js';
 import { MissingBindingError } from '../missing-binding.error.js';
 import { TOKENS } from '../tokens.js';
@@ -20,7 +21,9 @@ const PORTS_FIRST = 'load an adapter module (dynamoDbModule and sfnModule, or in
  * `TOKENS.ExecutionStarter` are bound and throws a `MissingBindingError`
  * naming the one that is not. `TOKENS.Clock` and `TOKENS.Logger` default to
  * the system clock and a Powertools logger (INFO in Lambda, WARN elsewhere,
- * `POWERTOOLS_LOG_LEVEL` anywhere) when nothing binds them; rebind
+ * `POWERTOOLS_LOG_LEVEL` anywhere) when nothing binds them, and
+ * `TOKENS.ConcurrencyPolicy` to `queue` (bind `'supersede'` or `'parallel'`
+ * to it before loading this module for another policy); rebind
  * any port before the first `get` (a singleton keeps what it was made with).
  *
  * @example
@@ -45,6 +48,7 @@ export const orchestratorModule: InversifyContainerModule = new ContainerModule(
   }
   if (!isBound(TOKENS.Clock)) bind(TOKENS.Clock).toConstantValue(new SystemClock());
   if (!isBound(TOKENS.Logger)) bind(TOKENS.Logger).toDynamicValue(() => defaultLogger()).inSingletonScope();
+  if (!isBound(TOKENS.ConcurrencyPolicy)) bind(TOKENS.ConcurrencyPolicy).toConstantValue(DEFAULT_CONCURRENCY_POLICY);
 
   // The table lists each service after what it depends on, so a service's
   // dependencies are bound (a port, or a service bound in an earlier turn)

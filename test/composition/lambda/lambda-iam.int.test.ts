@@ -24,6 +24,7 @@ import {
   serializeStepFunctionInput,
   toEpochSeconds,
   type BuildKey,
+  type ConcurrencyPolicy,
 } from '../../../src/index.js';
 import {
   createAwsContainer,
@@ -70,10 +71,12 @@ const runs: FunctionRun[] = [];
 
 /**
  * The container a ready handler builds (createAwsContainer), on the local
- * endpoints. Its clients are recorded where createAwsContainer hands each one
- * to its tracer, so the commands are those of the real composition.
+ * endpoints, under a concurrency policy (`DEPLOYMENT_CONCURRENCY`, `queue` by
+ * default: one policy document serves every policy). Its clients are
+ * recorded where createAwsContainer hands each one to its tracer, so the
+ * commands are those of the real composition.
  */
-function deployed(functionName: LambdaFunctionName, table = tableName) {
+function deployed(functionName: LambdaFunctionName, table = tableName, concurrency: ConcurrencyPolicy = 'queue') {
   const run: FunctionRun = { functionName, tableName: table, sent: [] };
   runs.push(run);
   const container = createAwsContainer({
@@ -83,6 +86,7 @@ function deployed(functionName: LambdaFunctionName, table = tableName) {
     dynamodbEndpoint,
     stepFunctionsEndpoint: sfn.endpoint,
     logger: new RecordingLogger(),
+    concurrency,
     tracer: {
       captureAWSv3Client: <T>(client: T): T => {
         recordCommands(client as DynamoDBClient | SFNClient, run.sent);
@@ -128,12 +132,32 @@ async function triggerBuildPaths(): Promise<void> {
   await triggerBuild(aStreamEvent(anInsertOf(refused)));
   expect(await statusOf(refused)).toBe('FAILED');
 
+  // Under queue (the default), a deployment started outside the lock (by Go: IN_PROGRESS, no lock) is given the
+  // environment's lock: the claim's lock is released (DeleteItem) and adopted for it (ConditionCheckItem and Put);
+  // the new build waits.
+  const goRunning = aBuildKey();
+  await putRaw({ ...goRunning, status: 'IN_PROGRESS', executionArn: anExecutionOf(goRunning) });
+  const behindGo = await builds.create(aNewBuild({ repo: goRunning.repo, env: goRunning.env }));
+  await expect(triggerBuild(aStreamEvent(anInsertOf(behindGo)))).resolves.toEqual({ batchItemFailures: [] });
+  expect(await statusOf(behindGo)).toBe('PENDING');
+  expect(await builds.getEnvironmentLock(goRunning.repo, goRunning.env)).toMatchObject({ holder: goRunning.sk, adopted: true });
+
   // A transient one, past the starter's own attempts: the record is reported, the build stays PENDING.
   const throttled = await builds.create(aNewBuild());
   sfn.injectFault({ operation: 'StartExecution', fault: 'ExecutionLimitExceeded', times: 3 });
   const record = anInsertOf(throttled);
   await expect(triggerBuild(aStreamEvent(record))).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber }] });
   expect(await statusOf(throttled)).toBe('PENDING');
+
+  // Under parallel, with the same policy: the claim is one conditional UpdateItem, and a refused one reads the build
+  // (GetItem) when the refusal does not return it (DynamoDB Local never does on a single UpdateItem).
+  const triggerBuildInParallel = invokedByLambda(
+    createTriggerBuildHandler({ ...triggerBuildDeps(deployed('trigger-build', tableName, 'parallel')), s3Bucket: S3_BUCKET }),
+  );
+  const startedInParallel = await builds.create(aNewBuild());
+  await expect(triggerBuildInParallel(aStreamEvent(anInsertOf(startedInParallel)))).resolves.toEqual({ batchItemFailures: [] });
+  await expect(triggerBuildInParallel(aStreamEvent(anInsertOf(startedInParallel)))).resolves.toEqual({ batchItemFailures: [] });
+  expect(await statusOf(startedInParallel)).toBe('IN_PROGRESS');
 }
 
 async function updateBuildStatusPaths(): Promise<void> {
@@ -175,8 +199,21 @@ async function sweeperPaths(): Promise<void> {
   const lost = aBuildKey();
   await putRaw({ ...lost, createdAt: nowSeconds() - 10 * MINUTE_SECONDS });
 
-  await expect(sweep(aScheduledEvent())).resolves.toMatchObject({ mode: 'status-index', failed: 0 });
-  expect([await statusOf(unreported), await statusOf(lost)]).toEqual(['SUCCESS', 'IN_PROGRESS']);
+  // A PENDING build past its grace period behind a deployment Go started: the sweeper gives that deployment the lock
+  // (as trigger-build does), and the build waits.
+  const goRunning = aBuildKey();
+  await putRaw({ ...goRunning, status: 'IN_PROGRESS', executionArn: anExecutionOf(goRunning), createdAt: nowSeconds() - DAY_SECONDS });
+  const behindGo = { ...aBuildKey(), repo: goRunning.repo, env: goRunning.env };
+  await putRaw({ ...behindGo, createdAt: nowSeconds() - 10 * MINUTE_SECONDS });
+  // A lock whose holder ended without releasing it (its end recorded by a writer that does not release locks).
+  const staleHolder = await builds.create(aNewBuild());
+  await builds.claimStart(staleHolder, 'an-attempt', { environmentLock: { policy: 'queue', at: new Date() } });
+  await builds.recordCompletion(staleHolder, { status: 'FAILED', errorMsg: 'ended elsewhere' }, new Date());
+
+  await expect(sweep(aScheduledEvent())).resolves.toMatchObject({ mode: 'status-index', failed: 0, locksReleased: 1 });
+  expect([await statusOf(unreported), await statusOf(lost), await statusOf(behindGo)]).toEqual(['SUCCESS', 'IN_PROGRESS', 'PENDING']);
+  expect(await builds.getEnvironmentLock(goRunning.repo, goRunning.env)).toMatchObject({ holder: goRunning.sk, adopted: true });
+  expect(await builds.getEnvironmentLock(staleHolder.repo, staleHolder.env)).toBeUndefined();
 
   // Without the index: the executions of the last day, each asked how it ended.
   const sweepWithoutIndex = invokedByLambda(createSweeperHandler({ ...sweeperDeps(deployed('sweeper', tableWithoutIndex)), s3Bucket: S3_BUCKET }));

@@ -8,7 +8,12 @@ import {
   updateBuildStatusHandlerFromEnvironment,
   type Environment,
 } from '../../../src/lambda.js';
-import { readObservabilityEnvironment, readSweeperEnvironment, readTriggerBuildEnvironment } from '../../../src/composition/lambda/environment.js';
+import {
+  readConcurrencyPolicy,
+  readObservabilityEnvironment,
+  readSweeperEnvironment,
+  readTriggerBuildEnvironment,
+} from '../../../src/composition/lambda/environment.js';
 import { ValidationError } from '../../../src/index.js';
 import { STATE_MACHINE_ARN, aNewBuild } from '../../support/mothers/build.mother.js';
 import { aModifyOf, aStreamEvent } from '../../support/mothers/dynamodb-stream-event.mother.js';
@@ -92,6 +97,45 @@ describe('ready handlers', () => {
       expect(await sweeperHandlerFromEnvironment({ ...TABLE_ENV, ARTIFACT_BUCKET: bucket })).toBeTypeOf('function');
     },
   );
+
+  describe('DEPLOYMENT_CONCURRENCY', () => {
+    const EVERY_FUNCTION = [
+      ['trigger-build', (vars: Environment) => triggerBuildHandlerFromEnvironment({ ...TRIGGER_ENV, ...vars })],
+      ['update-build-status', (vars: Environment) => updateBuildStatusHandlerFromEnvironment({ ...TABLE_ENV, ...vars })],
+      ['execution-status-change', (vars: Environment) => executionStatusChangeHandlerFromEnvironment({ ...TABLE_ENV, ...vars })],
+      ['sweeper', (vars: Environment) => sweeperHandlerFromEnvironment({ ...TABLE_ENV, ...vars })],
+    ] as const;
+
+    it('defaults to queue', () => {
+      expect(readConcurrencyPolicy(TABLE_ENV)).toBe('queue');
+    });
+
+    it.each(['queue', 'supersede', 'parallel'])('reads %s', (policy) => {
+      expect(readConcurrencyPolicy({ ...TABLE_ENV, DEPLOYMENT_CONCURRENCY: policy })).toBe(policy);
+    });
+
+    // Every service depends on TOKENS.ConcurrencyPolicy: a function that did not bind it would fail here, naming it.
+    it.each(EVERY_FUNCTION.flatMap(([name, build]) => ['queue', 'supersede', 'parallel'].map((policy) => [name, policy, build] as const)))(
+      '%s is built with %s',
+      async (_, policy, build) => {
+        expect(await build({ DEPLOYMENT_CONCURRENCY: policy })).toBeTypeOf('function');
+      },
+    );
+
+    it.each(EVERY_FUNCTION.flatMap(([name, build]) => ['', 'Queue', ' queue', 'serial'].map((value) => [name, value, build] as const)))(
+      '%s refuses to start with %j, naming the variable and the allowed values',
+      async (_, value, build) => {
+        const start = build({ DEPLOYMENT_CONCURRENCY: value });
+
+        await expect(start).rejects.toThrow(
+          expect.objectContaining({ constructor: EnvironmentVariableError, variable: 'DEPLOYMENT_CONCURRENCY' }),
+        );
+        await expect(start).rejects.toThrow(
+          'Environment variable DEPLOYMENT_CONCURRENCY is invalid: it must be one of queue, supersede, parallel',
+        );
+      },
+    );
+  });
 
   it.each([
     [{}, { metricsNamespace: 'AwsDeployerOrchestrator', tracing: false }],

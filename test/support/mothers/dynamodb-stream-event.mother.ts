@@ -104,6 +104,14 @@ export function aRemoveOf(build: NewBuild): DynamoDBRecord {
   return aStreamRecord({ eventName: 'REMOVE', oldImage: anImageOf(toBuildItem(aPendingBuildOf(build))) });
 }
 
+/**
+ * The release of an environment's lock: the REMOVE of its item, as a
+ * `KEYS_ONLY` stream carries it (keys only, which every view type has).
+ */
+export function aLockReleaseOf(environment: { readonly repo: string; readonly env: string }): DynamoDBRecord {
+  return aStreamRecord({ eventName: 'REMOVE', keys: { pk: { S: 'lock' }, sk: { S: `${environment.repo}/${environment.env}` } } });
+}
+
 export function aStreamEvent(...records: DynamoDBRecord[]): DynamoDBStreamEvent {
   return { Records: records };
 }

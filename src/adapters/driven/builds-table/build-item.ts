@@ -47,6 +47,16 @@ export interface BuildItem {
   redrive_pending_since?: number;
   /** Added by this module, omitted when empty: the newer build a stale `PENDING` one was not deployed over. */
   superseded_by?: string;
+  /**
+   * Added by this module, omitted when empty: the id of the build a `PENDING`
+   * build waits behind (its environment's lock holder). Removed by every
+   * write that moves the build out of `PENDING`.
+   */
+  waiting_for?: string;
+  /** Added by this module, omitted when empty: who released this build's environment lock by hand. */
+  unlocked_by?: string;
+  /** Added by this module (epoch seconds, N), only with `unlocked_by`: when. */
+  unlocked_at?: number;
 }
 
 /** The "latest" pointer of one repo in one env: `pk = latest/{env}`, `sk = {repo}/{env}`. */
@@ -100,6 +110,9 @@ export function toBuildItem(build: Build): BuildItem {
     updated_at: toEpochSeconds(build.updatedAt),
     finished_at: build.finishedAt === undefined ? undefined : toEpochSeconds(build.finishedAt),
     superseded_by: build.supersededBy,
+    waiting_for: build.waitingFor,
+    unlocked_by: build.unlockedBy,
+    unlocked_at: build.unlockedAt === undefined ? undefined : toEpochSeconds(build.unlockedAt),
   });
 }
 
@@ -142,6 +155,10 @@ const buildItemSchema = z.object({
   finished_at: z.optional(epochSeconds),
   // Added by this module (Go does not know it): the newer build a stale PENDING one was not deployed over.
   superseded_by: optionalText,
+  // Added by this module for the environment lock (Go does not know them).
+  waiting_for: optionalText,
+  unlocked_by: optionalText,
+  unlocked_at: z.optional(epochSeconds),
 });
 
 /**
@@ -170,6 +187,9 @@ export function fromBuildItem(item: Record<string, unknown>): Build {
     updatedAt: fromEpochSeconds(parsed.updated_at),
     finishedAt: parsed.finished_at === undefined ? undefined : fromEpochSeconds(parsed.finished_at),
     supersededBy: parsed.superseded_by,
+    waitingFor: parsed.waiting_for,
+    unlockedBy: parsed.unlocked_by,
+    unlockedAt: parsed.unlocked_at === undefined ? undefined : fromEpochSeconds(parsed.unlocked_at),
   }) as Build;
 }
 

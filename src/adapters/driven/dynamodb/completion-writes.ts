@@ -9,17 +9,19 @@ import {
   type BuildKey,
   type Completion,
 } from '../../../domain/index.js';
-import type { CompletionRecord, Logger, StartFailureRecord } from '../../../ports/index.js';
+import type { CompletionRecord, Logger, ReleaseOptions, StartFailureOptions, StartFailureRecord } from '../../../ports/index.js';
 import { buildItemKey, latestPointerItem } from '../builds-table/build-item.js';
 import type { BuildsTable } from './builds-table-access.js';
 import { existingBuild, writeWithPointer, type BuildWrite, type WriteResult } from './conditional-writes.js';
+import { WAITING_FOR, releaseWrites } from './environment-locks.js';
 import { MAX_RESOLUTION_ROUNDS, mayBecome, type Condition } from './status-conditions.js';
 import { REDRIVE_MARK, reasonForms } from './reason-forms.js';
 
 
 /**
  * The writes that end a build (`SUCCESS` or `FAILED`), each with the latest
- * pointer, in the first shape the item has room for.
+ * pointer (and, when asked, the release of the environment's lock the build
+ * holds), in the first shape the item has room for.
  */
 export class CompletionWrites {
   constructor(
@@ -27,12 +29,13 @@ export class CompletionWrites {
     private readonly logger: Logger | undefined,
   ) {}
 
-  async recordCompletion(key: BuildKey, value: Completion, at: Date): Promise<CompletionRecord> {
+  async recordCompletion(key: BuildKey, value: Completion, at: Date, options: ReleaseOptions = {}): Promise<CompletionRecord> {
     const valid = parseRecordedBuildKey(key);
     const completion = parseCompletion(value);
+    const companions = releaseWrites(this.table, valid, options);
     for (let round = 0; round < MAX_RESOLUTION_ROUNDS; round += 1) {
       const result = await this.writeCompletionThatFits(valid, completion, (shape) =>
-        writeWithPointer(this.table, valid, this.completionWrite(valid, shape, at), latestPointerItem(valid, completion.status, at)),
+        writeWithPointer(this.table, valid, this.completionWrite(valid, shape, at), latestPointerItem(valid, completion.status, at), companions),
       );
       if (result.written) return { outcome: 'completed', status: completion.status };
       const build = existingBuild(valid, result.existing);
@@ -50,15 +53,18 @@ export class CompletionWrites {
    * (the claim ends with the build), which leaves room for the reason in an
    * item another writer filled to just past the claim.
    */
-  async failPendingBuild(key: BuildKey, reason: string, at: Date, guard: Condition, supersededBy?: string): Promise<StartFailureRecord> {
+  async failPendingBuild(key: BuildKey, reason: string, at: Date, guard: Condition, options: StartFailureOptions = {}): Promise<StartFailureRecord> {
     const valid = parseRecordedBuildKey(key);
     const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
+    const { supersededBy } = options;
+    const companions = releaseWrites(this.table, valid, options);
     const result = await this.writeCompletionThatFits(valid, completion, (shape) =>
       writeWithPointer(
         this.table,
         valid,
         this.completionWrite(valid, { ...(shape.errorMsg === undefined ? shape : { ...shape, supersededBy }), endsStartClaim: true }, at, guard),
         latestPointerItem(valid, 'FAILED', at),
+        companions,
       ),
     );
     if (result.written) return { outcome: 'failed' };
@@ -123,8 +129,9 @@ export class CompletionWrites {
       set.push('superseded_by = :superseded');
       values[':superseded'] = shape.supersededBy;
     }
-    // The redrive mark has served its purpose once the build records how its execution ended.
-    const remove = [REDRIVE_MARK];
+    // The redrive mark has served its purpose once the build records how its execution ended; an
+    // ended build waits for nothing.
+    const remove: string[] = [REDRIVE_MARK, WAITING_FOR];
     if (shape.errorMsg === undefined) remove.unshift('error_msg');
     if (shape.endsStartClaim === true) remove.push('start_attempt');
     return {

@@ -7,7 +7,7 @@ import { readItem, type BuildsTable } from './builds-table-access.js';
 import { isItemTooLarge, isItemTooLargeReason, itemTooLargeError } from './dynamodb-errors.js';
 import { itemFrom } from './item-from.js';
 
-/** One conditional write of a build item: an `Update` or a `Put`. */
+/** One conditional write of a transaction: a build item's `Update` or `Put`, or a companion's (`Put` of a pointer, `Delete` of a lock). */
 export type BuildWrite = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** A conditional write landed, or was refused; `existing` is the item as the refusal found it (absent: no item). */
@@ -15,7 +15,7 @@ export type WriteResult = { readonly written: true } | { readonly written: false
 
 // Another transaction on the same item cancels ours with TransactionConflict;
 // the SDK does not retry that, so we do, briefly.
-const MAX_TRANSACTION_ATTEMPTS = 5;
+export const MAX_TRANSACTION_ATTEMPTS = 5;
 
 /** The build a refused write found, or `BuildNotFoundError` when it found no item. */
 export function existingBuild(key: BuildKey, existing: Record<string, unknown> | undefined): Build {
@@ -24,11 +24,20 @@ export function existingBuild(key: BuildKey, existing: Record<string, unknown> |
 }
 
 /**
- * Writes a status change and the latest pointer in one transaction. When
- * only the pointer's condition fails (a newer build holds it), the status
- * change is written alone: it must land either way.
+ * Writes a status change and the latest pointer in one transaction, with any
+ * `companions` (e.g. the release of the environment's lock). The pointer and
+ * each companion are conditional too, but only the status change must land:
+ * when only their conditions fail (a newer build holds the pointer, another
+ * build holds the lock), the status change is written again without them,
+ * alone when none is left.
  */
-export async function writeWithPointer(table: BuildsTable, key: BuildKey, write: BuildWrite, pointer: LatestPointerItem): Promise<WriteResult> {
+export async function writeWithPointer(
+  table: BuildsTable,
+  key: BuildKey,
+  write: BuildWrite,
+  pointer: LatestPointerItem,
+  companions: readonly BuildWrite[] = [],
+): Promise<WriteResult> {
   const pointerWrite: BuildWrite = {
     Put: {
       TableName: table.tableName,
@@ -39,25 +48,39 @@ export async function writeWithPointer(table: BuildsTable, key: BuildKey, write:
       ExpressionAttributeValues: { ':id': pointer.id },
     },
   };
-  for (let attempt = 1; ; attempt += 1) {
+  let optional: readonly BuildWrite[] = [pointerWrite, ...companions];
+  for (let attempt = 1; ; ) {
+    if (optional.length === 0) return writeAlone(table, key, write);
     try {
-      await table.client.send(new TransactWriteCommand({ TransactItems: [withOldItemOnFailure(write), pointerWrite] }));
+      await table.client.send(new TransactWriteCommand({ TransactItems: [withOldItemOnFailure(write), ...optional] }));
       return { written: true };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
-      const [buildReason, pointerReason] = error.CancellationReasons ?? [];
+      const [buildReason, ...optionalReasons] = error.CancellationReasons ?? [];
       if (isItemTooLargeReason(buildReason)) throw itemTooLargeError(key, error);
       if (buildReason?.Code === 'ConditionalCheckFailed') {
         return { written: false, ...existingFrom(buildReason.Item) };
       }
-      if (pointerReason?.Code === 'ConditionalCheckFailed' && buildReason?.Code === 'None') {
-        return writeAlone(table, key, write);
+      const refused = optional.filter((_, index) => optionalReasons[index]?.Code === 'ConditionalCheckFailed');
+      if (buildReason?.Code === 'None' && refused.length > 0) {
+        optional = optional.filter((companion) => !refused.includes(companion));
+        continue;
       }
-      const conflicted = (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
-      if (!conflicted || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
-      await sleep(Math.random() * 25 * 2 ** attempt);
+      if (!isTransactionConflict(error) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+      await backOff(attempt);
+      attempt += 1;
     }
   }
+}
+
+/** Another transaction on one of the items cancelled this one: worth a brief retry (the SDK does not). */
+export function isTransactionConflict(error: TransactionCanceledException): boolean {
+  return (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
+}
+
+/** Waits before retrying a transaction `attempt` that a conflict cancelled, longer each time. */
+export async function backOff(attempt: number): Promise<void> {
+  await sleep(Math.random() * 25 * 2 ** attempt);
 }
 
 /** The same conditional write without the pointer. */

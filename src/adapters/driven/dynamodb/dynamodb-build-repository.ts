@@ -8,23 +8,33 @@ import {
   type BuildKey,
   type BuildStatus,
   type Completion,
+  type EnvironmentLock,
+  type LockingPolicy,
   type NewBuild,
 } from '../../../domain/index.js';
 import type {
   BuildPage,
   BuildRepository,
+  ClaimOptions,
   CompletionRecord,
+  EnvironmentLine,
+  EnvironmentLockPage,
   ListBuildsByStatusOptions,
   ListBuildsOptions,
   ListRedrivePendingOptions,
+  LockAdoption,
+  LockRelease,
+  LockReleaseOptions,
   Logger,
   RedriveMarkClearing,
   RedriveMarkRecord,
   RedrivePendingPage,
+  ReleaseOptions,
   StartClaim,
   StartFailureOptions,
   StartFailureRecord,
   StartRecord,
+  WaitingRecord,
 } from '../../../ports/index.js';
 import { TABLE_NAME, TABLE_NAME_RULE } from '../arguments.js';
 import { fromBuildItem, latestPointerItem, toBuildItem } from '../builds-table/build-item.js';
@@ -32,6 +42,8 @@ import { BuildQueries } from './build-queries.js';
 import type { BuildsTable } from './builds-table-access.js';
 import { CompletionWrites } from './completion-writes.js';
 import { writeWithPointer } from './conditional-writes.js';
+import { EnvironmentLineReads } from './environment-line.js';
+import { EnvironmentLocks } from './environment-locks.js';
 import { ExecutionEndWrites } from './execution-end-writes.js';
 import { RedriveMarks } from './redrive-marks.js';
 import { StartWrites } from './start-writes.js';
@@ -68,9 +80,17 @@ export const DEFAULT_STATUS_INDEX_NAME = 'status-updated_at-index';
  * transaction saw (its cancellation reason) or one consistent read decides
  * the typed outcome.
  *
- * IAM: `dynamodb:GetItem`, `PutItem`, `UpdateItem`, `Query`, `BatchGetItem`
- * on the table (`TransactWriteItems` is authorised through `PutItem` and
- * `UpdateItem`), and `Query` on its status index for `listBuildsByStatus`.
+ * IAM: `dynamodb:GetItem`, `PutItem`, `UpdateItem`, `DeleteItem`,
+ * `ConditionCheckItem`, `Query`, `BatchGetItem` on the table
+ * (`TransactWriteItems` is authorised through `PutItem`, `UpdateItem`,
+ * `DeleteItem` and `ConditionCheckItem`; the last two only for the
+ * environment lock), and `Query` on its status index for
+ * `listBuildsByStatus`.
+ *
+ * Environment locks are items of the partition `lock` (sort key
+ * `{repo}/{env}`; `holder`, `policy`, `taken_at`, `adopted`), with no
+ * `status`: the status index, the builds' partitions and the latest pointers
+ * never hold one.
  *
  * @example
  * ```ts
@@ -86,15 +106,19 @@ export class DynamoDbBuildRepository implements BuildRepository {
   // The work is split by concern: start-writes.ts (the claim, a failed start, the start),
   // completion-writes.ts (the end of a build, in smaller forms when the item is near its
   // size limit), build-queries.ts (reads and pages), conditional-writes.ts (one conditional
-  // write with the latest pointer, and what a refusal found), status-conditions.ts (the
-  // conditions the transition table gives), dynamodb-errors.ts (DynamoDB's refusals as the
-  // module's errors).
+  // write with the latest pointer and its companions, and what a refusal found),
+  // status-conditions.ts (the conditions the transition table gives), dynamodb-errors.ts
+  // (DynamoDB's refusals as the module's errors), environment-locks.ts (the locks: read,
+  // adopted, released, listed, and the release that goes with an end), environment-line.ts
+  // (the builds a lock's next turn is decided from).
   private readonly table: BuildsTable;
   private readonly starts: StartWrites;
   private readonly completions: CompletionWrites;
   private readonly queries: BuildQueries;
   private readonly executionEnds: ExecutionEndWrites;
   private readonly redriveMarks: RedriveMarks;
+  private readonly lines: EnvironmentLineReads;
+  private readonly locks: EnvironmentLocks;
 
   constructor(options: DynamoDbBuildRepositoryOptions) {
     if (typeof options.tableName !== 'string' || !TABLE_NAME.test(options.tableName)) {
@@ -106,7 +130,9 @@ export class DynamoDbBuildRepository implements BuildRepository {
     }
     this.table = { client: options.client, tableName: options.tableName };
     this.completions = new CompletionWrites(this.table, options.logger);
-    this.starts = new StartWrites(this.table, this.completions);
+    this.lines = new EnvironmentLineReads(this.table);
+    this.locks = new EnvironmentLocks(this.table);
+    this.starts = new StartWrites(this.table, this.completions, this.lines);
     this.queries = new BuildQueries(this.table, statusIndexName, options.logger);
     this.executionEnds = new ExecutionEndWrites(this.table, options.logger);
     this.redriveMarks = new RedriveMarks(this.table, statusIndexName);
@@ -136,8 +162,8 @@ export class DynamoDbBuildRepository implements BuildRepository {
     return this.queries.get(key);
   }
 
-  claimStart(key: BuildKey, attempt: string): Promise<StartClaim> {
-    return this.starts.claimStart(key, attempt);
+  claimStart(key: BuildKey, attempt: string, options?: ClaimOptions): Promise<StartClaim> {
+    return this.starts.claimStart(key, attempt, options);
   }
 
   recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date, options?: StartFailureOptions): Promise<StartFailureRecord> {
@@ -148,20 +174,20 @@ export class DynamoDbBuildRepository implements BuildRepository {
     return this.queries.newestSuccessAfter(key);
   }
 
-  recordUnstartable(key: BuildKey, reason: string, at: Date): Promise<StartFailureRecord> {
-    return this.starts.recordUnstartable(key, reason, at);
+  recordUnstartable(key: BuildKey, reason: string, at: Date, options?: ReleaseOptions): Promise<StartFailureRecord> {
+    return this.starts.recordUnstartable(key, reason, at, options);
   }
 
   recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord> {
     return this.starts.recordStart(key, executionArn, at);
   }
 
-  recordCompletion(key: BuildKey, completion: Completion, at: Date): Promise<CompletionRecord> {
-    return this.completions.recordCompletion(key, completion, at);
+  recordCompletion(key: BuildKey, completion: Completion, at: Date, options?: ReleaseOptions): Promise<CompletionRecord> {
+    return this.completions.recordCompletion(key, completion, at, options);
   }
 
-  recordExecutionEnd(key: BuildKey, executionArn: string, completion: Completion, at: Date): Promise<CompletionRecord> {
-    return this.executionEnds.recordExecutionEnd(key, executionArn, completion, at);
+  recordExecutionEnd(key: BuildKey, executionArn: string, completion: Completion, at: Date, options?: ReleaseOptions): Promise<CompletionRecord> {
+    return this.executionEnds.recordExecutionEnd(key, executionArn, completion, at, options);
   }
 
   markRedrivePending(key: BuildKey, executionArn: string, at: Date): Promise<RedriveMarkRecord> {
@@ -186,5 +212,29 @@ export class DynamoDbBuildRepository implements BuildRepository {
 
   latestBuilds(env: string): Promise<Build[]> {
     return this.queries.latestBuilds(env);
+  }
+
+  readEnvironmentLine(repo: string, env: string, from?: string): Promise<EnvironmentLine> {
+    return this.lines.readEnvironmentLine(repo, env, from);
+  }
+
+  recordWaiting(key: BuildKey, holderId: string): Promise<WaitingRecord> {
+    return this.locks.recordWaiting(key, holderId);
+  }
+
+  getEnvironmentLock(repo: string, env: string): Promise<EnvironmentLock | undefined> {
+    return this.locks.getEnvironmentLock(repo, env);
+  }
+
+  adoptEnvironmentLock(key: BuildKey, policy: LockingPolicy, at: Date): Promise<LockAdoption> {
+    return this.locks.adoptEnvironmentLock(key, policy, at);
+  }
+
+  releaseEnvironmentLock(repo: string, env: string, holder: string, options: LockReleaseOptions): Promise<LockRelease> {
+    return this.locks.releaseEnvironmentLock(repo, env, holder, options);
+  }
+
+  listEnvironmentLocks(options?: { readonly limit?: number | undefined; readonly cursor?: string | undefined }): Promise<EnvironmentLockPage> {
+    return this.locks.listEnvironmentLocks(options);
   }
 }

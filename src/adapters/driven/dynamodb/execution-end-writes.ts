@@ -9,11 +9,12 @@ import {
   type BuildKey,
   type Completion,
 } from '../../../domain/index.js';
-import type { CompletionRecord, Logger } from '../../../ports/index.js';
+import type { CompletionRecord, Logger, ReleaseOptions } from '../../../ports/index.js';
 import { requireText } from '../arguments.js';
 import { buildItemKey, latestPointerItem } from '../builds-table/build-item.js';
 import type { BuildsTable } from './builds-table-access.js';
 import { existingBuild, writeWithPointer, type BuildWrite, type WriteResult } from './conditional-writes.js';
+import { WAITING_FOR, releaseWrites } from './environment-locks.js';
 import { MAX_RESOLUTION_ROUNDS, mayBecome } from './status-conditions.js';
 import { REDRIVE_MARK, reasonForms, type ReasonForm } from './reason-forms.js';
 
@@ -29,13 +30,14 @@ export class ExecutionEndWrites {
     private readonly logger: Logger | undefined,
   ) {}
 
-  async recordExecutionEnd(key: BuildKey, executionArn: string, value: Completion, at: Date): Promise<CompletionRecord> {
+  async recordExecutionEnd(key: BuildKey, executionArn: string, value: Completion, at: Date, options: ReleaseOptions = {}): Promise<CompletionRecord> {
     const valid = parseRecordedBuildKey(key);
     requireText('executionArn', executionArn);
     // The ARN is the condition here, never a value to attach.
     const { executionArn: _attach, ...completion } = parseCompletion(value);
+    const companions = releaseWrites(this.table, valid, options);
     for (let round = 0; round < MAX_RESOLUTION_ROUNDS; round += 1) {
-      const result = await this.writeThatFits(valid, executionArn, completion, at);
+      const result = await this.writeThatFits(valid, executionArn, completion, at, companions);
       if (result.written) return { outcome: 'completed', status: completion.status };
       const build = existingBuild(valid, result.existing);
       if (build.executionArn !== executionArn) return { outcome: 'refused', status: build.status, build, reason: notRecording(build) };
@@ -48,11 +50,17 @@ export class ExecutionEndWrites {
   }
 
   /** The write in its whole form, then smaller ones, each only if the one before did not fit DynamoDB's 400 KB. */
-  private async writeThatFits(key: BuildKey, executionArn: string, completion: Completion, at: Date): Promise<WriteResult> {
+  private async writeThatFits(key: BuildKey, executionArn: string, completion: Completion, at: Date, companions: readonly BuildWrite[]): Promise<WriteResult> {
     const shapes = reasonForms(completion.errorMsg);
     for (const [index, shape] of shapes.entries()) {
       try {
-        return await writeWithPointer(this.table, key, this.endWrite(key, executionArn, completion, shape, at), latestPointerItem(key, completion.status, at));
+        return await writeWithPointer(
+          this.table,
+          key,
+          this.endWrite(key, executionArn, completion, shape, at),
+          latestPointerItem(key, completion.status, at),
+          companions,
+        );
       } catch (error) {
         if (!(error instanceof BuildRecordTooLargeError) || index === shapes.length - 1) throw error;
         this.logger?.warn('Build item too large for the completion; writing a smaller one', { buildId: buildIdOf(key), status: completion.status });
@@ -66,8 +74,9 @@ export class ExecutionEndWrites {
     const values: Record<string, unknown> = { ...from.values, ':to': completion.status, ':at': toEpochSeconds(at), ':arn': executionArn };
     const set = ['#status = :to', 'updated_at = :at'];
     if (finishedAt) set.push('finished_at = :at');
-    // The redrive mark has served its purpose once the build records how its execution ended.
-    const remove: string[] = [REDRIVE_MARK];
+    // The redrive mark has served its purpose once the build records how its execution ended; an
+    // ended build waits for nothing.
+    const remove: string[] = [REDRIVE_MARK, WAITING_FOR];
     if (errorMsg === undefined) remove.push('error_msg');
     else {
       set.push('error_msg = :error');

@@ -1,30 +1,56 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { BuildRecordTooLargeError, buildIdOf, parseRecordedBuildKey, startEffect, toEpochSeconds, type BuildKey } from '../../../domain/index.js';
-import type { StartClaim, StartFailureOptions, StartFailureRecord, StartRecord } from '../../../ports/index.js';
-import { requireText } from '../arguments.js';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BuildNotFoundError,
+  BuildRecordTooLargeError,
+  buildIdOf,
+  parseRecordedBuildKey,
+  startEffect,
+  toEpochSeconds,
+  toWholeSecond,
+  type BuildKey,
+} from '../../../domain/index.js';
+import type { ClaimOptions, ReleaseOptions, StartClaim, StartFailureOptions, StartFailureRecord, StartRecord } from '../../../ports/index.js';
+import { requireDate, requireLockingPolicy, requireText } from '../arguments.js';
 import { buildItemKey, fromBuildItem, latestPointerItem } from '../builds-table/build-item.js';
+import { toEnvironmentLockItem } from '../builds-table/environment-lock-item.js';
 import type { CompletionWrites } from './completion-writes.js';
 import { readItem, type BuildsTable } from './builds-table-access.js';
-import { existingBuild, writeAlone, writeWithPointer, type BuildWrite, type WriteResult } from './conditional-writes.js';
-import { isItemTooLarge, itemTooLargeError } from './dynamodb-errors.js';
+import {
+  MAX_TRANSACTION_ATTEMPTS,
+  backOff,
+  existingBuild,
+  isTransactionConflict,
+  writeAlone,
+  writeWithPointer,
+  type BuildWrite,
+  type WriteResult,
+} from './conditional-writes.js';
+import { isItemTooLarge, isItemTooLargeReason, itemTooLargeError } from './dynamodb-errors.js';
+import type { EnvironmentLineReads } from './environment-line.js';
+import { WAITING_FOR, lockFrom, readEnvironmentLock } from './environment-locks.js';
 import { itemFrom } from './item-from.js';
 import { MAX_RESOLUTION_ROUNDS, hasEnded, mayBecome } from './status-conditions.js';
 
+type EnvironmentLockClaim = NonNullable<ClaimOptions['environmentLock']>;
+
 /**
- * The writes of a start: the claim an attempt takes on a `PENDING` build,
- * the failure only the claim holder may record, and the start itself
- * (`PENDING -> IN_PROGRESS` with the execution ARN).
+ * The writes of a start: the claim an attempt takes on a `PENDING` build
+ * (with its environment's lock, under a locking policy), the failure only
+ * the claim holder may record, and the start itself (`PENDING -> IN_PROGRESS`
+ * with the execution ARN).
  */
 export class StartWrites {
   constructor(
     private readonly table: BuildsTable,
     private readonly completions: CompletionWrites,
+    private readonly lines: EnvironmentLineReads,
   ) {}
 
-  async claimStart(key: BuildKey, attempt: string): Promise<StartClaim> {
+  async claimStart(key: BuildKey, attempt: string, options: ClaimOptions = {}): Promise<StartClaim> {
     const valid = parseRecordedBuildKey(key);
     requireText('attempt', attempt);
+    if (options.environmentLock !== undefined) return this.claimWithLock(valid, attempt, options.environmentLock);
     try {
       const { Attributes } = await this.table.client.send(
         new UpdateCommand({
@@ -49,16 +75,86 @@ export class StartWrites {
     }
   }
 
+  /**
+   * The claim and the environment's lock in one transaction: the build is
+   * claimed only with the lock, and the lock is taken only with the claim.
+   * Then the environment's line, read after the lock was taken, so no build
+   * of the environment can start or end in between (2 calls: the
+   * transaction and a query).
+   */
+  private async claimWithLock(key: BuildKey, attempt: string, lock: EnvironmentLockClaim): Promise<StartClaim> {
+    requireLockingPolicy('environmentLock.policy', lock.policy);
+    requireDate('environmentLock.at', lock.at);
+    if (lock.handOverFrom !== undefined) requireText('environmentLock.handOverFrom', lock.handOverFrom);
+    const handOver = lock.handOverFrom === undefined ? {} : { ':from': lock.handOverFrom };
+    const lockItem = toEnvironmentLockItem({ repo: key.repo, env: key.env, holder: key.sk, policy: lock.policy, takenAt: toWholeSecond(lock.at) });
+    for (let conflicts = 1; ; ) {
+      try {
+        await this.table.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.table.tableName,
+                  Key: buildItemKey(key),
+                  UpdateExpression: 'SET start_attempt = :attempt',
+                  // Guards: only a PENDING build can be claimed for a start (and a missing one never is).
+                  ConditionExpression: '#status = :pending',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':attempt': attempt, ':pending': 'PENDING' },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              {
+                Put: {
+                  TableName: this.table.tableName,
+                  Item: lockItem,
+                  // Guards: the lock is free, or this build's already (a retried claim), or held by the build
+                  // that hands it over to this one; another holder keeps it.
+                  ConditionExpression: `attribute_not_exists(pk) OR holder = :sk${lock.handOverFrom === undefined ? '' : ' OR holder = :from'}`,
+                  ExpressionAttributeValues: { ':sk': key.sk, ...handOver },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+            ],
+          }),
+        );
+        break;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [buildReason, lockReason] = error.CancellationReasons ?? [];
+        if (isItemTooLargeReason(buildReason)) throw itemTooLargeError(key, error);
+        // A build that is not PENDING (or is missing) is answered first, whatever the lock.
+        if (buildReason?.Code === 'ConditionalCheckFailed') {
+          return { claimed: false, build: buildReason.Item ? fromBuildItem(itemFrom(buildReason.Item)) : undefined };
+        }
+        if (buildReason?.Code === 'None' && lockReason?.Code === 'ConditionalCheckFailed') {
+          // DynamoDB returns the lock inside a transaction; should it not, read it (released since: try again).
+          const busy = lockReason.Item ? lockFrom(lockReason.Item) : await readEnvironmentLock(this.table, key);
+          if (busy !== undefined) return { claimed: false, build: undefined, busy };
+        } else if (!isTransactionConflict(error)) throw error;
+        if (conflicts >= MAX_TRANSACTION_ATTEMPTS) throw error;
+        await backOff(conflicts);
+        conflicts += 1;
+      }
+    }
+    const { line, itemAtFrom } = await this.lines.read(key.repo, key.env, key.sk);
+    if (line.build !== undefined) return { claimed: true, build: line.build, line };
+    // Claimed, yet not read back as a build: say why (a ValidationError naming the attribute), or that it is gone.
+    if (itemAtFrom !== undefined) fromBuildItem(itemAtFrom);
+    throw new BuildNotFoundError(key);
+  }
+
   async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date, options: StartFailureOptions = {}): Promise<StartFailureRecord> {
     requireText('attempt', attempt);
     // Guards: no start was recorded, and no other attempt claimed the build since this one did.
     const guard = { expression: '#status = :pending AND start_attempt = :attempt', values: { ':pending': 'PENDING', ':attempt': attempt } };
-    return this.completions.failPendingBuild(key, reason, at, guard, options.supersededBy);
+    return this.completions.failPendingBuild(key, reason, at, guard, options);
   }
 
-  async recordUnstartable(key: BuildKey, reason: string, at: Date): Promise<StartFailureRecord> {
+  async recordUnstartable(key: BuildKey, reason: string, at: Date, options: ReleaseOptions = {}): Promise<StartFailureRecord> {
     // Guards: the build is still PENDING; one that started or ended is never failed by its old record.
-    return this.completions.failPendingBuild(key, reason, at, { expression: '#status = :pending', values: { ':pending': 'PENDING' } });
+    return this.completions.failPendingBuild(key, reason, at, { expression: '#status = :pending', values: { ':pending': 'PENDING' } }, options);
   }
 
   async recordStart(key: BuildKey, executionArn: string, at: Date): Promise<StartRecord> {
@@ -111,9 +207,10 @@ export class StartWrites {
       Update: {
         TableName: this.table.tableName,
         Key: buildItemKey(key),
+        // A started build waits for nothing: its waiting mark goes with the start.
         UpdateExpression: withArn
-          ? 'SET #status = :to, execution_arn = :arn, updated_at = :at'
-          : 'SET #status = :to, updated_at = :at REMOVE start_attempt',
+          ? `SET #status = :to, execution_arn = :arn, updated_at = :at REMOVE ${WAITING_FOR}`
+          : `SET #status = :to, updated_at = :at REMOVE start_attempt, ${WAITING_FOR}`,
         // Guards: the table allows IN_PROGRESS from the build's current status (PENDING).
         ConditionExpression: from.expression,
         ExpressionAttributeNames: { '#status': 'status' },

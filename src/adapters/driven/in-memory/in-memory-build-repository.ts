@@ -13,24 +13,35 @@ import {
   type BuildKey,
   type BuildStatus,
   type Completion,
+  type EnvironmentLock,
+  type LockingPolicy,
   type NewBuild,
 } from '../../../domain/index.js';
 import type {
   BuildPage,
   BuildRepository,
+  ClaimOptions,
   CompletionRecord,
+  EnvironmentLine,
+  EnvironmentLockPage,
   ListBuildsByStatusOptions,
   ListBuildsOptions,
   ListRedrivePendingOptions,
+  LockAdoption,
+  LockRelease,
+  LockReleaseOptions,
   RedriveMarkClearing,
   RedriveMarkRecord,
   RedrivePendingPage,
+  ReleaseOptions,
   StartClaim,
   StartFailureRecord,
   StartRecord,
   StartFailureOptions,
+  WaitingRecord,
 } from '../../../ports/index.js';
-import { requireDate, requireText } from '../arguments.js';
+import { requireDate, requireEnvironment, requireLockingPolicy, requireText } from '../arguments.js';
+import { EnvironmentLineCollector } from '../environment-line-collector.js';
 import { compareUtf8, decodeCursor, encodeCursor, pageLimit } from '../paging.js';
 import { withoutUndefined } from '../../../domain/without-undefined.js';
 
@@ -58,7 +69,9 @@ export interface InMemoryBuildRepositoryOptions {
  * A {@link BuildRepository} in memory with the port's exact semantics (it
  * passes the same contract suite as the DynamoDB adapter). Each operation
  * checks and writes in one synchronous step, so any number of concurrent
- * async callers see the same atomicity as DynamoDB's conditional writes.
+ * async callers see the same atomicity as DynamoDB's conditional writes (a
+ * claim takes its environment's lock, and an end releases it, in that same
+ * step).
  *
  * @example
  * ```ts
@@ -74,6 +87,8 @@ export class InMemoryBuildRepository implements BuildRepository {
   private readonly startClaims = new Map<string, string>();
   /** Redrive marks by build id: when each was (last) marked. */
   private readonly redriveMarks = new Map<string, Date>();
+  /** Environment locks by `{repo}/{env}`. */
+  private readonly locks = new Map<string, EnvironmentLock>();
   private readonly changes: BuildChange[] = [];
   private readonly latencyMs: number;
 
@@ -111,20 +126,35 @@ export class InMemoryBuildRepository implements BuildRepository {
     return this.builds.get(buildIdOf(valid));
   }
 
-  async claimStart(key: BuildKey, attempt: string): Promise<StartClaim> {
+  async claimStart(key: BuildKey, attempt: string, options: ClaimOptions = {}): Promise<StartClaim> {
     const valid = parseRecordedBuildKey(key);
     requireText('attempt', attempt);
+    const lock = options.environmentLock;
+    if (lock !== undefined) {
+      requireLockingPolicy('environmentLock.policy', lock.policy);
+      requireDate('environmentLock.at', lock.at);
+      if (lock.handOverFrom !== undefined) requireText('environmentLock.handOverFrom', lock.handOverFrom);
+    }
     await this.pause();
     const build = this.builds.get(buildIdOf(valid));
+    // A build that is not PENDING (or is missing) is answered first, whatever the lock.
     if (build?.status !== 'PENDING') return { claimed: false, build };
+    if (lock === undefined) {
+      this.startClaims.set(buildIdOf(valid), attempt);
+      return { claimed: true, build };
+    }
+    const held = this.locks.get(partitionKeyOf(valid));
+    if (held !== undefined && held.holder !== valid.sk && held.holder !== lock.handOverFrom) return { claimed: false, build: undefined, busy: held };
+    this.locks.set(partitionKeyOf(valid), { repo: valid.repo, env: valid.env, holder: valid.sk, policy: lock.policy, takenAt: toWholeSecond(lock.at) });
     this.startClaims.set(buildIdOf(valid), attempt);
-    return { claimed: true, build };
+    const line = this.lineOf(valid.repo, valid.env, valid.sk);
+    return { claimed: true, build: line.build ?? build, line };
   }
 
   async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date, options: StartFailureOptions = {}): Promise<StartFailureRecord> {
     requireText('attempt', attempt);
     // Only before any start was recorded, and only for the attempt that holds the claim.
-    return this.failPendingBuild(key, reason, at, (build) => this.startClaims.get(buildIdOf(build)) === attempt, options.supersededBy);
+    return this.failPendingBuild(key, reason, at, (build) => this.startClaims.get(buildIdOf(build)) === attempt, options);
   }
 
   async newestSuccessAfter(key: BuildKey): Promise<Build | undefined> {
@@ -135,8 +165,8 @@ export class InMemoryBuildRepository implements BuildRepository {
       .sort((a, b) => compareUtf8(b.sk, a.sk))[0];
   }
 
-  async recordUnstartable(key: BuildKey, reason: string, at: Date): Promise<StartFailureRecord> {
-    return this.failPendingBuild(key, reason, at, () => true);
+  async recordUnstartable(key: BuildKey, reason: string, at: Date, options: ReleaseOptions = {}): Promise<StartFailureRecord> {
+    return this.failPendingBuild(key, reason, at, () => true, options);
   }
 
   /** `PENDING -> FAILED` with the reason while `holds`; `superseded` otherwise. */
@@ -145,14 +175,15 @@ export class InMemoryBuildRepository implements BuildRepository {
     reason: string,
     at: Date,
     holds: (build: Build) => boolean,
-    supersededBy?: string,
+    options: StartFailureOptions,
   ): Promise<StartFailureRecord> {
     const valid = parseRecordedBuildKey(key);
     const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
+    const { supersededBy } = options;
     await this.pause();
     const build = this.existing(valid);
     if (build.status !== 'PENDING' || !holds(build)) return { outcome: 'superseded' };
-    this.complete(supersededBy === undefined ? build : { ...build, supersededBy }, completion, at);
+    this.complete(supersededBy === undefined ? build : { ...build, supersededBy }, completion, at, options);
     return { outcome: 'failed' };
   }
 
@@ -164,9 +195,12 @@ export class InMemoryBuildRepository implements BuildRepository {
     const effect = startEffect(build, executionArn);
     const updatedAt = toWholeSecond(at);
     switch (effect.kind) {
-      case 'transition':
-        this.writeStatusChange(build, { ...build, status: 'IN_PROGRESS', executionArn, updatedAt });
+      case 'transition': {
+        // A started build waits for nothing.
+        const { waitingFor: _waiting, ...rest } = build;
+        this.writeStatusChange(build, { ...rest, status: 'IN_PROGRESS', executionArn, updatedAt });
         return { outcome: 'started', status: 'IN_PROGRESS', executionArn };
+      }
       case 'attach-arn':
         this.builds.set(buildIdOf(build), { ...build, executionArn, updatedAt });
         return { outcome: 'arn-attached', status: build.status, executionArn };
@@ -177,7 +211,7 @@ export class InMemoryBuildRepository implements BuildRepository {
     }
   }
 
-  async recordCompletion(key: BuildKey, value: Completion, at: Date): Promise<CompletionRecord> {
+  async recordCompletion(key: BuildKey, value: Completion, at: Date, options: ReleaseOptions = {}): Promise<CompletionRecord> {
     const valid = parseRecordedBuildKey(key);
     const completion = parseCompletion(value);
     await this.pause();
@@ -185,7 +219,7 @@ export class InMemoryBuildRepository implements BuildRepository {
     const effect = completionEffect(build, completion);
     switch (effect.kind) {
       case 'transition':
-        this.complete(build, completion, at);
+        this.complete(build, completion, at, options);
         return { outcome: 'completed', status: completion.status };
       case 'unchanged':
         return { outcome: 'already-completed', status: completion.status };
@@ -194,7 +228,7 @@ export class InMemoryBuildRepository implements BuildRepository {
     }
   }
 
-  async recordExecutionEnd(key: BuildKey, executionArn: string, value: Completion, at: Date): Promise<CompletionRecord> {
+  async recordExecutionEnd(key: BuildKey, executionArn: string, value: Completion, at: Date, options: ReleaseOptions = {}): Promise<CompletionRecord> {
     const valid = parseRecordedBuildKey(key);
     requireText('executionArn', executionArn);
     // The ARN is the condition here, never a value to attach.
@@ -208,7 +242,7 @@ export class InMemoryBuildRepository implements BuildRepository {
     const effect = completionEffect(build, completion);
     switch (effect.kind) {
       case 'transition':
-        this.complete(build, completion, at);
+        this.complete(build, completion, at, options);
         this.redriveMarks.delete(buildIdOf(build));
         return { outcome: 'completed', status: completion.status };
       case 'unchanged':
@@ -301,12 +335,97 @@ export class InMemoryBuildRepository implements BuildRepository {
       .filter((build): build is Build => build !== undefined);
   }
 
-  private complete(build: Build, completion: Completion, at: Date): void {
+  /** Records the end of a build (an ended build waits for nothing) and, when asked, releases the lock it holds. */
+  private complete(build: Build, completion: Completion, at: Date, options: ReleaseOptions): void {
     const finishedAt = toWholeSecond(at);
-    const { errorMsg: _previous, ...rest } = build;
+    const { errorMsg: _previous, waitingFor: _waiting, ...rest } = build;
     const { redriven: _cause, executionArn, ...recorded } = completion;
     const ofExecution = build.executionArn === undefined && executionArn !== undefined ? { executionArn } : {};
     this.writeStatusChange(build, { ...rest, ...recorded, ...ofExecution, updatedAt: finishedAt, finishedAt });
+    // Only the lock this build holds; another build's lock, or none, is left alone.
+    const environment = partitionKeyOf(build);
+    if (options.releaseEnvironmentLock === true && this.locks.get(environment)?.holder === build.sk) this.locks.delete(environment);
+  }
+
+  async readEnvironmentLine(repo: string, env: string, from?: string): Promise<EnvironmentLine> {
+    requireEnvironment(repo, env);
+    if (from !== undefined) requireText('from', from);
+    await this.pause();
+    return this.lineOf(repo, env, from);
+  }
+
+  async recordWaiting(key: BuildKey, holderId: string): Promise<WaitingRecord> {
+    const valid = parseRecordedBuildKey(key);
+    requireText('holderId', holderId);
+    await this.pause();
+    const build = this.builds.get(buildIdOf(valid));
+    if (build?.status !== 'PENDING') return { outcome: 'not-pending' };
+    // Not a status change: no history entry, and the update time stays.
+    this.builds.set(buildIdOf(valid), { ...build, waitingFor: holderId });
+    return { outcome: 'recorded' };
+  }
+
+  async getEnvironmentLock(repo: string, env: string): Promise<EnvironmentLock | undefined> {
+    requireEnvironment(repo, env);
+    await this.pause();
+    return this.locks.get(partitionKeyOf({ repo, env }));
+  }
+
+  async adoptEnvironmentLock(key: BuildKey, policy: LockingPolicy, at: Date): Promise<LockAdoption> {
+    const valid = parseRecordedBuildKey(key);
+    requireLockingPolicy('policy', policy);
+    requireDate('at', at);
+    await this.pause();
+    if (this.builds.get(buildIdOf(valid))?.status !== 'IN_PROGRESS') return { outcome: 'not-running' };
+    const environment = partitionKeyOf(valid);
+    const held = this.locks.get(environment);
+    if (held !== undefined && held.holder !== valid.sk) return { outcome: 'busy', lock: held };
+    const lock: EnvironmentLock = { repo: valid.repo, env: valid.env, holder: valid.sk, policy, takenAt: toWholeSecond(at), adopted: true };
+    this.locks.set(environment, lock);
+    return { outcome: 'adopted', lock };
+  }
+
+  async releaseEnvironmentLock(repo: string, env: string, holder: string, options: LockReleaseOptions): Promise<LockRelease> {
+    requireEnvironment(repo, env);
+    requireText('holder', holder);
+    requireDate('at', options.at);
+    if (options.releasedBy !== undefined) requireText('releasedBy', options.releasedBy);
+    await this.pause();
+    const environment = partitionKeyOf({ repo, env });
+    const held = this.locks.get(environment);
+    if (held?.holder !== holder) return held === undefined ? { outcome: 'not-held' } : { outcome: 'not-held', lock: held };
+    this.locks.delete(environment);
+    const id = buildIdOf({ repo, env, sk: holder });
+    const build = this.builds.get(id);
+    // Recorded on the holder when it still exists; its status and update time stay.
+    if (options.releasedBy !== undefined && build !== undefined) {
+      this.builds.set(id, { ...build, unlockedBy: options.releasedBy, unlockedAt: toWholeSecond(options.at) });
+    }
+    return { outcome: 'released' };
+  }
+
+  async listEnvironmentLocks(options: { readonly limit?: number | undefined; readonly cursor?: string | undefined } = {}): Promise<EnvironmentLockPage> {
+    const limit = pageLimit(options.limit);
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, { sk: 'string' }).sk;
+    await this.pause();
+    // DynamoDB orders the lock items by their sort key, `{repo}/{env}`.
+    const ordered = [...this.locks.entries()]
+      .filter(([environment]) => after === undefined || compareUtf8(environment, after) > 0)
+      .sort(([a], [b]) => compareUtf8(a, b));
+    const page = ordered.slice(0, limit);
+    const last = page.at(-1);
+    const locks = page.map(([, lock]) => lock);
+    return ordered.length > limit && last ? { locks, nextCursor: encodeCursor({ sk: last[0] }) } : { locks };
+  }
+
+  /** The environment's line, as one consistent read sees it (see `EnvironmentLineCollector`). */
+  private lineOf(repo: string, env: string, from: string | undefined): EnvironmentLine {
+    const collector = new EnvironmentLineCollector(from);
+    const newestFirst = [...this.builds.values()]
+      .filter((build) => build.repo === repo && build.env === env)
+      .sort((a, b) => compareUtf8(b.sk, a.sk));
+    for (const build of newestFirst) if (collector.add({ sk: build.sk, build })) break;
+    return collector.line();
   }
 
   private existing(key: BuildKey): Build {

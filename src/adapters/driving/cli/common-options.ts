@@ -17,15 +17,15 @@ export const OUTPUT_OPTIONS: OptionSpecs = {
  * Where the builds and executions live (docs/cli.md, "Configuration"). Every
  * command accepts all of them, so one alias or wrapper serves every command;
  * a command ignores those it does not use (`start`, `wait`, `reconcile` and
- * `sweep` use the state machine, `complete` when it is given; only `start`
- * and `sweep` the artifacts bucket).
+ * `sweep` use the state machine, `complete` and `unlock` when it is given;
+ * only `start` and `sweep` the artifacts bucket).
  */
 export const CONFIGURATION_OPTIONS: OptionSpecs = {
   table: { type: 'string', valueName: 'name', description: 'Builds table (default: $BUILDS_TABLE_NAME).' },
   'state-machine-arn': {
     type: 'string',
     valueName: 'arn',
-    description: 'STANDARD deployment state machine, for start, wait, reconcile, sweep and complete (default: $STATE_MACHINE_ARN).',
+    description: 'STANDARD deployment state machine, for start, wait, reconcile, sweep, complete and unlock (default: $STATE_MACHINE_ARN).',
   },
   's3-bucket': {
     type: 'string',
@@ -35,4 +35,18 @@ export const CONFIGURATION_OPTIONS: OptionSpecs = {
   region: { type: 'string', valueName: 'region', description: 'AWS region (default: $AWS_REGION, then the SDK profile).' },
   'dynamodb-endpoint': { type: 'string', valueName: 'url', description: 'DynamoDB endpoint, e.g. http://localhost:8000 for DynamoDB Local.' },
   'sfn-endpoint': { type: 'string', valueName: 'url', description: 'Step Functions endpoint, for a local one.' },
+};
+
+/**
+ * The concurrency policy of the services that start or end builds (`start`,
+ * `wait`, `complete`, `reconcile`, `sweep`): how the builds of one
+ * environment share it. It must be the deployment's own (the functions'
+ * `DEPLOYMENT_CONCURRENCY`): one policy per table.
+ */
+export const CONCURRENCY_OPTIONS: OptionSpecs = {
+  concurrency: {
+    type: 'string',
+    valueName: 'policy',
+    description: "queue, supersede or parallel: the deployment's policy for starting and ending builds (default: $DEPLOYMENT_CONCURRENCY, then queue).",
+  },
 };

@@ -1,3 +1,4 @@
+import { CONCURRENCY_POLICIES, DEFAULT_CONCURRENCY_POLICY, type ConcurrencyPolicy } from '../../../domain/index.js';
 import { stringValue, UsageError, type ParsedArgs } from './args.js';
 
 /** Where the CLI finds the table and the state machine: flags first, then the environment. */
@@ -8,6 +9,13 @@ export interface ConnectionConfig {
   readonly region?: string | undefined;
   readonly dynamodbEndpoint?: string | undefined;
   readonly stepFunctionsEndpoint?: string | undefined;
+  /**
+   * The concurrency policy the services start and end builds under
+   * (`--concurrency`, `DEPLOYMENT_CONCURRENCY`, then `queue`): resolved for
+   * the commands that start or end builds; absent for the others, whose
+   * services never use it.
+   */
+  readonly concurrency?: ConcurrencyPolicy | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -15,7 +23,11 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** How a command uses the state machine (`--state-machine-arn`, `STATE_MACHINE_ARN`). */
 export type StateMachineUse = 'required' | 'optional' | 'unused';
 
-export function resolveConnection(args: ParsedArgs, env: Env, needs: { readonly stateMachine: StateMachineUse }): ConnectionConfig {
+export function resolveConnection(
+  args: ParsedArgs,
+  env: Env,
+  needs: { readonly stateMachine: StateMachineUse; readonly concurrency?: boolean },
+): ConnectionConfig {
   const tableName = fromFlagOrEnv(args, 'table', env, 'BUILDS_TABLE_NAME');
   if (tableName === undefined) throw new UsageError('missing the builds table: pass --table or set BUILDS_TABLE_NAME');
   const stateMachineArn = needs.stateMachine === 'unused' ? undefined : fromFlagOrEnv(args, 'state-machine-arn', env, 'STATE_MACHINE_ARN');
@@ -25,7 +37,33 @@ export function resolveConnection(args: ParsedArgs, env: Env, needs: { readonly 
   const region = fromFlagOrEnv(args, 'region', env, 'AWS_REGION');
   const dynamodbEndpoint = nonEmpty(stringValue(args, 'dynamodb-endpoint'));
   const stepFunctionsEndpoint = nonEmpty(stringValue(args, 'sfn-endpoint'));
-  return { tableName, stateMachineArn, region, dynamodbEndpoint, stepFunctionsEndpoint };
+  const concurrency = needs.concurrency === true ? resolveConcurrency(args, env) : undefined;
+  return { tableName, stateMachineArn, region, dynamodbEndpoint, stepFunctionsEndpoint, ...(concurrency ? { concurrency } : {}) };
+}
+
+/**
+ * The concurrency policy: `--concurrency`, then `DEPLOYMENT_CONCURRENCY`,
+ * then `queue`. An invalid value is a usage error naming where it came from
+ * and the policies there are.
+ */
+export function resolveConcurrency(args: ParsedArgs, env: Env): ConcurrencyPolicy {
+  const allowed = CONCURRENCY_POLICIES.join(', ');
+  const given = stringValue(args, 'concurrency');
+  if (given !== undefined) {
+    const policy = given.trim();
+    if (!isConcurrencyPolicy(policy)) throw new UsageError(`--concurrency must be one of ${allowed}, got "${given}"`);
+    return policy;
+  }
+  const fromEnv = nonEmpty(env['DEPLOYMENT_CONCURRENCY']);
+  if (fromEnv === undefined) return DEFAULT_CONCURRENCY_POLICY;
+  if (!isConcurrencyPolicy(fromEnv)) {
+    throw new UsageError(`DEPLOYMENT_CONCURRENCY must be one of ${allowed}, got "${fromEnv}" (or pass --concurrency, which wins)`);
+  }
+  return fromEnv;
+}
+
+function isConcurrencyPolicy(value: string): value is ConcurrencyPolicy {
+  return (CONCURRENCY_POLICIES as readonly string[]).includes(value);
 }
 
 /** The artifacts bucket `start` passes to the execution. */

@@ -1,4 +1,4 @@
-import { buildIdOf, type Build } from '../../../domain/index.js';
+import { buildIdOf, environmentIdOf, holderIdOf, type Build, type EnvironmentLock } from '../../../domain/index.js';
 import type { ExecutionDescription } from '../../../ports/index.js';
 import { withoutUndefined } from '../../../domain/without-undefined.js';
 
@@ -21,6 +21,11 @@ export interface BuildView {
   readonly finishedAt?: string;
   /** The newer build a stale one was not deployed over. */
   readonly supersededBy?: string;
+  /** The build a `PENDING` build waits behind (its environment's lock holder, queue and supersede). */
+  readonly waitingFor?: string;
+  /** Who released, by hand (`unlock`), the environment lock this build held, and when. */
+  readonly unlockedBy?: string;
+  readonly unlockedAt?: string;
 }
 
 export function buildView(build: Build): BuildView {
@@ -41,7 +46,52 @@ export function buildView(build: Build): BuildView {
     updatedAt: build.updatedAt.toISOString(),
     finishedAt: build.finishedAt?.toISOString(),
     supersededBy: build.supersededBy,
+    waitingFor: build.waitingFor,
+    unlockedBy: build.unlockedBy,
+    unlockedAt: build.unlockedAt?.toISOString(),
   });
+}
+
+/** An environment lock as `--json` prints it: the holder as a build id. */
+export interface LockView {
+  /** `{repo}/{env}`. */
+  readonly environment: string;
+  readonly repo: string;
+  readonly env: string;
+  /** The id of the build that holds it. */
+  readonly holder: string;
+  readonly policy: string;
+  readonly takenAt: string;
+  /** The holder was already deploying when the lock was taken for it (started outside the lock). */
+  readonly adopted?: boolean;
+}
+
+export function lockView(lock: EnvironmentLock): LockView {
+  return withoutUndefined({
+    environment: environmentIdOf(lock),
+    repo: lock.repo,
+    env: lock.env,
+    holder: holderIdOf(lock),
+    policy: lock.policy,
+    takenAt: lock.takenAt.toISOString(),
+    adopted: lock.adopted === true ? true : undefined,
+  });
+}
+
+/** How long ago `since` was, at `now`, in its two largest units: `45s`, `3m20s`, `2h05m`, `3d04h`. */
+export function formatAge(since: Date, now: Date): string {
+  const seconds = Math.max(0, Math.floor((now.getTime() - since.getTime()) / 1000));
+  const [days, hours, minutes] = [Math.floor(seconds / 86_400), Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60];
+  const two = (value: number) => String(value).padStart(2, '0');
+  if (days > 0) return `${days}d${two(hours)}h`;
+  if (hours > 0) return `${hours}h${two(minutes)}m`;
+  if (minutes > 0) return `${minutes}m${two(seconds % 60)}s`;
+  return `${seconds}s`;
+}
+
+/** Why a build is where it is, in a listing's last column: what a `PENDING` build waits for. */
+export function buildNote(build: Build): string {
+  return build.waitingFor === undefined ? '' : `waiting for ${build.waitingFor}`;
 }
 
 export interface ExecutionView {
@@ -84,6 +134,8 @@ export function formatBuild(build: Build): string {
     ['Execution', build.executionArn],
     ['Error', build.errorMsg],
     ['Superseded by', build.supersededBy],
+    ['Waiting for', build.waitingFor],
+    ['Unlocked', build.unlockedBy && `by ${build.unlockedBy}${build.unlockedAt ? ` at ${formatTime(build.unlockedAt)}` : ''}`],
     ['Created', formatTime(build.createdAt)],
     ['Updated', formatTime(build.updatedAt)],
     ['Finished', build.finishedAt && formatTime(build.finishedAt)],

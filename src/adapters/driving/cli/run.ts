@@ -7,9 +7,11 @@ import { createCommand } from './commands/create.js';
 import { getCommand } from './commands/get.js';
 import { latestCommand } from './commands/latest.js';
 import { listCommand } from './commands/list.js';
+import { locksCommand } from './commands/locks.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { startCommand } from './commands/start.js';
 import { sweepCommand } from './commands/sweep.js';
+import { unlockCommand } from './commands/unlock.js';
 import { waitCommand } from './commands/wait.js';
 import { PROGRAM_OPTIONS } from './common-options.js';
 import type { CliServices, ComposeServices } from './cli-services.js';
@@ -30,6 +32,8 @@ export const COMMANDS: readonly Command[] = [
   completeCommand,
   reconcileCommand,
   sweepCommand,
+  locksCommand,
+  unlockCommand,
 ];
 
 const ALL_OPTIONS: OptionSpecs = Object.assign({}, PROGRAM_OPTIONS, ...COMMANDS.map((command) => command.spec.options)) as OptionSpecs;
@@ -101,7 +105,8 @@ async function runCommand(
     const parsed: ParsedArgs = parseCommandArgs(command.spec, args);
     output = new Output(io, flag(parsed, 'json'));
     action = command.parse(parsed, io.env);
-    connection = resolveConnection(parsed, io.env, { stateMachine: command.stateMachine });
+    // A command that starts or ends builds takes --concurrency: its services follow the policy.
+    connection = resolveConnection(parsed, io.env, { stateMachine: command.stateMachine, concurrency: 'concurrency' in command.spec.options });
     const composeWith = await loadComposition();
     const logger = new StderrJsonLogger(io.stderr, flag(parsed, 'verbose') ? 'info' : 'warn', io.now);
     let composed: CliServices | undefined;

@@ -55,8 +55,40 @@ export interface Permission {
 const BUILD_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'];
 
 // A PENDING build is never deployed over a newer one of its environment that has deployed: one
-// query of its partition (`sk > :sk`) before it starts.
-const FIND_NEWER_DEPLOYED_BUILDS: Permission = { sid: 'FindNewerDeployedBuilds', actions: ['dynamodb:Query'], resource: 'table', sentBy: 'code' };
+// query of its partition (`sk > :sk`) before it starts; under a locking policy (queue, supersede),
+// the environment's line (its partition, newest first) read with the lock decides whose turn it is.
+const READ_ENVIRONMENT_LINES: Permission = { sid: 'ReadEnvironmentLines', actions: ['dynamodb:Query'], resource: 'table', sentBy: 'code' };
+
+// The environment locks (queue and supersede; domain/environment-lock.ts): one item per
+// environment in the builds table, `pk = lock`, `sk = {repo}/{env}`. A start's claim takes it with
+// a Put beside the build's Update in one TransactWriteItems (PutItem and UpdateItem, granted with
+// the builds); a running build adopts a free lock with a ConditionCheck on the build beside that
+// Put (ConditionCheckItem); every write that ends a build releases it with a conditional Delete in
+// the same transaction, and a holder that gives up its turn or a sweeper that finds an ended holder
+// deletes it alone (DeleteItem); a lock is read with GetItem, granted with the builds.
+//
+// Not narrowed with `dynamodb:LeadingKeys = lock`: IAM authorises each part of a transaction as
+// its single-item action, so a condition on DeleteItem alone would not block the build writes
+// beside it, but it would protect nothing either: PutItem and UpdateItem on the same table (the
+// builds and the latest pointers need them unconditioned) can already overwrite any item, a lock
+// included, and DynamoDB Local, which the IAM test runs on, does not evaluate IAM conditions, so
+// a wrong condition would only show in production, as every end's transaction denied. The lock
+// writes are narrowed by their condition expressions instead (only the holder releases its lock).
+const TAKE_AND_RELEASE_ENVIRONMENT_LOCKS: Permission = {
+  sid: 'TakeAndReleaseEnvironmentLocks',
+  actions: ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'],
+  resource: 'table',
+  sentBy: 'code',
+};
+
+// A build's end releases its environment's lock in the same TransactWriteItems (a conditional
+// Delete of the lock item, when this build holds it).
+const RELEASE_ENVIRONMENT_LOCKS: Permission = {
+  sid: 'ReleaseEnvironmentLocks',
+  actions: ['dynamodb:DeleteItem'],
+  resource: 'table',
+  sentBy: 'code',
+};
 
 const DESCRIBE_EXECUTIONS: Permission = {
   sid: 'ReadHowExecutionsEnded',
@@ -102,7 +134,8 @@ export const LAMBDA_PERMISSIONS: { readonly [F in LambdaFunctionName]: readonly 
     // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).
     { sid: 'ListStreamsHasNoResourceLevelPermissions', actions: ['dynamodb:ListStreams'], resource: 'any', sentBy: 'platform' },
     { sid: 'ReadAndAdvanceBuilds', actions: BUILD_ITEM_ACTIONS, resource: 'table', sentBy: 'code' },
-    FIND_NEWER_DEPLOYED_BUILDS,
+    READ_ENVIRONMENT_LINES,
+    TAKE_AND_RELEASE_ENVIRONMENT_LOCKS,
     // DescribeStateMachine: the first start after a cold start checks the machine is STANDARD.
     { sid: 'StartDeployments', actions: ['states:StartExecution', 'states:DescribeStateMachine'], resource: 'state-machine', sentBy: 'code' },
     // ExecutionAlreadyExists is confirmed to be this build's execution; a permanent error looks for an earlier start.
@@ -110,17 +143,26 @@ export const LAMBDA_PERMISSIONS: { readonly [F in LambdaFunctionName]: readonly 
     SEND_TO_FAILURE_QUEUE,
     WRITE_LOGS,
   ],
-  'update-build-status': [{ sid: 'CompleteBuilds', actions: BUILD_ITEM_ACTIONS, resource: 'table', sentBy: 'code' }, WRITE_LOGS],
+  'update-build-status': [
+    { sid: 'CompleteBuilds', actions: BUILD_ITEM_ACTIONS, resource: 'table', sentBy: 'code' },
+    RELEASE_ENVIRONMENT_LOCKS,
+    WRITE_LOGS,
+  ],
   'execution-status-change': [
     DESCRIBE_EXECUTIONS,
     { sid: 'CompleteBuilds', actions: BUILD_ITEM_ACTIONS, resource: 'table', sentBy: 'code' },
+    RELEASE_ENVIRONMENT_LOCKS,
     SEND_TO_FAILURE_QUEUE,
     WRITE_LOGS,
   ],
   sweeper: [
     { sid: 'FindOpenBuilds', actions: ['dynamodb:Query'], resource: 'status-index', sentBy: 'code' },
     { sid: 'ReadStartAndCompleteBuilds', actions: BUILD_ITEM_ACTIONS, resource: 'table', sentBy: 'code' },
-    FIND_NEWER_DEPLOYED_BUILDS,
+    // Also one query of the `lock` partition per page of held locks, each holder then read (GetItem).
+    { ...READ_ENVIRONMENT_LINES, sid: 'ReadEnvironmentLinesAndLocks' },
+    // It starts PENDING builds the way trigger-build does (claim with the lock, adopt, hand over),
+    // ends builds releasing their lock, and releases the lock of a holder that ended without it.
+    TAKE_AND_RELEASE_ENVIRONMENT_LOCKS,
     { sid: 'StartPendingBuilds', actions: ['states:StartExecution', 'states:DescribeStateMachine'], resource: 'state-machine', sentBy: 'code' },
     { sid: 'ListRecentExecutionsWithoutTheIndex', actions: ['states:ListExecutions'], resource: 'state-machine', sentBy: 'code' },
     DESCRIBE_EXECUTIONS,

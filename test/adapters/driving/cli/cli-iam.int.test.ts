@@ -73,6 +73,7 @@ async function cli(...argv: string[]): Promise<CliRun> {
         executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn }),
         executionInspector: new SfnExecutionInspector({ client: stepFunctions, stateMachineArn }),
         logger,
+        concurrency: config.concurrency,
       }),
     );
   try {
@@ -87,15 +88,15 @@ async function cli(...argv: string[]): Promise<CliRun> {
   }
 }
 
-const aPendingBuild = () => repository.create(aNewBuild({ ...scope, sk: aSortKey() }));
+// Each in an environment of its own, so each holds its own environment's lock (queue, the default).
+const aPendingBuild = (environment: { repo: string; env: string } = aUniqueScope()) => repository.create(aNewBuild({ ...environment, sk: aSortKey() }));
 const executionArnOf = (build: Build) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName(build)}`;
 
 /** Each command on the paths that send the most (every run is kept in `runs` for the checks). */
 async function runEveryCommand(): Promise<void> {
-  const listed = await aPendingBuild();
+  const listed = await aPendingBuild(scope);
   const started = await aPendingBuild();
   const heldByHand = await aPendingBuild();
-  // Older than reportedLate, which it would otherwise supersede when it ends SUCCESS before reportedLate starts.
   const waitedFor = await aPendingBuild();
   const reportedLate = await aPendingBuild();
   const stillRunning = await aPendingBuild();
@@ -144,6 +145,20 @@ async function runEveryCommand(): Promise<void> {
   expect(JSON.parse(sweep.stdout)).toMatchObject({ mode: 'status-index', completed: expect.any(Number), started: expect.any(Number) });
   await expect(repository.get(endedUnreported)).resolves.toMatchObject({ status: 'FAILED' });
   await expect(repository.get(pendingLeft)).resolves.toMatchObject({ status: 'IN_PROGRESS' });
+
+  // The environment lock: a deployment started outside it (parallel) is given it when a build of its
+  // environment starts under queue, which waits; unlock refuses while it runs, releases it once it ended.
+  const locked = aUniqueScope();
+  const outside = await aPendingBuild(locked);
+  const inLine = await aPendingBuild(locked);
+  expect(await cli('start', buildIdOf(outside), '--concurrency', 'parallel')).toMatchObject({ code: 0 });
+  expect(await cli('start', buildIdOf(inLine))).toMatchObject({ code: 0, stdout: expect.stringContaining(`waits for ${buildIdOf(outside)}`) });
+  expect(await cli('locks', '--json')).toMatchObject({ code: 0, stdout: expect.stringContaining(buildIdOf(outside)) });
+  expect(await cli('unlock', locked.repo, locked.env, '--by', 'alice')).toMatchObject({ code: 1, stdout: expect.stringContaining('RUNNING') });
+  sfn.completeExecution(executionArnOf(outside), { status: 'ABORTED' });
+  expect(await cli('unlock', locked.repo, locked.env, '--by', 'alice')).toMatchObject({ code: 0, stdout: expect.stringContaining('Released by alice') });
+  await expect(repository.get(outside)).resolves.toMatchObject({ status: 'IN_PROGRESS', unlockedBy: 'alice' });
+  await expect(repository.getEnvironmentLock(locked.repo, locked.env)).resolves.toBeUndefined();
 }
 
 /** The documented policy, its placeholders filled in for this table and state machine. */
@@ -198,12 +213,13 @@ describe("docs/cli.md's IAM policy", () => {
     const byCommand = documentedActionsByCommand();
     const inPolicy = new Set(allowedActions(documentedPolicy()).map(({ action }) => action));
 
-    expect([...byCommand.keys()].sort()).toEqual(['complete', 'create', 'get', 'latest', 'list', 'reconcile', 'start', 'sweep', 'wait']);
-    for (const cliRun of runs) {
+    expect([...byCommand.keys()].sort()).toEqual(['complete', 'create', 'get', 'latest', 'list', 'locks', 'reconcile', 'start', 'sweep', 'unlock', 'wait']);
+    // Every command's, at once: `{command}: {action}`.
+    const undocumented = runs.flatMap((cliRun) => {
       const documented = byCommand.get(cliRun.argv[0] ?? '') ?? new Set();
-      const undocumented = cliRun.requests.map((request) => request.action).filter((action) => !documented.has(action));
-      expect(undocumented, cliRun.argv.join(' ')).toEqual([]);
-    }
+      return cliRun.requests.filter((request) => !documented.has(request.action)).map((request) => `${cliRun.argv[0] ?? ''}: ${request.action}`);
+    });
+    expect([...new Set(undocumented)]).toEqual([]);
     for (const [command, actions] of byCommand) expect([...actions].filter((action) => !inPolicy.has(action)), command).toEqual([]);
   });
 

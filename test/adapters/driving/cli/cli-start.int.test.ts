@@ -37,7 +37,8 @@ const cliInBackground = (...args: string[]) => {
   return child;
 };
 
-const aPendingBuild = (version = '1.2.3') => repository.create(aNewBuild({ ...scope, sk: aSortKey(), version }));
+// Each in an environment of its own: under queue (the default) a build waits while another of its environment deploys.
+const aPendingBuild = (version = '1.2.3') => repository.create(aNewBuild({ ...aUniqueScope(), sk: aSortKey(), version }));
 const executionArnOf = (build: Build) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName(build)}`;
 const inProgress = (build: Build) =>
   eventually(async () => {
@@ -213,5 +214,34 @@ describe('aws-deployer-orchestrator start / reconcile', () => {
 
     const forced = await cli('complete', buildIdOf(build), '--status', 'FAILED', '--error-msg', 'stopped by hand', '--force');
     expect(forced).toMatchObject({ code: 0, stdout: `${buildIdOf(build)} is now FAILED.\n` });
+  });
+
+  it('queue: a second build of the environment waits; unlock frees a lock whose holder never reported, and a sweep starts the next', async () => {
+    const environment = aUniqueScope();
+    const id = `${environment.repo}/${environment.env}`;
+    const holder = await repository.create(aNewBuild({ ...environment, sk: aSortKey() }));
+    const next = await repository.create(aNewBuild({ ...environment, sk: aSortKey() }));
+    expect(await cli('start', buildIdOf(holder))).toMatchObject({ code: 0 });
+
+    expect(await cli('start', buildIdOf(next))).toMatchObject({
+      code: 0,
+      stdout: `Not started yet: ${buildIdOf(next)} waits for ${buildIdOf(holder)} (${id} deploys one build at a time); it starts in its turn.\n`,
+    });
+    expect(await cli('get', buildIdOf(next))).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^Waiting for: +${buildIdOf(holder)}$`, 'm')) });
+    expect(await cli('locks')).toMatchObject({ code: 0, stdout: expect.stringContaining(`${id}  ${buildIdOf(holder)}  queue`) });
+
+    // Its execution is stopped by hand and its end never reaches the build: the environment stays locked.
+    const refused = await cli('unlock', environment.repo, environment.env, '--by', 'alice');
+    expect(refused).toMatchObject({ code: 1, stdout: expect.stringContaining(`is still RUNNING`) });
+    sfn.completeExecution(executionArnOf(holder), { status: 'ABORTED' });
+    const released = await cli('unlock', environment.repo, environment.env, '--by', 'alice', '--json');
+    expect(released.code).toBe(0);
+    expect(jsonOf(released)).toMatchObject({ outcome: 'released', holderStatus: 'IN_PROGRESS', releasedBy: 'alice', lock: { holder: buildIdOf(holder) } });
+    await expect(repository.get(holder)).resolves.toMatchObject({ status: 'IN_PROGRESS', unlockedBy: 'alice' });
+    expect(await cli('unlock', environment.repo, environment.env, '--by', 'alice')).toMatchObject({ code: 0, stdout: `${id} is not locked.\n` });
+
+    // No trigger-build reads this table's stream: the sweep hands the environment on.
+    expect(await cli('sweep', '--grace-minutes', '0', '--s3-bucket', 'my-artifacts')).toMatchObject({ code: 0 });
+    await expect(repository.get(next)).resolves.toMatchObject({ status: 'IN_PROGRESS', executionArn: executionArnOf(next) });
   });
 });

@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CredentialsProviderError } from '@smithy/core/config';
 import { describe, expect, it, vi } from 'vitest';
-import { servicesOf } from '../../../../src/composition/cli/compose.js';
+import { awsContainerOptionsOf, servicesOf } from '../../../../src/composition/cli/compose.js';
+import type { ConnectionConfig } from '../../../../src/adapters/driving/cli/config.js';
 import type { CliIo } from '../../../../src/adapters/driving/cli/io.js';
 import { formatTime } from '../../../../src/adapters/driving/cli/format.js';
 import { COMMANDS, run } from '../../../../src/adapters/driving/cli/run.js';
@@ -25,6 +26,7 @@ import {
   executionName,
   parseStateMachineArn,
   serializeStepFunctionInput,
+  type ConcurrencyPolicy,
   type NewBuild,
 } from '../../../../src/index.js';
 import {
@@ -34,21 +36,27 @@ import {
   ManualClock,
   RecordingLogger,
 } from '../../../../src/testing.js';
-import { aNewBuild, anInputFor, STATE_MACHINE_ARN } from '../../../support/mothers/build.mother.js';
+import { aNewBuild, anInputFor, aUniqueScope, STATE_MACHINE_ARN } from '../../../support/mothers/build.mother.js';
 
 function aCli(onSleep: (elapsedMs: number) => void = () => {}, env: Readonly<Record<string, string | undefined>> = {}) {
   const clock = new ManualClock();
   const builds = new InMemoryBuildRepository();
   const starter = new InMemoryExecutionStarter({ stateMachineArn: STATE_MACHINE_ARN });
   const inspector = new InMemoryExecutionInspector(starter);
-  const container = createContainer({
-    buildRepository: builds,
-    executionStarter: starter,
-    executionInspector: inspector,
-    clock,
-    logger: new RecordingLogger(),
-  });
-  const services = servicesOf(container);
+  // Composed as compose.ts composes them: on the concurrency policy the command resolved.
+  const servicesFor = (concurrency?: ConcurrencyPolicy) =>
+    servicesOf(
+      createContainer({
+        buildRepository: builds,
+        executionStarter: starter,
+        executionInspector: inspector,
+        clock,
+        logger: new RecordingLogger(),
+        concurrency,
+      }),
+    );
+  const services = servicesFor();
+  const configs: ConnectionConfig[] = [];
   const out = { stdout: '', stderr: '' };
   let elapsedMs = 0;
   let composed = 0;
@@ -65,12 +73,13 @@ function aCli(onSleep: (elapsedMs: number) => void = () => {}, env: Readonly<Rec
   };
   const cli = (...argv: string[]) =>
     run(argv, io, {
-      loadComposition: async () => () => {
+      loadComposition: async () => (config) => {
         composed += 1;
-        return services;
+        configs.push(config);
+        return config.concurrency === undefined ? services : servicesFor(config.concurrency);
       },
     });
-  return { cli, out, builds, starter, clock, composed: () => composed };
+  return { cli, out, builds, starter, clock, services, configs, composed: () => composed };
 }
 
 /** A build whose execution runs, as trigger-build leaves it: IN_PROGRESS with its execution's ARN. */
@@ -226,6 +235,8 @@ describe('run', () => {
       reconcile: [],
       sweep: [],
       create: [build.repo, build.env, '--branch', 'main', '--version', '7.abc', '--commit-hash', 'abc'],
+      locks: [],
+      unlock: [build.repo, build.env, '--by', 'alice'],
     };
 
     for (const command of COMMANDS.map((candidate) => candidate.spec.name)) {
@@ -691,3 +702,353 @@ describe('run: logs', () => {
     expect(levels).toContain('INFO');
   });
 });
+
+describe('run: --concurrency', () => {
+  const STARTING_OR_ENDING = ['start', 'wait', 'complete', 'reconcile', 'sweep'];
+
+  it('is taken by the commands that start or end builds, and by no other', () => {
+    const taking = COMMANDS.filter((command) => 'concurrency' in command.spec.options).map((command) => command.spec.name);
+    expect(taking.sort()).toEqual([...STARTING_OR_ENDING].sort());
+  });
+
+  it('reaches the services: the flag, then DEPLOYMENT_CONCURRENCY, then queue; nothing for commands that start or end no build', async () => {
+    const policyOf = async (env: Readonly<Record<string, string>>, ...argv: string[]) => {
+      const cli = aCli(undefined, env);
+      const build = await cli.builds.create(aNewBuild(), cli.clock.now());
+      await cli.builds.recordCompletion(build, { status: 'SUCCESS' }, cli.clock.now());
+      const args: Readonly<Record<string, readonly string[]>> = {
+        start: [buildIdOf(build)],
+        wait: [buildIdOf(build)],
+        complete: [buildIdOf(build), '--status', 'SUCCESS'],
+        get: [buildIdOf(build)],
+        unlock: [build.repo, build.env, '--by', 'alice'],
+      };
+      await cli.cli(...argv.flatMap((arg) => (arg in args ? [arg, ...(args[arg] ?? [])] : [arg])));
+      return cli.configs.map((config) => config.concurrency);
+    };
+
+    for (const command of STARTING_OR_ENDING) {
+      await expect(policyOf({}, command), command).resolves.toEqual(['queue']);
+      await expect(policyOf({ DEPLOYMENT_CONCURRENCY: 'supersede' }, command), command).resolves.toEqual(['supersede']);
+      await expect(policyOf({ DEPLOYMENT_CONCURRENCY: 'supersede' }, command, '--concurrency', 'parallel'), command).resolves.toEqual(['parallel']);
+    }
+    await expect(policyOf({ DEPLOYMENT_CONCURRENCY: 'supersede' }, 'get')).resolves.toEqual([undefined]);
+    await expect(policyOf({ DEPLOYMENT_CONCURRENCY: 'bogus' }, 'unlock')).resolves.toEqual([undefined]);
+  });
+
+  it('a policy that is none is a usage error (exit 2) naming --concurrency (or DEPLOYMENT_CONCURRENCY) and the policies; nothing is composed', async () => {
+    const cli = aCli();
+    const build = await cli.builds.create(aNewBuild(), cli.clock.now());
+
+    await expect(cli.cli('start', buildIdOf(build), '--concurrency', 'serial')).resolves.toBe(2);
+    expect(cli.out.stderr).toContain('aws-deployer-orchestrator: --concurrency must be one of queue, supersede, parallel, got "serial"\n');
+    expect(cli.out.stderr).toContain("Run 'aws-deployer-orchestrator start --help' for usage.");
+    cli.out.stderr = '';
+    await expect(cli.cli('sweep', '--concurrency', 'Queue', '--json')).resolves.toBe(2);
+    expect(JSON.parse(cli.out.stderr)).toEqual({
+      error: { code: 'USAGE', message: '--concurrency must be one of queue, supersede, parallel, got "Queue"' },
+    });
+    const fromEnv = aCli(undefined, { DEPLOYMENT_CONCURRENCY: 'fifo' });
+    await expect(fromEnv.cli('reconcile')).resolves.toBe(2);
+    expect(fromEnv.out.stderr).toContain('DEPLOYMENT_CONCURRENCY must be one of queue, supersede, parallel, got "fifo" (or pass --concurrency');
+    await expect(fromEnv.cli('reconcile', '--concurrency', 'queue')).resolves.toBe(0);
+    // A command that starts and ends no build does not take it.
+    await expect(cli.cli('get', buildIdOf(build), '--concurrency', 'queue')).resolves.toBe(2);
+    expect(cli.out.stderr).toContain('unknown option --concurrency');
+    expect(cli.composed()).toBe(0);
+    await expect(cli.builds.get(build)).resolves.toMatchObject({ status: 'PENDING' });
+  });
+
+  it('the services follow it: under parallel two builds of one environment start at once, under queue the second waits', async () => {
+    const scope = aUniqueScope();
+    const cli = aCli();
+    const first = await cli.builds.create(aNewBuild(scope), cli.clock.now());
+    const second = await cli.builds.create(aNewBuild(scope), cli.clock.now());
+    const third = await cli.builds.create(aNewBuild(scope), cli.clock.now());
+
+    await expect(cli.cli('start', buildIdOf(first), '--concurrency', 'parallel')).resolves.toBe(0);
+    await expect(cli.cli('start', buildIdOf(second), '--concurrency', 'parallel')).resolves.toBe(0);
+    await expect(cli.builds.get(second)).resolves.toMatchObject({ status: 'IN_PROGRESS' });
+    await expect(cli.builds.getEnvironmentLock(scope.repo, scope.env)).resolves.toBeUndefined();
+    await expect(cli.cli('start', buildIdOf(third))).resolves.toBe(0);
+    // queue (the default): the running builds started outside the lock hold it; the third waits.
+    await expect(cli.builds.get(third)).resolves.toMatchObject({ status: 'PENDING' });
+    expect(cli.out.stdout).toContain(`Not started yet: ${buildIdOf(third)} waits for`);
+  });
+
+  it('compose.ts gives createAwsContainer the policy the command resolved', () => {
+    const logger = new RecordingLogger();
+    expect(awsContainerOptionsOf({ tableName: 'builds', concurrency: 'supersede' }, logger)).toMatchObject({ tableName: 'builds', concurrency: 'supersede' });
+    expect(awsContainerOptionsOf({ tableName: 'builds' }, logger).concurrency).toBeUndefined();
+  });
+});
+
+/** Two builds of one environment under queue: the first deploys and holds the lock, the second waits for it. */
+async function aBusyEnvironment(cli: ReturnType<typeof aCli>) {
+  const scope = aUniqueScope();
+  const holder = await cli.builds.create(aNewBuild(scope), cli.clock.now());
+  const waiting = await cli.builds.create(aNewBuild(scope), cli.clock.now());
+  await expect(cli.services.trigger.trigger(holder, { s3Bucket: 'my-artifacts' })).resolves.toMatchObject({ outcome: 'started' });
+  const executionArn = (await cli.builds.get(holder))?.executionArn ?? '';
+  return { scope, holder, waiting, executionArn };
+}
+
+describe('run: start while the environment deploys another build (queue, supersede)', () => {
+  it('says the build waits for the holder, exit 0; JSON: outcome waiting, status PENDING, holder', async () => {
+    const cli = aCli();
+    const { scope, holder, waiting } = await aBusyEnvironment(cli);
+
+    await expect(cli.cli('start', buildIdOf(waiting))).resolves.toBe(0);
+    expect(cli.out.stdout).toBe(
+      `Not started yet: ${buildIdOf(waiting)} waits for ${buildIdOf(holder)} (${scope.repo}/${scope.env} deploys one build at a time); it starts in its turn.\n`,
+    );
+    cli.out.stdout = '';
+    await expect(cli.cli('start', buildIdOf(waiting), '--concurrency', 'supersede', '--json')).resolves.toBe(0);
+    expect(JSON.parse(cli.out.stdout)).toEqual({ buildId: buildIdOf(waiting), outcome: 'waiting', status: 'PENDING', holder: buildIdOf(holder) });
+    await expect(cli.builds.get(waiting)).resolves.toMatchObject({ status: 'PENDING', waitingFor: buildIdOf(holder) });
+  });
+
+  it('--wait follows it through its turn: started by the hand-off once the holder ends, then to its own end', async () => {
+    const state: { busy?: Awaited<ReturnType<typeof aBusyEnvironment>> } = {};
+    const handedOff: Promise<unknown>[] = [];
+    const cli = aCli((elapsedMs) => {
+      if (!state.busy) return;
+      const { services, starter, builds } = cli;
+      const { holder, waiting, executionArn, scope } = state.busy;
+      // The holder's deployment ends and reports; the release's stream record hands the environment on.
+      if (elapsedMs === 10_000) {
+        starter.complete(executionArn, 'SUCCEEDED');
+        handedOff.push(
+          services.completions
+            .record(holder, { status: 'SUCCESS' })
+            .then(() => services.trigger.triggerNext(scope, { s3Bucket: 'my-artifacts' })),
+        );
+      }
+      if (elapsedMs === 30_000) {
+        handedOff.push(
+          builds.get(waiting).then((build) => {
+            starter.complete(build?.executionArn ?? '', 'SUCCEEDED');
+            return services.completions.record(waiting, { status: 'SUCCESS' });
+          }),
+        );
+      }
+    });
+    state.busy = await aBusyEnvironment(cli);
+    const busy = state.busy;
+
+    await expect(cli.cli('start', buildIdOf(busy.waiting), '--wait', '--json')).resolves.toBe(0);
+    await Promise.all(handedOff);
+    expect(JSON.parse(cli.out.stdout)).toMatchObject({
+      buildId: buildIdOf(busy.waiting),
+      outcome: 'waiting',
+      holder: buildIdOf(busy.holder),
+      result: 'SUCCESS',
+      build: { status: 'SUCCESS' },
+    });
+    const events = cli.out.stderr.trim().split('\n').map((line) => JSON.parse(line) as { event: string; buildStatus?: string });
+    expect(events[0]).toMatchObject({ event: 'waiting', status: 'PENDING', holder: buildIdOf(busy.holder) });
+    const statuses = events.map((event) => event.buildStatus).filter((status) => status !== undefined);
+    expect(statuses.filter((status, index) => status !== statuses[index - 1])).toEqual(['PENDING', 'IN_PROGRESS', 'SUCCESS']);
+  });
+});
+
+describe('run: get and list say what a PENDING build waits for', () => {
+  it('get: "Waiting for", and who unlocked the lock a build held, and when; JSON: waitingFor, unlockedBy, unlockedAt', async () => {
+    const cli = aCli(undefined, { USER: 'alice' });
+    const { holder, waiting, executionArn } = await aBusyEnvironment(cli);
+    await cli.services.trigger.trigger(waiting, { s3Bucket: 'my-artifacts' });
+
+    await expect(cli.cli('get', buildIdOf(waiting))).resolves.toBe(0);
+    expect(cli.out.stdout).toMatch(new RegExp(`^Waiting for: +${escapeRegExp(buildIdOf(holder))}$`, 'm'));
+    cli.out.stdout = '';
+    await expect(cli.cli('get', buildIdOf(waiting), '--json')).resolves.toBe(0);
+    expect(JSON.parse(cli.out.stdout)).toMatchObject({ status: 'PENDING', waitingFor: buildIdOf(holder) });
+
+    cli.starter.complete(executionArn, { status: 'ABORTED' });
+    cli.clock.advance(60_000);
+    await expect(cli.cli('unlock', holder.repo, holder.env)).resolves.toBe(0);
+    cli.out.stdout = '';
+    await expect(cli.cli('get', buildIdOf(holder))).resolves.toBe(0);
+    expect(cli.out.stdout).toMatch(/^Unlocked: +by alice at 2026-01-01 00:01:00Z$/m);
+    expect(cli.out.stdout).not.toContain('Waiting for');
+    cli.out.stdout = '';
+    await expect(cli.cli('get', buildIdOf(holder), '--json')).resolves.toBe(0);
+    expect(JSON.parse(cli.out.stdout)).toMatchObject({ status: 'IN_PROGRESS', unlockedBy: 'alice', unlockedAt: '2026-01-01T00:01:00.000Z' });
+  });
+
+  it('list (and list --status PENDING) add a NOTE column, "waiting for {holder}", only when a build waits', async () => {
+    const cli = aCli();
+    const { scope, holder, waiting } = await aBusyEnvironment(cli);
+
+    await expect(cli.cli('list', scope.repo, scope.env)).resolves.toBe(0);
+    expect(cli.out.stdout.split('\n')[0]).not.toContain('NOTE');
+    await cli.services.trigger.trigger(waiting, { s3Bucket: 'my-artifacts' });
+    cli.out.stdout = '';
+    await expect(cli.cli('list', scope.repo, scope.env)).resolves.toBe(0);
+    const [header, ...rows] = cli.out.stdout.split('\n');
+    expect(header).toMatch(/^BUILD +STATUS +VERSION +BRANCH +COMMIT +UPDATED +NOTE$/);
+    expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^${escapeRegExp(buildIdOf(waiting))} +PENDING .* waiting for ${escapeRegExp(buildIdOf(holder))}$`)));
+    expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^${escapeRegExp(buildIdOf(holder))} +IN_PROGRESS .*Z$`)));
+    cli.out.stdout = '';
+    await expect(cli.cli('list', '--status', 'PENDING', '--json')).resolves.toBe(0);
+    expect(JSON.parse(cli.out.stdout)).toMatchObject({ builds: [{ id: buildIdOf(waiting), waitingFor: buildIdOf(holder) }] });
+  });
+});
+
+describe('run: unlock', () => {
+  it('an environment without a lock: says so, exit 0, writes nothing', async () => {
+    const cli = aCli(undefined, { USER: 'alice' });
+    const releases = vi.spyOn(cli.builds, 'releaseEnvironmentLock');
+
+    await expect(cli.cli('unlock', 'myapp', 'prd')).resolves.toBe(0);
+    expect(cli.out.stdout).toBe('myapp/prd is not locked.\n');
+    cli.out.stdout = '';
+    await expect(cli.cli('unlock', 'myapp', 'prd', '--json')).resolves.toBe(0);
+    expect(JSON.parse(cli.out.stdout)).toEqual({ environment: 'myapp/prd', outcome: 'not-locked' });
+    expect(releases).not.toHaveBeenCalled();
+  });
+
+  it('refuses (exit 1, nothing written) while the holder\'s execution runs; --force releases it all the same', async () => {
+    const cli = aCli(undefined, { USER: 'alice' });
+    const { scope, holder, executionArn } = await aBusyEnvironment(cli);
+    const environment = `${scope.repo}/${scope.env}`;
+
+    await expect(cli.cli('unlock', scope.repo, scope.env)).resolves.toBe(1);
+    expect(cli.out.stdout).toBe(
+      `${environment} is locked by ${buildIdOf(holder)} (IN_PROGRESS), since 2026-01-01 00:00:00Z (queue).\n` +
+        `Not released: its execution ${executionArn} is still RUNNING. Stop it (aws stepfunctions stop-execution --execution-arn ARN) ` +
+        'or let it end; once its stack is no longer *_IN_PROGRESS, add --force to release the lock all the same.\n',
+    );
+    cli.out.stdout = '';
+    await expect(cli.cli('unlock', scope.repo, scope.env, '--json')).resolves.toBe(1);
+    expect(JSON.parse(cli.out.stdout)).toEqual({
+      environment,
+      outcome: 'execution-running',
+      lock: { environment, repo: scope.repo, env: scope.env, holder: buildIdOf(holder), policy: 'queue', takenAt: '2026-01-01T00:00:00.000Z' },
+      holderStatus: 'IN_PROGRESS',
+      executionArn,
+      executionStatus: 'RUNNING',
+      reason: expect.stringContaining('--force'),
+    });
+    await expect(cli.builds.getEnvironmentLock(scope.repo, scope.env)).resolves.toMatchObject({ holder: holder.sk });
+    await expect(cli.builds.get(holder)).resolves.not.toHaveProperty('unlockedBy');
+
+    cli.out.stdout = '';
+    await expect(cli.cli('unlock', scope.repo, scope.env, '--force', '--by', 'bob')).resolves.toBe(0);
+    expect(cli.out.stdout).toContain('Released by bob at 2026-01-01 00:00:00Z.');
+    await expect(cli.builds.getEnvironmentLock(scope.repo, scope.env)).resolves.toBeUndefined();
+    await expect(cli.builds.get(holder)).resolves.toMatchObject({ status: 'IN_PROGRESS', unlockedBy: 'bob' });
+  });
+
+  it('releases the lock of a holder whose execution ended unrecorded, recording who ($USER, or --by) and when on the holder', async () => {
+    const cli = aCli(undefined, { USER: 'alice' });
+    const { scope, holder, executionArn } = await aBusyEnvironment(cli);
+    cli.starter.complete(executionArn, { status: 'TIMED_OUT' });
+    cli.clock.advance(2 * 60 * 60_000 + 5 * 60_000);
+
+    await expect(cli.cli('unlock', scope.repo, scope.env)).resolves.toBe(0);
+    expect(cli.out.stdout).toBe(
+      `${scope.repo}/${scope.env} is locked by ${buildIdOf(holder)} (IN_PROGRESS), since 2026-01-01 00:00:00Z (queue).\n` +
+        "Released by alice at 2026-01-01 02:05:00Z. The next waiting build starts through the deployed trigger-build (the release's stream record), " +
+        "or run 'aws-deployer-orchestrator sweep'.\n",
+    );
+    await expect(cli.builds.getEnvironmentLock(scope.repo, scope.env)).resolves.toBeUndefined();
+    await expect(cli.builds.get(holder)).resolves.toMatchObject({ unlockedBy: 'alice', unlockedAt: new Date('2026-01-01T02:05:00Z') });
+
+    const again = await aBusyEnvironment(cli);
+    cli.starter.complete(again.executionArn, 'SUCCEEDED');
+    cli.out.stdout = '';
+    await expect(cli.cli('unlock', again.scope.repo, again.scope.env, '--by', 'arn:aws:iam::123456789012:user/bob', '--json')).resolves.toBe(0);
+    expect(JSON.parse(cli.out.stdout)).toMatchObject({
+      outcome: 'released',
+      holderStatus: 'IN_PROGRESS',
+      lock: { holder: buildIdOf(again.holder) },
+      releasedBy: 'arn:aws:iam::123456789012:user/bob',
+      releasedAt: '2026-01-01T02:05:00.000Z',
+    });
+    await expect(cli.builds.get(again.holder)).resolves.toMatchObject({ unlockedBy: 'arn:aws:iam::123456789012:user/bob' });
+  });
+
+  it('not-held: another build took the lock meanwhile: says so, exit 1', async () => {
+    const cli = aCli(undefined, { USER: 'alice' });
+    const { scope, holder, waiting, executionArn } = await aBusyEnvironment(cli);
+    cli.starter.complete(executionArn, 'SUCCEEDED');
+    const taken = { repo: scope.repo, env: scope.env, holder: waiting.sk, policy: 'queue', takenAt: cli.clock.now() } as const;
+    vi.spyOn(cli.builds, 'releaseEnvironmentLock').mockResolvedValueOnce({ outcome: 'not-held', lock: taken });
+
+    await expect(cli.cli('unlock', scope.repo, scope.env)).resolves.toBe(1);
+    expect(cli.out.stdout).toContain(`Not released: ${buildIdOf(waiting)} holds the lock now (another build took it meanwhile); nothing was written.`);
+    vi.spyOn(cli.builds, 'releaseEnvironmentLock').mockResolvedValueOnce({ outcome: 'not-held', lock: taken });
+    cli.out.stdout = '';
+    await expect(cli.cli('unlock', scope.repo, scope.env, '--json')).resolves.toBe(1);
+    expect(JSON.parse(cli.out.stdout)).toMatchObject({ outcome: 'not-held', lock: { holder: buildIdOf(holder) }, heldBy: { holder: buildIdOf(waiting) } });
+    // Released meanwhile: what was asked for.
+    vi.spyOn(cli.builds, 'releaseEnvironmentLock').mockResolvedValueOnce({ outcome: 'not-held' });
+    cli.out.stdout = '';
+    await expect(cli.cli('unlock', scope.repo, scope.env)).resolves.toBe(0);
+    expect(cli.out.stdout).toContain('is not locked now: the lock was released meanwhile; nothing was written.');
+  });
+
+  it('needs --by without $USER, and a valid repo and env: usage errors (exit 2), nothing composed', async () => {
+    const cli = aCli(undefined, { USER: undefined });
+
+    await expect(cli.cli('unlock', 'myapp', 'prd')).resolves.toBe(2);
+    expect(cli.out.stderr).toContain('missing --by: who releases the lock');
+    await expect(cli.cli('unlock', 'myapp', 'prd', '--by', '  ')).resolves.toBe(2);
+    await expect(cli.cli('unlock', 'my/app', 'prd', '--by', 'alice')).resolves.toBe(2);
+    await expect(cli.cli('unlock', 'myapp', '--by', 'alice')).resolves.toBe(2);
+    expect(cli.out.stderr).toContain('missing argument <env>');
+    expect(cli.composed()).toBe(0);
+  });
+});
+
+describe('run: locks', () => {
+  it('lists every held lock with its holder, policy and age; none says so', async () => {
+    const cli = aCli();
+    await expect(cli.cli('locks')).resolves.toBe(0);
+    expect(cli.out.stdout).toBe('No environment lock is held.\n');
+
+    const { scope, holder } = await aBusyEnvironment(cli);
+    cli.clock.advance(3 * 60 * 60_000 + 7 * 60_000);
+    cli.out.stdout = '';
+    await expect(cli.cli('locks')).resolves.toBe(0);
+    expect(cli.out.stdout).toMatch(/^ENVIRONMENT +HOLDER +POLICY +TAKEN +AGE\n/);
+    expect(cli.out.stdout).toMatch(
+      new RegExp(`^${escapeRegExp(`${scope.repo}/${scope.env}`)} +${escapeRegExp(buildIdOf(holder))} +queue +2026-01-01 00:00:00Z +3h07m$`, 'm'),
+    );
+    cli.out.stdout = '';
+    await expect(cli.cli('locks', '--json')).resolves.toBe(0);
+    expect(JSON.parse(cli.out.stdout)).toEqual({
+      locks: [
+        {
+          environment: `${scope.repo}/${scope.env}`,
+          repo: scope.repo,
+          env: scope.env,
+          holder: buildIdOf(holder),
+          policy: 'queue',
+          takenAt: '2026-01-01T00:00:00.000Z',
+          ageSeconds: 3 * 3600 + 7 * 60,
+        },
+      ],
+    });
+  });
+});
+
+describe('run: help', () => {
+  it('lists unlock and locks, and every command is documented in docs/cli.md', async () => {
+    const cli = aCli();
+    await expect(cli.cli('--help')).resolves.toBe(0);
+    expect(cli.out.stdout).toMatch(/^ {2}unlock +Release an environment's deployment lock by hand/m);
+    expect(cli.out.stdout).toMatch(/^ {2}locks +List the held environment locks/m);
+    expect(cli.out.stdout).toContain('--concurrency');
+    const docs = readFileSync(new URL('../../../../docs/cli.md', import.meta.url), 'utf8');
+    for (const command of COMMANDS) {
+      expect(docs, command.spec.name).toMatch(new RegExp(`^### \`${command.spec.name}[ \`]`, 'm'));
+      expect(docs, command.spec.name).toContain(`  ${command.spec.name.padEnd(9)}  ${command.spec.summary}\n`);
+    }
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -9,6 +9,26 @@ describe("the Lambda functions' permissions", () => {
     expect(new Set(sids).size).toBe(sids.length);
   });
 
+  // The environment locks are items of the builds table (pk = lock): their writes are table actions.
+  it.each([
+    ['trigger-build', ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+    ['update-build-status', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
+    ['execution-status-change', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
+    ['sweeper', ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+  ] as const)('%s: may do on the table exactly what its builds and its environment locks need', (functionName, actions) => {
+    const onTable = LAMBDA_PERMISSIONS[functionName].filter((permission) => permission.resource === 'table').flatMap((permission) => permission.actions);
+
+    expect([...new Set(onTable)].sort()).toEqual(actions);
+    expect(onTable).toHaveLength(actions.length);
+  });
+
+  it.each(LAMBDA_FUNCTIONS)('%s: grants the lock writes in a statement named for them', (functionName) => {
+    const lockStatement = LAMBDA_PERMISSIONS[functionName].find((permission) => permission.actions.includes('dynamodb:DeleteItem'));
+
+    expect(lockStatement?.sid).toBe(functionName === 'trigger-build' || functionName === 'sweeper' ? 'TakeAndReleaseEnvironmentLocks' : 'ReleaseEnvironmentLocks');
+    expect(lockStatement?.resource).toBe('table');
+  });
+
   it('renders a lone action or resource as a string and grants ListStreams on *', () => {
     const policy = policyDocumentOf('trigger-build', {
       table: 'arn:table',

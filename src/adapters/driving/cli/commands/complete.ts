@@ -1,20 +1,11 @@
-import {
-  BuildNotFoundError,
-  BuildUnreadableError,
-  ValidationError,
-  buildIdOf,
-  executionName,
-  isClosedExecutionStatus,
-  isTerminal,
-  parseCompletion,
-  type BuildKey,
-} from '../../../../domain/index.js';
+import { BuildNotFoundError, BuildUnreadableError, ValidationError, buildIdOf, parseCompletion, type BuildKey } from '../../../../domain/index.js';
 import type { ExecutionDescription } from '../../../../ports/index.js';
 import { flag, stringValue, UsageError } from '../args.js';
-import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
+import { CONCURRENCY_OPTIONS, CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import type { Command, CommandContext } from '../command.js';
 import { EXIT } from '../io.js';
 import { parseBuildIdArgument } from './build-id-argument.js';
+import { runningExecutionOf } from './running-execution.js';
 
 export const completeCommand: Command = {
   spec: {
@@ -30,6 +21,7 @@ export const completeCommand: Command = {
       status: { type: 'string', valueName: 'SUCCESS|FAILED', description: 'How the build ended (required).' },
       'error-msg': { type: 'string', valueName: 'text', description: 'Why it failed (FAILED only; recorded on the build).' },
       force: { type: 'boolean', description: "Record the end even while the build's execution is running." },
+      ...CONCURRENCY_OPTIONS,
       ...CONFIGURATION_OPTIONS,
       ...OUTPUT_OPTIONS,
     },
@@ -54,7 +46,7 @@ export const completeCommand: Command = {
     return async (context) => {
       const { services, output } = context;
       const buildId = buildIdOf(key);
-      const running = force ? undefined : await runningExecutionOf(context, key);
+      const running = force ? undefined : await runningExecutionOfBuild(context, key);
       if (running !== undefined) {
         const reason =
           `its execution ${running.executionArn} is still ${running.status}: the state machine records how it ends. ` +
@@ -94,20 +86,17 @@ export const completeCommand: Command = {
 };
 
 /**
- * The execution of an open build while it is still running (or waiting to be
- * redriven): the ARN the build records, or with a state machine configured the
- * one its derived name gives. `undefined` when the build already ended (the
- * completion is then a no-op or refused anyway), has no execution to ask
- * about, or its execution has closed or does not exist.
+ * The execution of the build while it still runs (see {@link runningExecutionOf}), with the build's status.
+ *
+ * @throws BuildNotFoundError, or BuildUnreadableError naming `--force` (which needs no read).
  */
-async function runningExecutionOf(
+async function runningExecutionOfBuild(
   context: CommandContext,
   key: BuildKey,
 ): Promise<(ExecutionDescription & { readonly buildStatus: string }) | undefined> {
-  const { builds, inspector } = context.services();
   let build;
   try {
-    build = await builds.get(key);
+    build = await context.services().builds.get(key);
   } catch (error) {
     // Its execution cannot be known: a person decides.
     if (error instanceof ValidationError) {
@@ -116,11 +105,6 @@ async function runningExecutionOf(
     throw error;
   }
   if (!build) throw new BuildNotFoundError(key);
-  if (isTerminal(build.status)) return undefined;
-  const executionArn =
-    build.executionArn ?? (context.connection.stateMachineArn === undefined ? undefined : inspector.executionArnOf(executionName(build)));
-  if (executionArn === undefined) return undefined;
-  const execution = await inspector.describe(executionArn);
-  if (execution === undefined || isClosedExecutionStatus(execution.status)) return undefined;
-  return { ...execution, buildStatus: build.status };
+  const execution = await runningExecutionOf(context, build);
+  return execution && { ...execution, buildStatus: build.status };
 }

@@ -4,7 +4,7 @@ import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import type { Command } from '../command.js';
 import { buildView, formatTable } from '../format.js';
 import { EXIT } from '../io.js';
-import { BUILD_COLUMNS } from './list.js';
+import { buildColumnsFor } from './list.js';
 
 export const latestCommand: Command = {
   spec: {
@@ -19,7 +19,7 @@ export const latestCommand: Command = {
     const { env } = parseWith(z.object({ env: buildKeySchema.shape.env }), { env: args.positionals.env });
     return async ({ services, output }) => {
       const builds = await services().builds.latestBuilds(env);
-      const text = builds.length === 0 ? `No builds in ${env}.\n` : formatTable(builds, BUILD_COLUMNS);
+      const text = builds.length === 0 ? `No builds in ${env}.\n` : formatTable(builds, buildColumnsFor(builds));
       output.result({ env, builds: builds.map(buildView) }, text);
       return EXIT.OK;
     };

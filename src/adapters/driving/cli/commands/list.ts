@@ -13,7 +13,7 @@ import {
 import { numberValue, stringValue, UsageError } from '../args.js';
 import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import type { Command } from '../command.js';
-import { buildView, formatTable, formatTime, type Column } from '../format.js';
+import { buildNote, buildView, formatTable, formatTime, type Column } from '../format.js';
 import { EXIT } from '../io.js';
 import type { UnreadableBuild } from '../../../../ports/index.js';
 import { withoutUndefined } from '../../../../domain/without-undefined.js';
@@ -28,6 +28,15 @@ export const BUILD_COLUMNS: ReadonlyArray<Column<Build>> = [
   { header: 'COMMIT', value: (build) => build.commitHash },
   { header: 'UPDATED', value: (build) => formatTime(build.updatedAt) },
 ];
+
+/**
+ * The columns of a listing of `builds`: {@link BUILD_COLUMNS}, and a last
+ * one, `NOTE`, when a build has something to say (`waiting for {id}`: the
+ * lock holder a `PENDING` build waits behind).
+ */
+export function buildColumnsFor(builds: readonly Build[]): ReadonlyArray<Column<Build>> {
+  return builds.some((build) => buildNote(build) !== '') ? [...BUILD_COLUMNS, { header: 'NOTE', value: buildNote }] : BUILD_COLUMNS;
+}
 
 export const listCommand: Command = {
   spec: {
@@ -83,7 +92,7 @@ export const listCommand: Command = {
       const listed =
         builds.length === 0
           ? `No ${skipped.length > 0 ? 'readable ' : ''}${what}${page.nextCursor ? ' on this page' : ''}.\n`
-          : formatTable(builds, BUILD_COLUMNS);
+          : formatTable(builds, buildColumnsFor(builds));
       const text =
         listed +
         (skipped.length === 0 ? '' : `\n${skippedText(skipped)}`) +

@@ -3,7 +3,7 @@ import { BuildsByStatusUnavailableError, type BuildStatus } from '../../../../do
 import type { BuildRepository } from '../../../../ports/index.js';
 import { numberValue, PROGRAM } from '../args.js';
 import { restateAwsError } from '../aws-problems.js';
-import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
+import { CONCURRENCY_OPTIONS, CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import type { Command, CommandContext } from '../command.js';
 import { formatTable, formatTime } from '../format.js';
 import { EXIT } from '../io.js';
@@ -37,6 +37,7 @@ export const reconcileCommand: Command = {
     options: {
       'lookback-hours': { type: 'string', valueName: 'hours', description: 'How far back, by execution start (default 24).' },
       'max-executions': { type: 'string', valueName: 'n', description: 'At most this many executions (default 1000).' },
+      ...CONCURRENCY_OPTIONS,
       ...CONFIGURATION_OPTIONS,
       ...OUTPUT_OPTIONS,
     },

@@ -2,13 +2,14 @@ import {
   BuildNotFoundError,
   TransientExecutionStartError,
   buildIdOf,
+  environmentIdOf,
   type Build,
   type BuildKey,
 } from '../../../../domain/index.js';
 import { flag } from '../args.js';
 import { AwsProblemError, restateAwsError } from '../aws-problems.js';
 import type { Command, CommandContext } from '../command.js';
-import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
+import { CONCURRENCY_OPTIONS, CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import { resolveArtifactBucket } from '../config.js';
 import { followBuild, WAIT_OPTIONS, waitOptionsFrom } from '../follow-build.js';
 import { EXIT, type ExitCode } from '../io.js';
@@ -18,7 +19,9 @@ import { parseBuildIdArgument } from './build-id-argument.js';
 type StartOutcome =
   | { readonly outcome: 'started' | 'already-started'; readonly executionArn: string }
   | { readonly outcome: 'failed' | 'not-started' | 'not-pending' | 'already-ended'; readonly reason: string; readonly status?: string }
-  | { readonly outcome: 'superseded'; readonly reason: string; readonly status: 'FAILED'; readonly supersededBy: string };
+  | { readonly outcome: 'superseded'; readonly reason: string; readonly status: 'FAILED'; readonly supersededBy: string }
+  /** Queue or supersede: another build of the environment deploys (`holder`, its id) or comes first; this one starts in its turn. */
+  | { readonly outcome: 'waiting'; readonly status: 'PENDING'; readonly holder: string };
 
 export const startCommand: Command = {
   spec: {
@@ -29,17 +32,22 @@ export const startCommand: Command = {
       'A permanent start error records the build FAILED with the reason (exit 1); a transient one (AWS\n' +
       'throttling, limits, network, credentials) leaves it PENDING (exit 4, try again). With --wait, follows\n' +
       'the build until it ends, as the wait command does: exit 0 on SUCCESS, 1 on FAILED, 3 when\n' +
-      '--timeout-minutes runs out first.',
+      '--timeout-minutes runs out first.\n' +
+      'Under --concurrency queue or supersede (one deployment per repo and env at a time), a build whose\n' +
+      'environment deploys another is not started: it stays PENDING and waits for its turn (exit 0), when\n' +
+      "the deployed trigger-build starts it (or a sweep does); --wait follows it until it ends all the same.",
     positionals: [{ name: 'build-id', description: 'The build, as {repo}/{env}:{sk}.' }],
     options: {
       wait: { type: 'boolean', short: 'w', description: 'Print status changes until the build ends (the options below go with it).' },
       ...WAIT_OPTIONS,
+      ...CONCURRENCY_OPTIONS,
       ...CONFIGURATION_OPTIONS,
       ...OUTPUT_OPTIONS,
     },
     examples: [
       'aws-deployer-orchestrator start myapp/prd:2HFj3kLmNoPqRsTuVwXy --s3-bucket my-artifacts',
       'aws-deployer-orchestrator start myapp/prd:2HFj3kLmNoPqRsTuVwXy --wait --poll-seconds 10 --timeout-minutes 30',
+      'aws-deployer-orchestrator start myapp/prd:2HFj3kLmNoPqRsTuVwXy --concurrency parallel',
     ],
   },
   stateMachine: 'required',
@@ -64,6 +72,18 @@ async function start(context: CommandContext, key: BuildKey, s3Bucket: string, w
     output.result(summary, startFailureText(buildId, started));
     // Not started for a reason of AWS's (throttling, limits, network, credentials): nothing is wrong with the build.
     return started.outcome === 'not-started' ? EXIT.INFRASTRUCTURE : EXIT.FAILED;
+  }
+  if (started.outcome === 'waiting') {
+    const waitingText =
+      `Not started yet: ${buildId} waits for ${started.holder} (${environmentIdOf(key)} deploys one build at a time); ` +
+      'it starts in its turn.\n';
+    if (!wait) {
+      output.result(summary, waitingText);
+      return EXIT.OK;
+    }
+    // Its turn comes when the holder ends: trigger-build's hand-off (or a sweep) starts it, and the wait sees it.
+    output.progress({ event: started.outcome, ...summary }, waitingText);
+    return followBuild(context, key, wait, summary);
   }
   const verb = started.outcome === 'started' ? 'Started' : 'Already running:';
   const startText = `${verb} ${buildId}\nExecution: ${started.executionArn}\n`;
@@ -92,6 +112,8 @@ async function startOutcome(
         return { outcome: 'failed', status: 'FAILED', reason: triggered.reason };
       case 'superseded':
         return { outcome: 'superseded', status: 'FAILED', reason: triggered.reason, supersededBy: triggered.supersededBy };
+      case 'waiting':
+        return { outcome: 'waiting', status: 'PENDING', holder: triggered.holder };
       case 'ended':
         return {
           outcome: 'already-ended',

@@ -1,13 +1,13 @@
 import type { OpenBuildsSweepSummary } from '../../../../app/index.js';
 import type { Build } from '../../../../domain/index.js';
 import { numberValue, stringValue } from '../args.js';
-import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
+import { CONCURRENCY_OPTIONS, CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import type { Command, CommandContext } from '../command.js';
 import { optionalArtifactBucket } from '../config.js';
 import { buildView, formatFields, formatTable } from '../format.js';
 import { EXIT, type ExitCode } from '../io.js';
 import { withoutUndefined } from '../../../../domain/without-undefined.js';
-import { BUILD_COLUMNS } from './list.js';
+import { buildColumnsFor } from './list.js';
 
 const MINUTE_MS = 60_000;
 /** PENDING builds listed when they were not started: one page of the status index. */
@@ -42,6 +42,7 @@ export const sweepCommand: Command = {
       'page-size': { type: 'string', valueName: 'n', description: 'Builds read per query (1-1000, default 25).' },
       'time-budget-seconds': { type: 'string', valueName: 's', description: 'Read no new page after this long (default 60).' },
       continuation: { type: 'string', valueName: 'c', description: 'Go on where an earlier sweep stopped (its continuation).' },
+      ...CONCURRENCY_OPTIONS,
       ...CONFIGURATION_OPTIONS,
       ...OUTPUT_OPTIONS,
     },
@@ -115,7 +116,7 @@ function sweepText(summary: OpenBuildsSweepSummary, settings: SweepSettings, pen
   }
   if (pending.length > 0) {
     text += `\nPENDING builds not started (no --s3-bucket, ARTIFACT_BUCKET); start them with --s3-bucket or the start command:\n`;
-    text += formatTable(pending, BUILD_COLUMNS);
+    text += formatTable(pending, buildColumnsFor(pending));
     if (morePending) text += `(more: list --status PENDING)\n`;
   }
   if (summary.continuation !== undefined) {

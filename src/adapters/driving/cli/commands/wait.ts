@@ -1,6 +1,6 @@
 import { buildIdOf } from '../../../../domain/index.js';
 import type { Command } from '../command.js';
-import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
+import { CONCURRENCY_OPTIONS, CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import { followBuild, WAIT_OPTIONS, waitOptionsFrom } from '../follow-build.js';
 import { parseBuildIdArgument } from './build-id-argument.js';
 
@@ -11,9 +11,11 @@ export const waitCommand: Command = {
     description:
       'Prints a line whenever the build or its execution changes status. Exit 0 when the build ends SUCCESS,\n' +
       '1 when it ends FAILED, 3 when --timeout-minutes runs out first (the build is left as it is).\n' +
-      'An execution that ended without the build recording it is reconciled after --reconcile-after-seconds.',
+      'An execution that ended without the build recording it is reconciled after --reconcile-after-seconds\n' +
+      '(its end then releases the environment lock under --concurrency queue or supersede). A PENDING build\n' +
+      'waiting for its environment is followed through its turn.',
     positionals: [{ name: 'build-id', description: 'The build, as {repo}/{env}:{sk}.' }],
-    options: { ...WAIT_OPTIONS, ...CONFIGURATION_OPTIONS, ...OUTPUT_OPTIONS },
+    options: { ...WAIT_OPTIONS, ...CONCURRENCY_OPTIONS, ...CONFIGURATION_OPTIONS, ...OUTPUT_OPTIONS },
     examples: [
       'aws-deployer-orchestrator wait myapp/prd:2HFj3kLmNoPqRsTuVwXy',
       'aws-deployer-orchestrator wait myapp/prd:2HFj3kLmNoPqRsTuVwXy --poll-seconds 10 --timeout-minutes 30 --json',

@@ -28,6 +28,11 @@ export const BuildMetric = {
   Stuck: 'StuckBuilds',
   /** Open items the sweeper found that do not read as builds (also in `StuckBuilds`). */
   UnreadableOpen: 'UnreadableOpenItems',
+  /**
+   * Environment locks the sweeper released because their holder had ended
+   * (or was gone) without releasing them (the sweep's `locksReleased`).
+   */
+  LocksReleased: 'LocksReleased',
 } as const;
 
 export type BuildMetricName = (typeof BuildMetric)[keyof typeof BuildMetric];

@@ -26,7 +26,17 @@ export interface SweeperHandlerDeps extends Omit<OpenBuildsSweepOptions, 'contin
 
 export type SweeperResult = Pick<
   OpenBuildsSweepSummary,
-  'mode' | 'examined' | 'started' | 'completed' | 'failed' | 'pendingNotStarted' | 'stuck' | 'unreadable' | 'redrivePending' | 'continuation'
+  | 'mode'
+  | 'examined'
+  | 'started'
+  | 'completed'
+  | 'failed'
+  | 'pendingNotStarted'
+  | 'stuck'
+  | 'unreadable'
+  | 'redrivePending'
+  | 'locksReleased'
+  | 'continuation'
 >;
 
 export type SweeperHandler = (event: ScheduledEvent, context: Context) => Promise<SweeperResult>;
@@ -47,10 +57,10 @@ const DEADLINE_MARGIN_MS = 5_000;
  * on from there; a new process starts again from the oldest open build,
  * which is safe: every step is idempotent.
  *
- * Counts `BuildsStarted`, `BuildsCompletedByReconciliation` and (from the
- * status index) `OpenBuildsFound`, `StuckBuilds` and `UnreadableOpenItems`
- * when given `metrics`, as the sweep goes: a sweep that fails on a later page
- * still publishes what it did before.
+ * Counts `BuildsStarted`, `BuildsCompletedByReconciliation`, `LocksReleased`
+ * and (from the status index) `OpenBuildsFound`, `StuckBuilds` and
+ * `UnreadableOpenItems` when given `metrics`, as the sweep goes: a sweep that
+ * fails on a later page still publishes what it did before.
  *
  * @example
  * ```ts
@@ -64,7 +74,8 @@ const DEADLINE_MARGIN_MS = 5_000;
  *   s3Bucket: 'my-artifacts-bucket',
  * });
  * // await handler(event, context);
- * // { mode: 'status-index', examined: 3, started: 1, completed: 1, failed: 0, pendingNotStarted: 0, stuck: 2, unreadable: 0, redrivePending: 0 }
+ * // { mode: 'status-index', examined: 3, started: 1, completed: 1, failed: 0, pendingNotStarted: 0, stuck: 2, unreadable: 0,
+ * //   redrivePending: 0, locksReleased: 1 }
  * ```
  */
 export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
@@ -81,7 +92,8 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
   }
   if (deps.s3Bucket !== undefined && deps.s3Bucket.length === 0) throw new ValidationError('s3Bucket', 'must not be empty');
   const { sweeper, logger } = deps;
-  const counted = [BuildMetric.Started, BuildMetric.CompletedByReconciliation];
+  // Locks are swept with or without the status index: LocksReleased is counted either way.
+  const counted = [BuildMetric.Started, BuildMetric.CompletedByReconciliation, BuildMetric.LocksReleased];
   let continuation: string | undefined;
 
   return observed({ logger, metrics: deps.metrics, counted }, async (_event: ScheduledEvent, context, counts) => {
@@ -107,6 +119,7 @@ const SWEEP_METRICS: Partial<Record<OpenBuildsSweepCount, BuildMetricName>> = {
   completed: BuildMetric.CompletedByReconciliation,
   stuck: BuildMetric.Stuck,
   unreadable: BuildMetric.UnreadableOpen,
+  locksReleased: BuildMetric.LocksReleased,
 };
 const STATUS_INDEX_METRICS = [BuildMetric.OpenFound, BuildMetric.Stuck, BuildMetric.UnreadableOpen] as const;
 

@@ -1,5 +1,12 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { ValidationError, isLatestPointerKey, parseRecordedBuildKey, type BuildKey } from '../../../../domain/index.js';
+import {
+  ValidationError,
+  environmentOfLockKey,
+  isEnvironmentLockKey,
+  isLatestPointerKey,
+  parseRecordedBuildKey,
+  type BuildKey,
+} from '../../../../domain/index.js';
 
 /** What a stream record asks of trigger-build. */
 export type StreamWork =
@@ -8,7 +15,9 @@ export type StreamWork =
   /** Names no build, so there is nothing to start or to mark FAILED. */
   | { readonly kind: 'unidentifiable'; readonly reason: string }
   /** A new build: start it as the table holds it. */
-  | { readonly kind: 'trigger'; readonly key: BuildKey };
+  | { readonly kind: 'trigger'; readonly key: BuildKey }
+  /** An environment's lock was released (queue, supersede): start its next build. */
+  | { readonly kind: 'hand-off'; readonly environment: { readonly repo: string; readonly env: string } };
 
 /**
  * The record's item, as a grouping key: records with the same key must be
@@ -25,15 +34,21 @@ export function itemKeyOf(record: DynamoDBRecord): string | undefined {
  *
  * An INSERT only says which build is new: the build is read from the table
  * when it is claimed, so a stale, redelivered or odd image never decides
- * what is deployed, and the stream view type may be `KEYS_ONLY`.
+ * what is deployed, and the stream view type may be `KEYS_ONLY`. The REMOVE
+ * of an environment lock (its release) names the environment by its key
+ * alone, which every stream view type carries.
  */
 export function parseStreamRecord(record: DynamoDBRecord): StreamWork {
+  const { pk, sk } = keysOf(record);
+  if (record.eventName === 'REMOVE' && pk !== undefined && sk !== undefined && isEnvironmentLockKey(pk, sk)) {
+    return { kind: 'hand-off', environment: environmentOfLockKey(sk) };
+  }
   if (record.eventName !== 'INSERT') {
     return { kind: 'ignore', reason: `${record.eventName ?? 'an unnamed'} event does not create a build` };
   }
-  const { pk, sk } = keysOf(record);
   if (pk === undefined || sk === undefined) return { kind: 'unidentifiable', reason: 'the record has no string pk and sk' };
   if (isLatestPointerKey(pk, sk)) return { kind: 'ignore', reason: 'a latest pointer is not a build' };
+  if (isEnvironmentLockKey(pk, sk)) return { kind: 'ignore', reason: 'an environment lock is not a build' };
 
   const key = buildKeyOf(pk, sk);
   if ('reason' in key) return { kind: 'unidentifiable', reason: key.reason };

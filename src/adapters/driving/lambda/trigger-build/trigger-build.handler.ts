@@ -25,8 +25,12 @@ const DEFAULT_CONCURRENCY = 10;
 
 /**
  * The trigger-build Lambda handler for the builds table's DynamoDB stream:
- * starts one Step Functions execution per new build (INSERT) and ignores
- * everything else (MODIFY, REMOVE, latest pointers).
+ * starts one Step Functions execution per new build (INSERT) and, under the
+ * `queue` and `supersede` policies, the next build of an environment whose
+ * lock was released (the REMOVE of the lock item: the hand-off); ignores
+ * everything else (MODIFY, other REMOVEs, latest pointers). A build whose
+ * environment is busy stays `PENDING` and its record is done: the hand-off
+ * starts it.
  *
  * Answers with a partial batch response (the event source mapping needs
  * `FunctionResponseTypes: ["ReportBatchItemFailures"]`): a record that failed

@@ -155,6 +155,24 @@ describe('handler metrics', () => {
     expect(output.metrics()).toEqual([expect.objectContaining({ service: 'sweeper', OpenBuildsFound: 1, StuckBuilds: 1, UnreadableOpenItems: 1 })]);
   });
 
+  it('the sweeper counts the environment locks it released, their holder ended without releasing them, and 0 when none was', async () => {
+    const { container, metrics, buildRepository, clock } = aWorld('sweeper');
+    // A build that took its environment's lock and whose end was recorded by a writer that does not release locks (Go, 0.2.0).
+    const build = aNewBuild();
+    await buildRepository.create(build, clock.now());
+    await buildRepository.claimStart(build, 'attempt-1', { environmentLock: { policy: 'queue', at: clock.now() } });
+    await buildRepository.recordCompletion(build, { status: 'SUCCESS' }, clock.now());
+    const handle = createSweeperHandler({ ...sweeperDeps(container), s3Bucket: 'my-artifacts-bucket', metrics });
+
+    await expect(handle(aScheduledEvent(), aLambdaContext())).resolves.toMatchObject({ locksReleased: 1 });
+    await expect(handle(aScheduledEvent(), aLambdaContext())).resolves.toMatchObject({ locksReleased: 0 });
+
+    expect(output.metrics()).toEqual([
+      expect.objectContaining({ service: 'sweeper', LocksReleased: 1 }),
+      expect.objectContaining({ service: 'sweeper', LocksReleased: 0 }),
+    ]);
+  });
+
   it('the sweeper counts no open builds without the status index: it looked at executions', async () => {
     const world = aWorld('sweeper');
     const container = createContainer({ ...world, buildRepository: new RepositoryWithoutStatusIndex() });
@@ -163,7 +181,7 @@ describe('handler metrics', () => {
     await expect(handle(aScheduledEvent(), aLambdaContext())).resolves.toMatchObject({ mode: 'execution-window' });
 
     const [published] = output.metrics();
-    expect(published).toMatchObject({ BuildsStarted: 0, BuildsCompletedByReconciliation: 0 });
+    expect(published).toMatchObject({ BuildsStarted: 0, BuildsCompletedByReconciliation: 0, LocksReleased: 0 });
     expect(published).not.toHaveProperty('OpenBuildsFound');
     expect(published).not.toHaveProperty('StuckBuilds');
     expect(published).not.toHaveProperty('UnreadableOpenItems');

@@ -1,0 +1,278 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ENVIRONMENT_LOCK_PARTITION,
+  parseRecordedBuildKey,
+  toEpochSeconds,
+  toWholeSecond,
+  type BuildKey,
+  type EnvironmentLock,
+  type LockingPolicy,
+} from '../../../domain/index.js';
+import { withoutUndefined } from '../../../domain/without-undefined.js';
+import type {
+  EnvironmentLockPage,
+  LockAdoption,
+  LockRelease,
+  LockReleaseOptions,
+  ReleaseOptions,
+  UnreadableBuild,
+  WaitingRecord,
+} from '../../../ports/index.js';
+import { requireDate, requireEnvironment, requireLockingPolicy, requireText } from '../arguments.js';
+import { buildItemKey, type BuildItem } from '../builds-table/build-item.js';
+import {
+  EnvironmentLockUnreadableError,
+  environmentLockKey,
+  fromEnvironmentLockItem,
+  toEnvironmentLockItem,
+} from '../builds-table/environment-lock-item.js';
+import { decodeCursor, encodeCursor, pageLimit } from '../paging.js';
+import type { BuildsTable } from './builds-table-access.js';
+import { MAX_TRANSACTION_ATTEMPTS, backOff, isTransactionConflict, type BuildWrite } from './conditional-writes.js';
+import { isItemTooLargeReason } from './dynamodb-errors.js';
+import { itemFrom } from './item-from.js';
+
+/** The attribute a `PENDING` build carries while it waits behind its environment's lock holder. */
+export const WAITING_FOR = 'waiting_for' satisfies keyof BuildItem;
+
+/**
+ * The release of a build's environment lock that goes with the write ending
+ * the build (a companion of `writeWithPointer`): the lock item is deleted if
+ * this build holds it. No lock is a no-op delete; a lock another build holds
+ * fails the condition, and the end is written again without the release.
+ */
+export function lockReleaseWrite(table: BuildsTable, key: BuildKey): BuildWrite {
+  return {
+    Delete: {
+      TableName: table.tableName,
+      Key: environmentLockKey(key),
+      // Guards: only the lock this build holds is released; another build's lock stays.
+      ConditionExpression: 'attribute_not_exists(pk) OR holder = :sk',
+      ExpressionAttributeValues: { ':sk': key.sk },
+    },
+  };
+}
+
+/**
+ * The companion writes an end takes (see `writeWithPointer`): the release of
+ * the build's environment lock when asked, none otherwise (an end under
+ * `parallel` costs what it did before locks existed).
+ */
+export function releaseWrites(table: BuildsTable, key: BuildKey, options: ReleaseOptions): BuildWrite[] {
+  return options.releaseEnvironmentLock === true ? [lockReleaseWrite(table, key)] : [];
+}
+
+/** The lock item in a cancellation reason or a refused write (raw attribute values), as a lock. */
+export function lockFrom(item: unknown): EnvironmentLock {
+  return fromEnvironmentLockItem(itemFrom(item));
+}
+
+/** A strongly consistent read of an environment's lock; `undefined` when it is free. */
+export async function readEnvironmentLock(table: BuildsTable, environment: { repo: string; env: string }): Promise<EnvironmentLock | undefined> {
+  const { Item } = await table.client.send(new GetCommand({ TableName: table.tableName, Key: environmentLockKey(environment), ConsistentRead: true }));
+  return Item && fromEnvironmentLockItem(Item);
+}
+
+/**
+ * The environment locks besides the claim (start-writes.ts) and the release
+ * with an end (completion-writes.ts, execution-end-writes.ts): reading one,
+ * adopting a free one for a running build, releasing one by its holder (the
+ * sweeper, or `unlock` by hand), listing them all, and the mark of a build
+ * that waits behind one.
+ *
+ * A lock is one item, `pk = lock`, `sk = {repo}/{env}` (see
+ * environment-lock-item.ts), so the locks of every environment are one query.
+ */
+export class EnvironmentLocks {
+  constructor(private readonly table: BuildsTable) {}
+
+  async recordWaiting(key: BuildKey, holderId: string): Promise<WaitingRecord> {
+    const valid = parseRecordedBuildKey(key);
+    requireText('holderId', holderId);
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: buildItemKey(valid),
+          // Not a status change: the update time stays, so the status index's order does too.
+          UpdateExpression: `SET ${WAITING_FOR} = :holder`,
+          // Guards: only a PENDING build waits (a started or ended one never gains the mark; a missing one
+          // is not created).
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':holder': holderId, ':pending': 'PENDING' },
+        }),
+      );
+      return { outcome: 'recorded' };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { outcome: 'not-pending' };
+      throw error;
+    }
+  }
+
+  async getEnvironmentLock(repo: string, env: string): Promise<EnvironmentLock | undefined> {
+    requireEnvironment(repo, env);
+    return readEnvironmentLock(this.table, { repo, env });
+  }
+
+  async adoptEnvironmentLock(key: BuildKey, policy: LockingPolicy, at: Date): Promise<LockAdoption> {
+    const valid = parseRecordedBuildKey(key);
+    requireLockingPolicy('policy', policy);
+    requireDate('at', at);
+    const lock: EnvironmentLock = { repo: valid.repo, env: valid.env, holder: valid.sk, policy, takenAt: toWholeSecond(at), adopted: true };
+    for (let attempt = 1; ; ) {
+      try {
+        await this.table.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName: this.table.tableName,
+                  Key: buildItemKey(valid),
+                  // Guards: only a running build adopts its environment's lock (one that ended holds nothing).
+                  ConditionExpression: '#status = :in_progress',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':in_progress': 'IN_PROGRESS' },
+                },
+              },
+              {
+                Put: {
+                  TableName: this.table.tableName,
+                  Item: toEnvironmentLockItem(lock),
+                  // Guards: the lock is free, or already this build's (a repeat); another holder keeps it.
+                  ConditionExpression: 'attribute_not_exists(pk) OR holder = :sk',
+                  ExpressionAttributeValues: { ':sk': valid.sk },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+            ],
+          }),
+        );
+        return { outcome: 'adopted', lock };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [buildReason, lockReason] = error.CancellationReasons ?? [];
+        if (buildReason?.Code === 'ConditionalCheckFailed') return { outcome: 'not-running' };
+        if (lockReason?.Code === 'ConditionalCheckFailed') {
+          // DynamoDB returns the lock inside a transaction; should it not, read it (released since: try again).
+          const held = lockReason.Item ? lockFrom(lockReason.Item) : await this.getEnvironmentLock(valid.repo, valid.env);
+          if (held !== undefined) return { outcome: 'busy', lock: held };
+        } else if (!isTransactionConflict(error)) throw error;
+        if (attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+        await backOff(attempt);
+        attempt += 1;
+      }
+    }
+  }
+
+  async releaseEnvironmentLock(repo: string, env: string, holder: string, options: LockReleaseOptions): Promise<LockRelease> {
+    requireEnvironment(repo, env);
+    requireText('holder', holder);
+    requireDate('at', options.at);
+    if (options.releasedBy === undefined) return this.deleteLock({ repo, env }, holder);
+    requireText('releasedBy', options.releasedBy);
+    const holderKey = parseRecordedBuildKey({ repo, env, sk: holder });
+    for (let attempt = 1; ; ) {
+      try {
+        await this.table.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Delete: { ...this.lockDeleteOf({ repo, env }, holder), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+              {
+                Update: {
+                  TableName: this.table.tableName,
+                  Key: buildItemKey(holderKey),
+                  // Not a status change: the holder's status and update time stay.
+                  UpdateExpression: 'SET unlocked_by = :by, unlocked_at = :at',
+                  // Guards: the holder build still exists (a release never creates one).
+                  ConditionExpression: 'attribute_exists(pk)',
+                  ExpressionAttributeValues: { ':by': options.releasedBy, ':at': toEpochSeconds(options.at) },
+                },
+              },
+            ],
+          }),
+        );
+        return { outcome: 'released' };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [lockReason, buildReason] = error.CancellationReasons ?? [];
+        if (lockReason?.Code === 'ConditionalCheckFailed') {
+          return notHeld(lockReason.Item ? lockFrom(lockReason.Item) : await this.getEnvironmentLock(repo, env));
+        }
+        // The holder build is gone, or its item has no room for the record: the lock is released all the same.
+        if (buildReason?.Code === 'ConditionalCheckFailed' || isItemTooLargeReason(buildReason)) return this.deleteLock({ repo, env }, holder);
+        if (!isTransactionConflict(error) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+        await backOff(attempt);
+        attempt += 1;
+      }
+    }
+  }
+
+  async listEnvironmentLocks(options: { readonly limit?: number | undefined; readonly cursor?: string | undefined } = {}): Promise<EnvironmentLockPage> {
+    const limit = pageLimit(options.limit);
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, { sk: 'string' }).sk;
+    const items: Record<string, unknown>[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined = after === undefined ? undefined : { pk: ENVIRONMENT_LOCK_PARTITION, sk: after };
+    do {
+      // One more than a page tells whether another exists.
+      const page = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': ENVIRONMENT_LOCK_PARTITION },
+          ConsistentRead: true,
+          Limit: limit + 1 - items.length,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey !== undefined && items.length <= limit);
+    const pageItems = items.slice(0, limit);
+    const locks: EnvironmentLock[] = [];
+    const unreadable: UnreadableBuild[] = [];
+    for (const item of pageItems) {
+      try {
+        locks.push(fromEnvironmentLockItem(item));
+      } catch (error) {
+        if (!(error instanceof EnvironmentLockUnreadableError)) throw error;
+        unreadable.push({ id: error.environment, reason: error.reason });
+      }
+    }
+    const last = pageItems.at(-1);
+    return withoutUndefined({
+      locks,
+      nextCursor: items.length > limit && last ? encodeCursor({ sk: String(last.sk) }) : undefined,
+      unreadable: unreadable.length > 0 ? unreadable : undefined,
+    });
+  }
+
+  /** The release alone: one DeleteItem, only while `holder` holds the lock. */
+  private async deleteLock(environment: { repo: string; env: string }, holder: string): Promise<LockRelease> {
+    try {
+      await this.table.client.send(new DeleteCommand({ ...this.lockDeleteOf(environment, holder), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+      return { outcome: 'released' };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Current DynamoDB returns the item; DynamoDB Local ignores the request, so read it.
+      const lock = error.Item ? lockFrom(error.Item) : await this.getEnvironmentLock(environment.repo, environment.env);
+      return notHeld(lock);
+    }
+  }
+
+  private lockDeleteOf(environment: { repo: string; env: string }, holder: string) {
+    return {
+      TableName: this.table.tableName,
+      Key: environmentLockKey(environment),
+      // Guards: only the holder's lock is released; a lock gone, or taken by another build since, is left alone.
+      ConditionExpression: 'holder = :holder',
+      ExpressionAttributeValues: { ':holder': holder },
+    };
+  }
+}
+
+/** `not-held`, with the lock as found when there is one. */
+function notHeld(lock: EnvironmentLock | undefined): LockRelease {
+  return lock === undefined ? { outcome: 'not-held' } : { outcome: 'not-held', lock };
+}
