@@ -111,6 +111,7 @@ describe('sweeper handler', () => {
       stuck: 1,
       unreadable: 0,
       redrivePending: 0,
+      locksReleased: 0,
     });
     expect(await buildRepository.get(ended.build)).toMatchObject({ status: 'FAILED', errorMsg: expect.stringContaining('ABORTED') });
     expect(await buildRepository.get(running.build)).toMatchObject({ status: 'IN_PROGRESS' });
