@@ -8,12 +8,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'v
 import { DynamoDbBuildRepository } from '../../src/dynamodb.js';
 import { SfnExecutionStarter } from '../../src/sfn.js';
 import {
+  BuildNotFoundError,
+  EnvironmentBusyError,
   Orchestrator,
   PERMANENT_START_ERROR_CODES,
   PermanentExecutionStartError,
   TransientExecutionStartError,
   createContainer,
   type BuildKey,
+  type ConcurrencyPolicy,
   type NewBuild,
 } from '../../src/index.js';
 import { ManualClock, RecordingLogger } from '../../src/testing.js';
@@ -68,8 +71,12 @@ function resetStepFunctions(): string {
   return sfn.createStateMachine(STATE_MACHINE_NAME);
 }
 
-/** The production composition, with a fresh starter (its STANDARD check is cached per instance). */
-function anOrchestrator() {
+/**
+ * The production composition, with a fresh starter (its STANDARD check is
+ * cached per instance). `parallel` by default: these tests are about one
+ * build's start; the environment lock's part is in the `queue` block below.
+ */
+function anOrchestrator(concurrency: ConcurrencyPolicy = 'parallel') {
   const executionStarter = new SfnExecutionStarter({
     client: sfnClient,
     stateMachineArn,
@@ -78,7 +85,7 @@ function anOrchestrator() {
   });
   const logger = new RecordingLogger();
   const clock = new ManualClock(STARTED_AT);
-  const container = createContainer({ buildRepository, executionStarter, logger, clock });
+  const container = createContainer({ buildRepository, executionStarter, logger, clock, concurrency });
   return { orchestrator: container.get(Orchestrator), logger, clock };
 }
 
@@ -297,5 +304,43 @@ describe('Orchestrator on DynamoDB Local and the local Step Functions endpoint',
     expect(sfn.executions).toHaveLength(1);
     expect(await rawBuildItem(build)).toMatchObject({ status: { S: 'IN_PROGRESS' }, execution_arn: { S: arn } });
     expect(await statusChangesOnStream(build)).toEqual(['(none) -> PENDING', 'PENDING -> IN_PROGRESS']);
+  });
+
+  describe('under queue (the default): the build and its environment are claimed first', () => {
+    it('turns 50 concurrent duplicate starts into one execution and one PENDING -> IN_PROGRESS transition', async () => {
+      const { orchestrator } = anOrchestrator('queue');
+      const build = await aPendingBuild();
+
+      const arns = await Promise.all(Array.from({ length: 50 }, () => orchestrator.startExecution(anInputFor(build))));
+
+      expect(new Set(arns)).toEqual(new Set([executionArnOf(build)]));
+      expect(sfn.executions).toHaveLength(1);
+      // Each claim is a write that leaves the status as it is (PENDING -> PENDING): one status change.
+      const changes = (await statusChangesOnStream(build)).filter((change) => change !== 'PENDING -> PENDING');
+      expect(changes).toEqual(['(none) -> PENDING', 'PENDING -> IN_PROGRESS']);
+    });
+
+    it('refuses a build missing from the table before anything starts', async () => {
+      const { orchestrator } = anOrchestrator('queue');
+      const missing = aNewBuild();
+
+      await expect(orchestrator.startExecution(anInputFor(missing))).rejects.toBeInstanceOf(BuildNotFoundError);
+      expect(sfn.executions).toHaveLength(0);
+    });
+
+    it('throws EnvironmentBusyError naming the holder while another build of the environment deploys, starting nothing', async () => {
+      const { orchestrator } = anOrchestrator('queue');
+      const scope = aUniqueScope();
+      const first = await aPendingBuild({ ...scope, sk: aSortKey() });
+      const second = await aPendingBuild({ ...scope, sk: aSortKey() });
+      await orchestrator.startExecution(anInputFor(first));
+
+      const error = await orchestrator.startExecution(anInputFor(second)).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(EnvironmentBusyError);
+      expect(String(error)).toContain(`${first.repo}/${first.env}:${first.sk}`);
+      expect(sfn.executions).toHaveLength(1);
+      expect(await rawBuildItem(second)).toMatchObject({ status: { S: 'PENDING' }, waiting_for: { S: `${first.repo}/${first.env}:${first.sk}` } });
+    });
   });
 });

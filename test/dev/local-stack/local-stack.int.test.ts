@@ -52,7 +52,7 @@ describe('the local stack scenario', () => {
     const failed = byLabel('stack rolls back');
 
     expect(failed.errorMsg).toBe(
-      'Stack payments-dev ended ROLLBACK_COMPLETE: The following resource(s) failed to create: [AppBucket]. Rollback requested by user.',
+      'Stack dev-payments ended ROLLBACK_COMPLETE: The following resource(s) failed to create: [AppBucket]. Rollback requested by user.',
     );
     expect(byLabel('deploys').errorMsg).toBeUndefined();
   });
