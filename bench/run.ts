@@ -2,7 +2,9 @@
  * `npm run bench`: every benchmark with its baseline measured in the same run.
  * Writes bench/results/latest.json and prints a table. Never part of `npm test`.
  */
+import { awsCalls } from './aws-calls.bench.js';
 import { coldStart } from './cold-start.bench.js';
+import { handOff } from './hand-off.bench.js';
 import { inProcessCost } from './in-process.bench.js';
 import { formatTable, machine, writeResults, type Comparison } from './lib/results.js';
 import { startOverhead } from './start-overhead.bench.js';
@@ -12,6 +14,8 @@ const benchmarks: Array<[string, () => Promise<Comparison[]>]> = [
   ['in-process', inProcessCost],
   ['start-overhead', startOverhead],
   ['stream-batch', streamBatch],
+  ['aws-calls', awsCalls],
+  ['hand-off', handOff],
   ['cold-start', coldStart],
 ];
 

@@ -13,6 +13,12 @@ export function summarize(samples: readonly number[]): Summary {
   return { median: quantile(sorted, 0.5), p25: quantile(sorted, 0.25), p75: quantile(sorted, 0.75), runs: sorted.length };
 }
 
+/** The `q` quantile (0 to 1) of `samples`, interpolated: `percentile(samples, 0.95)` is the p95. */
+export function percentile(samples: readonly number[], q: number): number {
+  if (samples.length === 0) throw new Error('No samples to take a percentile of');
+  return quantile([...samples].sort((a, b) => a - b), q);
+}
+
 function quantile(sorted: readonly number[], q: number): number {
   const position = (sorted.length - 1) * q;
   const below = Math.floor(position);

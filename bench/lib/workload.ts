@@ -6,7 +6,14 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { newKsuid } from '../../dev/ksuid.js';
 import { toBuildItem } from '../../src/dynamodb.js';
-import { executionInputFor, pendingBuild, type NewBuild, type StepFunctionInput } from '../../src/index.js';
+import {
+  ENVIRONMENT_LOCK_PARTITION,
+  executionInputFor,
+  partitionKeyOf,
+  pendingBuild,
+  type NewBuild,
+  type StepFunctionInput,
+} from '../../src/index.js';
 
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:deployment';
 export const ARTIFACTS_BUCKET = 'my-artifacts-bucket';
@@ -18,6 +25,18 @@ const run = Date.now().toString(36);
 export function aBenchBuild(): NewBuild {
   sequence += 1;
   return { repo: `bench-${run}-${sequence}`, env: 'bench', sk: newKsuid(), branch: 'main', version: '1.2.3', commitHash: 'abc123' };
+}
+
+/**
+ * `count` new builds of one repo/env of their own, oldest first: their sort
+ * keys ascend in the order returned (KSUIDs of one second sort by their random
+ * payload, so they are sorted here), as builds uploaded one after another.
+ */
+export function benchBuildsOfOneEnvironment(count: number): NewBuild[] {
+  sequence += 1;
+  const repo = `bench-${run}-${sequence}`;
+  const keys = Array.from({ length: count }, () => newKsuid()).sort();
+  return keys.map((sk, index) => ({ repo, env: 'bench', sk, branch: 'main', version: `1.2.${index}`, commitHash: 'abc123' }));
 }
 
 /** The execution input trigger-build derives for the build. */
@@ -43,5 +62,28 @@ export function insertEventOf(builds: readonly NewBuild[]): DynamoDBStreamEvent 
         },
       } as DynamoDBStreamEvent['Records'][number];
     }),
+  };
+}
+
+/**
+ * One stream event with the REMOVE of the environment's lock (its release), as
+ * Lambda delivers it: the keys, which every stream view type carries.
+ */
+export function lockReleaseEventOf(environment: { readonly repo: string; readonly env: string }): DynamoDBStreamEvent {
+  sequence += 1;
+  return {
+    Records: [
+      {
+        eventID: `${run}-${sequence}-release`,
+        eventName: 'REMOVE',
+        eventSource: 'aws:dynamodb',
+        awsRegion: 'us-east-1',
+        dynamodb: {
+          Keys: { pk: { S: ENVIRONMENT_LOCK_PARTITION }, sk: { S: partitionKeyOf(environment) } },
+          SequenceNumber: String(2_000_000 + sequence),
+          StreamViewType: 'NEW_AND_OLD_IMAGES',
+        },
+      },
+    ],
   };
 }

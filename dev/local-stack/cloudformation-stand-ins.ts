@@ -1,7 +1,9 @@
 /**
  * Deterministic stand-ins for the CloudFormation steps of the deployment
  * workflow (the DeployStack and DescribeStack Lambdas): a stack settles after
- * a fixed number of looks, and a stack marked broken rolls back.
+ * a fixed number of looks, a stack marked broken rolls back, a held stack
+ * stays in progress until it is let go, and a deployment to a stack still in
+ * progress is refused, as CloudFormation refuses it.
  */
 
 export type StackStatus =
@@ -29,6 +31,15 @@ export interface CloudFormationStandInOptions {
   /** Stacks that exist, `CREATE_COMPLETE`, before any deployment: deploying one updates it (a broken one then ends `UPDATE_ROLLBACK_COMPLETE`). */
   readonly existingStacks?: Iterable<string>;
   readonly onStatusChange?: (change: StackStatusChange) => void;
+  /** Told about each deployment DeployStack refuses because its stack is busy. */
+  readonly onRefused?: (refusal: StackRefusal) => void;
+}
+
+/** DeployStack refused a deployment (for the live output). */
+export interface StackRefusal {
+  readonly stackName: string;
+  /** CloudFormation's message, e.g. `Stack:arn:... is in UPDATE_IN_PROGRESS state and can not be updated.` */
+  readonly reason: string;
 }
 
 /** What DeployStack answers: `{ stack_name, stack_id }`. */
@@ -64,6 +75,9 @@ const BROKEN_REASON = 'The following resource(s) failed to create: [AppBucket]. 
 /** An in-memory CloudFormation that knows just enough to deploy and describe stacks. */
 export class CloudFormationStandIn {
   private readonly stacks = new Map<string, Stack>();
+  /** Held stacks: looks do not advance their deployment. */
+  private readonly held = new Set<string>();
+  private readonly refusals = new Map<string, number>();
   private readonly settleAfterPolls: number;
   private readonly brokenStacks: ReadonlySet<string>;
 
@@ -99,7 +113,10 @@ export class CloudFormationStandIn {
     const stackName = CloudFormationStandIn.stackNameOf({ repo, env });
     const existing = this.stacks.get(stackName);
     if (existing?.status.endsWith('_IN_PROGRESS')) {
-      throw new CloudFormationValidationError(`Stack:${existing.id} is in ${existing.status} state and can not be updated.`);
+      const reason = `Stack:${existing.id} is in ${existing.status} state and can not be updated.`;
+      this.refusals.set(stackName, (this.refusals.get(stackName) ?? 0) + 1);
+      this.options.onRefused?.({ stackName, reason });
+      throw new CloudFormationValidationError(reason);
     }
     // A stack that never got created (ROLLBACK_COMPLETE) is replaced, as deployers do.
     const update = existing !== undefined && existing.status !== 'ROLLBACK_COMPLETE';
@@ -122,11 +139,29 @@ export class CloudFormationStandIn {
     const stackName = stringField(input, 'stack_name');
     const stack = this.stacks.get(stackName);
     if (stack === undefined) throw new CloudFormationValidationError(`Stack with id ${stackName} does not exist`);
-    if (stack.status.endsWith('_IN_PROGRESS')) {
+    if (stack.status.endsWith('_IN_PROGRESS') && !this.held.has(stackName)) {
       stack.polls += 1;
       this.advance(stack);
     }
     return { stack_status: stack.status, stack_status_reason: stack.reason };
+  }
+
+  /**
+   * Holds the stack: a deployment of it in progress (or started while it is
+   * held) does not advance, however often it is looked at, until the
+   * returned function lets it go; then it settles after its looks as usual.
+   * What a slow stack does, without depending on timing.
+   */
+  hold(stackName: string): () => void {
+    this.held.add(stackName);
+    return () => {
+      this.held.delete(stackName);
+    };
+  }
+
+  /** Deployments of the stack DeployStack refused because it was busy (`*_IN_PROGRESS`). */
+  refusalsOf(stackName: string): number {
+    return this.refusals.get(stackName) ?? 0;
   }
 
   /** The stack's current status, `undefined` when it was never deployed. */

@@ -42,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const startedAt = Date.now();
   try {
-    const run = await runLocalStack({ keep: options.keep, print, signal: interrupted.signal });
+    const run = await runLocalStack({ keep: options.keep, concurrency: options.concurrency, print, signal: interrupted.signal });
     print(`run time: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     if (options.keep) {
       print('');

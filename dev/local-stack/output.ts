@@ -3,19 +3,29 @@
  * table at the end, and how to point the CLI at a kept stack.
  */
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { BuildReport, ScenarioResult } from './scenario.js';
+import { DEFAULT_CONCURRENCY_POLICY, type ConcurrencyPolicy } from '../../src/index.js';
+import type { BuildReport, EnvironmentReport, ScenarioResult } from './scenario.js';
 import type { LocalStack, StackEvent } from './stack.js';
 import type { PollerEvent } from './stream-poller.js';
 
 const SUBJECT_WIDTH = 42;
 const STATUS_WIDTH = 11;
 
+/** What each policy does with the builds of one environment, in a few words. */
+const POLICY_SUMMARY: Readonly<Record<ConcurrencyPolicy, string>> = {
+  queue: 'one deployment per environment at a time; waiting builds start oldest first, on the hand-off',
+  supersede: 'one deployment per environment at a time; of the waiting builds only the newest starts, the older end FAILED',
+  parallel: 'no environment lock; every build starts at once',
+};
+
 /** The stack's endpoints and resources, one per line. */
 export function formatStackInfo(stack: LocalStack): string[] {
+  const delivered = stack.concurrency === 'parallel' ? 'INSERTs' : 'INSERTs and lock releases';
   return [
     `DynamoDB Local   ${stack.dynamodbEndpoint} (${stack.dynamodbBackend}), table ${stack.tableName} with its stream`,
     `Step Functions   ${stack.stepFunctionsEndpoint}, ${stack.stateMachineArn} (state-machine/deployment.asl.json)`,
-    `trigger-build    stream poller -> createTriggerBuildHandler, artifacts bucket ${stack.s3Bucket}`,
+    `trigger-build    stream poller (${delivered}) -> createTriggerBuildHandler, artifacts bucket ${stack.s3Bucket}`,
+    `concurrency      ${stack.concurrency}: ${POLICY_SUMMARY[stack.concurrency]}`,
   ];
 }
 
@@ -31,15 +41,26 @@ export function formatEvent(event: StackEvent, startedAt: number, now: number = 
 function describe(event: StackEvent): string | undefined {
   switch (event.type) {
     case 'lifecycle': {
-      const { buildId, from, to, executionArn, errorMsg } = event.change;
-      const transition = `${(from ?? '(new)').padEnd(STATUS_WIDTH)} -> ${to}`;
+      const { buildId, from, to, executionArn, errorMsg, waitingFor } = event.change;
+      const transition = `${(from ?? '(new)').padEnd(STATUS_WIDTH)} -> ${to}${waitingFor === undefined ? '' : ` (waiting for ${waitingFor})`}`;
       const extra = executionArn ?? errorMsg;
       return `${buildId.padEnd(SUBJECT_WIDTH)}${transition}${extra === undefined ? '' : `  ${extra}`}`;
+    }
+    case 'lock': {
+      const { environment, kind, holder, previousHolder } = event.change;
+      const subject = `  lock ${environment}`.padEnd(SUBJECT_WIDTH);
+      if (kind === 'taken') return `${subject}taken by ${holder}`;
+      if (kind === 'handed-over') return `${subject}handed over${previousHolder === undefined ? '' : ` by ${previousHolder}`} to ${holder}`;
+      return `${subject}released by ${holder}`;
     }
     case 'stack': {
       const { stackName, status, reason } = event.change;
       const why = reason === '' || reason === 'User Initiated' ? '' : `  ${reason}`;
       return `${`  stack ${stackName}`.padEnd(SUBJECT_WIDTH)}${status}${why}`;
+    }
+    case 'stack-refused': {
+      const { stackName, reason } = event.refusal;
+      return `${`  stack ${stackName}`.padEnd(SUBJECT_WIDTH)}DeployStack refused: ${reason}`;
     }
     case 'poller':
       return describePoller(event.event);
@@ -53,6 +74,12 @@ function describe(event: StackEvent): string | undefined {
       // A redelivered record: say what trigger-build made of it.
       if (entry.source === 'trigger-build' && entry.message === 'Build skipped') {
         return `${`  trigger-build`.padEnd(SUBJECT_WIDTH)}${buildId} skipped${status}: nothing started`;
+      }
+      // The release of a lock, delivered: the environment's next build.
+      const handOff = entry.attributes.handOff;
+      if (entry.source === 'trigger-build' && typeof handOff === 'string' && entry.message.startsWith('Build ')) {
+        const what = entry.message === 'Build started' ? 'started' : entry.message.slice('Build '.length);
+        return `${`  trigger-build`.padEnd(SUBJECT_WIDTH)}hand-off of ${handOff}: ${buildId} ${what}`;
       }
       return undefined;
     }
@@ -99,8 +126,10 @@ export function formatSummary(result: ScenarioResult): string[] {
   const lines = table(['build', 'scenario', 'status', 'execution ARN', 'error'], rows);
   lines.push('');
   lines.push(
-    `executions: ${result.executions} for ${result.builds.length} builds; StartExecution calls: ${result.startExecutionCalls}`,
+    `executions: ${result.executions} for ${result.builds.length} builds; StartExecution calls: ${result.startExecutionCalls}` +
+      (result.refusedDeployments === 0 ? '' : `; DeployStack refused (stack busy): ${result.refusedDeployments}`),
   );
+  for (const environment of result.environments) lines.push(environmentLine(environment, result));
   for (const build of result.builds.filter((report) => report.insertDeliveries > 1)) lines.push(redeliveryLine(build));
   if (result.ok) {
     lines.push('result: every build ended as expected');
@@ -109,6 +138,15 @@ export function formatSummary(result: ScenarioResult): string[] {
     for (const problem of result.problems) lines.push(`  - ${problem}`);
   }
   return lines;
+}
+
+function environmentLine(environment: EnvironmentReport, result: ScenarioResult): string {
+  const labels = environment.startOrder.map((buildId) => result.builds.find((build) => build.buildId === buildId)?.label ?? buildId);
+  const how =
+    environment.overlaps === 0
+      ? 'one at a time, each after the previous build had ended'
+      : `${environment.overlaps} of them while another was still running`;
+  return `${environment.environment}: ${environment.startOrder.length} executions, ${how}, in this order: ${labels.join('; ')}`;
 }
 
 function redeliveryLine(build: BuildReport): string {
@@ -133,10 +171,12 @@ export function formatKeepInstructions(stack: LocalStack): string[] {
     'Point the CLI at it: in another terminal, at the repository root, paste',
     '',
     `  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${stack.region}`,
-    `  export BUILDS_TABLE_NAME=${stack.tableName} STATE_MACHINE_ARN=${stack.stateMachineArn} ARTIFACT_BUCKET=${stack.s3Bucket}`,
+    `  export BUILDS_TABLE_NAME=${stack.tableName} STATE_MACHINE_ARN=${stack.stateMachineArn} ARTIFACT_BUCKET=${stack.s3Bucket}` +
+      // One policy per table: the CLI's start and ends then lock (or not) as the stack's functions do.
+      (stack.concurrency === DEFAULT_CONCURRENCY_POLICY ? '' : ` DEPLOYMENT_CONCURRENCY=${stack.concurrency}`),
     `  alias ado='node --import tsx src/composition/cli/main.ts --dynamodb-endpoint ${stack.dynamodbEndpoint} --sfn-endpoint ${stack.stepFunctionsEndpoint}'`,
     '',
-    'then run ado create, start, wait, get, list, latest, complete, reconcile, sweep (--help for each; docs/cli.md).',
+    'then run ado create, start, wait, get, list, latest, locks, unlock, complete, reconcile, sweep (--help for each; docs/cli.md).',
     '',
     'Press Ctrl-C to stop it.',
   ];

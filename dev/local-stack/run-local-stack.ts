@@ -3,6 +3,7 @@
  * the stack, drive the scenario's builds through it while printing their
  * lifecycle, print the summary, and stop the stack (unless asked to keep it).
  */
+import type { ConcurrencyPolicy } from '../../src/index.js';
 import { formatEvent, formatStackInfo, formatSummary } from './output.js';
 import { defaultScenario, redeliveryOf, runScenario, type Scenario, type ScenarioResult } from './scenario.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from './stack.js';
@@ -15,8 +16,14 @@ export interface RunLocalStackOptions {
   /** Receives every output line (default: none, for headless runs). */
   readonly print?: (line: string) => void;
   /** Tuning of the stack (stand-in timings, table name...). */
-  readonly stack?: Omit<LocalStackOptions, 'dynamodbEndpoint' | 'brokenStacks' | 'redeliver'>;
-  /** Default: {@link defaultScenario}. */
+  readonly stack?: Omit<LocalStackOptions, 'dynamodbEndpoint' | 'brokenStacks' | 'redeliver' | 'concurrency'>;
+  /**
+   * The policy every function of the stack runs under, and the default
+   * scenario's expectations follow (default `queue`; with `scenario`, the
+   * scenario's).
+   */
+  readonly concurrency?: ConcurrencyPolicy;
+  /** Default: {@link defaultScenario} for `concurrency`. */
   readonly scenario?: Scenario;
   /** Bound on the scenario, from its first build (default 20 s). */
   readonly timeoutMs?: number;
@@ -50,11 +57,15 @@ export async function runLocalStack(options: RunLocalStackOptions = {}): Promise
     lines.push(line);
     options.print?.(line);
   };
-  const scenario = options.scenario ?? defaultScenario();
+  const scenario = options.scenario ?? defaultScenario(options.concurrency);
+  if (options.concurrency !== undefined && options.concurrency !== scenario.concurrency) {
+    throw new Error(`The scenario is written for the "${scenario.concurrency}" policy, not "${options.concurrency}"`);
+  }
   const stack = await startLocalStack({
     ...options.stack,
     ...(options.dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint: options.dynamodbEndpoint }),
     brokenStacks: scenario.brokenStacks,
+    concurrency: scenario.concurrency,
     redeliver: redeliveryOf(scenario),
   });
   let result: ScenarioResult;

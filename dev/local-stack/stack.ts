@@ -14,7 +14,15 @@ import {
   createUpdateBuildStatusHandler,
   type UpdateBuildStatusHandler,
 } from '../../src/lambda.js';
-import { RecordCompletionService, TOKENS, TriggerBuildService, type BuildRepository } from '../../src/index.js';
+import {
+  DEFAULT_CONCURRENCY_POLICY,
+  RecordCompletionService,
+  TOKENS,
+  TriggerBuildService,
+  buildIdOf,
+  type BuildRepository,
+  type ConcurrencyPolicy,
+} from '../../src/index.js';
 import { RecordingLogger, type LogEntry } from '../../src/testing.js';
 import { createBuildsTable, deleteTable, dynamoDbClientFor } from '../dynamodb-local/builds-table.js';
 import { startDynamoDbLocal, type DynamoDbLocalBackend } from '../dynamodb-local/dynamodb-local.js';
@@ -22,7 +30,7 @@ import { latestStreamArn, streamsClientFor } from '../dynamodb-local/table-strea
 import { invocationContext } from '../lambda-context.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../local-sfn/local-sfn-server.js';
 import { createAslRunner } from './asl-runner.js';
-import { CloudFormationStandIn, type StackStatusChange } from './cloudformation-stand-ins.js';
+import { CloudFormationStandIn, type StackRefusal, type StackStatusChange } from './cloudformation-stand-ins.js';
 import {
   LOCAL_SUBSTITUTIONS,
   SETTLE_WAIT_STATE,
@@ -31,19 +39,30 @@ import {
   substituteDefinition,
 } from './deployment-definition.js';
 import { deploymentTasks } from './deployment-tasks.js';
-
-import { lifecycleChangeOf, type LifecycleChange } from './lifecycle.js';
+import { lifecycleChangeOf, lockChangeOf, type LifecycleChange, type LockChange } from './lifecycle.js';
+import { startStreamPoller, type PollerEvent, type StreamPoller } from './stream-poller.js';
+import { triggerBuildFilter } from './trigger-build-filter.js';
 
 /** One entry a local Lambda function logged; `source` names the function, e.g. `trigger-build`. */
 export interface LambdaLogEntry extends LogEntry {
   readonly source: string;
 }
-import { startStreamPoller, type PollerEvent, type StreamPoller } from './stream-poller.js';
+
+/** A build end update-build-status recorded: its write was done by `at`. */
+export interface RecordedEnd {
+  /** `{repo}/{env}:{sk}` */
+  readonly buildId: string;
+  readonly status: string;
+  /** When the handler returned, its write done. */
+  readonly at: Date;
+}
 
 /** Everything the stack reports while it runs, in the order it happens. */
 export type StackEvent =
   | { readonly type: 'lifecycle'; readonly change: LifecycleChange; readonly sequenceNumber: string | undefined }
+  | { readonly type: 'lock'; readonly change: LockChange; readonly sequenceNumber: string | undefined }
   | { readonly type: 'stack'; readonly change: StackStatusChange }
+  | { readonly type: 'stack-refused'; readonly refusal: StackRefusal }
   | { readonly type: 'poller'; readonly event: PollerEvent }
   | { readonly type: 'log'; readonly entry: LambdaLogEntry };
 
@@ -77,6 +96,13 @@ export interface LocalStackOptions {
   readonly streamMaxPollIntervalMs?: number;
   /** Stream records whose batch is delivered a second time. */
   readonly redeliver?: (record: DynamoDBRecord) => boolean;
+  /**
+   * How the builds of one environment share it: every Lambda function's
+   * container gets it (`createAwsContainer({ concurrency })`, what
+   * `DEPLOYMENT_CONCURRENCY` sets in AWS), and the stream poller filters as
+   * the construct's mapping does under it. Default `queue`.
+   */
+  readonly concurrency?: ConcurrencyPolicy;
 }
 
 /** A running local stack. */
@@ -88,13 +114,18 @@ export interface LocalStack {
   readonly dynamodbEndpoint: string;
   readonly dynamodbBackend: DynamoDbLocalBackend;
   readonly stepFunctionsEndpoint: string;
+  readonly concurrency: ConcurrencyPolicy;
   /** The builds table through the production repository (what the upload function writes with). */
   readonly builds: BuildRepository;
   /** The local Step Functions endpoint: its executions and call counts. */
   readonly stepFunctions: LocalStepFunctions;
   readonly poller: StreamPoller;
+  /** The CloudFormation stand-in the deployments run against (to hold a stack, count refusals). */
+  readonly cloudFormation: CloudFormationStandIn;
   /** What the trigger-build function logged. */
   readonly triggerBuildLog: readonly LogEntry[];
+  /** The build ends update-build-status recorded, in order (the first of each build). */
+  readonly recordedEnds: readonly RecordedEnd[];
   /** Adds a listener of the stack's events; returns its removal. */
   subscribe(listener: StackListener): () => void;
   /** Stops everything the stack started, in reverse order; safe to call twice. */
@@ -116,6 +147,7 @@ const STATE_MACHINE_ROLE = 'arn:aws:iam::123456789012:role/aws-deployer-deployme
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const region = options.region ?? DEFAULT_REGION;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY_POLICY;
   const s3Bucket = options.s3Bucket ?? 'local-aws-deployer-artifacts';
   const listeners = new Set<StackListener>();
   const emit = (event: StackEvent): void => {
@@ -147,6 +179,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.settleAfterPolls === undefined ? {} : { settleAfterPolls: options.settleAfterPolls }),
       brokenStacks: options.brokenStacks ?? [],
       onStatusChange: (change) => emit({ type: 'stack', change }),
+      onRefused: (refusal) => emit({ type: 'stack-refused', refusal }),
     });
     const definition = substituteDefinition(readDeploymentDefinitionText(), { ...LOCAL_SUBSTITUTIONS, 'AWS::Region': region });
     const asl = createAslRunner({
@@ -175,6 +208,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         dynamodbEndpoint,
         stepFunctionsEndpoint: stepFunctions.endpoint,
         logger,
+        concurrency,
       });
       return { container, logger };
     };
@@ -184,10 +218,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logger: triggerBuild.container.get(TOKENS.Logger),
       s3Bucket,
     });
-    late.updateBuildStatus = createUpdateBuildStatusHandler({
-      completions: lambda('update-build-status').container.get(RecordCompletionService),
-      logger: lambda('update-build-status').container.get(TOKENS.Logger),
+    const updateBuildStatus = lambda('update-build-status');
+    const updateBuildStatusHandler = createUpdateBuildStatusHandler({
+      completions: updateBuildStatus.container.get(RecordCompletionService),
+      logger: updateBuildStatus.container.get(TOKENS.Logger),
     });
+    const recordedEnds: RecordedEnd[] = [];
+    late.updateBuildStatus = async (payload, context) => {
+      const result = await updateBuildStatusHandler(payload, context);
+      const end = recordedEndOf(payload);
+      if (end !== undefined && !recordedEnds.some((recorded) => recorded.buildId === end.buildId)) recordedEnds.push(end);
+      return result;
+    };
     const builds = lambda('upload').container.get<BuildRepository>(TOKENS.BuildRepository);
 
     // The event source mapping: stream -> trigger-build.
@@ -202,12 +244,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       pollIntervalMs: options.streamPollIntervalMs ?? 20,
       maxPollIntervalMs: options.streamMaxPollIntervalMs ?? 1_000,
       retryDelayMs: 20,
+      // As the construct's mapping: INSERTs, and under queue or supersede the lock releases (the hand-off).
+      filter: triggerBuildFilter(concurrency),
       ...(options.redeliver === undefined ? {} : { redeliver: options.redeliver }),
       onEvent: (event) => {
         if (event.type === 'read') {
           for (const record of event.records) {
+            const sequenceNumber = record.dynamodb?.SequenceNumber;
             const change = lifecycleChangeOf(record);
-            if (change) emit({ type: 'lifecycle', change, sequenceNumber: record.dynamodb?.SequenceNumber });
+            if (change) emit({ type: 'lifecycle', change, sequenceNumber });
+            const lock = lockChangeOf(record);
+            if (lock) emit({ type: 'lock', change: lock, sequenceNumber });
           }
         }
         emit({ type: 'poller', event });
@@ -223,10 +270,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodbEndpoint,
       dynamodbBackend: dynamodb?.backend ?? 'endpoint',
       stepFunctionsEndpoint: stepFunctions.endpoint,
+      concurrency,
       builds,
       stepFunctions,
       poller,
+      cloudFormation,
       triggerBuildLog: triggerBuild.logger.entries,
+      recordedEnds,
       subscribe: (listener) => {
         listeners.add(listener);
         return () => listeners.delete(listener);
@@ -251,6 +301,17 @@ async function createStateMachine(endpoint: string, region: string, definition: 
   } finally {
     client.destroy();
   }
+}
+
+/** The build an update-build-status payload (`{ repo, env, sk, status, ... }`) ended, now. */
+function recordedEndOf(payload: unknown): RecordedEnd | undefined {
+  const field = (name: string): string | undefined => {
+    const value = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)[name] : undefined;
+    return typeof value === 'string' ? value : undefined;
+  };
+  const [repo, env, sk, status] = [field('repo'), field('env'), field('sk'), field('status')];
+  if (repo === undefined || env === undefined || sk === undefined || status === undefined) return undefined;
+  return { buildId: buildIdOf({ repo, env, sk }), status, at: new Date() };
 }
 
 function useLocalCredentials(): void {

@@ -7,6 +7,8 @@
  * Shards are read one at a time, parents before children, records in order.
  * An idle stream is read less and less often (the pause doubles after each
  * empty read, up to `maxPollIntervalMs`), and at once again as soon as records come.
+ * A `filter` stands for the mapping's filter criteria: records it refuses are
+ * read (and reported) but never delivered, as Lambda drops them.
  */
 import {
   DescribeStreamCommand,
@@ -22,7 +24,10 @@ import { sleep } from './wait.js';
 
 /** What the poller reports as it works. */
 export type PollerEvent =
-  /** New records read from the stream (each record is reported once, however often it is delivered). */
+  /**
+   * New records read from the stream (each record is reported once, however
+   * often it is delivered), those the filter drops included.
+   */
   | { readonly type: 'read'; readonly records: readonly DynamoDBRecord[] }
   /** A handler invocation begins (`duplicate`: a batch that already succeeded, delivered again). */
   | {
@@ -52,6 +57,12 @@ export interface StreamPollerOptions {
   readonly region: string;
   /** The Lambda stream handler; its `batchItemFailures` are honoured. */
   readonly handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
+  /**
+   * The event source mapping's filter criteria: only the records it accepts
+   * are handed to the handler; the others are dropped, as Lambda drops what
+   * its filters leave out (default: every record). See `triggerBuildFilter`.
+   */
+  readonly filter?: (record: DynamoDBRecord) => boolean;
   /** Records per GetRecords and per invocation (default 10). */
   readonly batchSize?: number;
   /** Pause after an empty read or a read error, the first time (default 25 ms). */
@@ -160,6 +171,8 @@ class Poller {
         }
         // Records: read again at the fast pace once they are delivered.
         this.idlePauseMs = this.pollIntervalMs;
+        // Every record read was filtered out: nothing to deliver, read on.
+        if (this.buffer.length === 0) continue;
         await this.deliverHead();
       } catch (error) {
         if (this.stopped) break;
@@ -169,7 +182,10 @@ class Poller {
     }
   }
 
-  /** Reads the next page of the current shard into the buffer; false when there was nothing new. */
+  /**
+   * Reads the next page of the current shard, and the records the filter
+   * accepts into the buffer; false when there was nothing new.
+   */
   private async read(): Promise<boolean> {
     const shard = this.active ?? (await this.nextShard());
     if (shard === undefined) return false;
@@ -197,7 +213,8 @@ class Poller {
     );
     if (records.length === 0) return false;
     shard.lastSequenceNumber = records.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequenceNumber;
-    this.buffer.push(...records);
+    const filter = this.options.filter;
+    this.buffer.push(...(filter === undefined ? records : records.filter((record) => filter(record))));
     this.emit({ type: 'read', records });
     return true;
   }

@@ -176,7 +176,7 @@ export class TriggerBuildService {
    * waiting, or ends a build that cannot start and releases the lock, after
    * which the next turn is taken.
    */
-  private async triggerInLine(build: BuildKey, policy: LockingPolicy, options: TriggerOptions): Promise<TriggerOutcome> {
+  private async triggerInLine(build: BuildKey, policy: LockingPolicy, options: TriggerOptions, helping = true): Promise<TriggerOutcome> {
     for (let turn = 0; turn < MAX_TURNS; turn += 1) {
       const attempt = randomUUID();
       let claim: StartClaim;
@@ -187,7 +187,15 @@ export class TriggerBuildService {
         if (!(error instanceof ValidationError)) throw error;
         return this.recordUnreadable(build, error);
       }
-      if (claim.busy !== undefined) return this.waitBehind(build, claim.busy);
+      if (claim.busy !== undefined) {
+        if (helping && (await this.holderIsPending(claim.busy, build))) {
+          // The holder was given its turn but its start did not complete (an error, a crash, a lost answer): start it.
+          helping = false;
+          await this.triggerInLine({ repo: claim.busy.repo, env: claim.busy.env, sk: claim.busy.holder }, policy, options, false);
+          continue;
+        }
+        return this.waitBehind(build, claim.busy);
+      }
       if (!claim.claimed) return this.skipped(build, claim.build);
       const turnTaken = await this.takeTurn(claim.build, attempt, claim.line, policy, options);
       if (turnTaken !== 'again') return turnTaken;
@@ -283,14 +291,10 @@ export class TriggerBuildService {
     if (claim.busy !== undefined) return this.waitBehind(build, claim.busy);
     // The other left PENDING since the line was read: this build takes its turn again.
     if (!claim.claimed) return 'again';
-    let outcome: TriggerOutcome;
-    try {
-      outcome = await this.startHeld(claim.build, nextAttempt, options);
-    } catch (error) {
-      // A transient error: the lock goes back to this build, whose record is delivered again and hands it over again.
-      await this.builds.claimStart(build, attempt, { environmentLock: { policy, at: this.clock.now(), handOverFrom: next.sk } }).catch(() => undefined);
-      throw error;
-    }
+    // A transient error is thrown with the lock left to `next`: its execution may have started (an answer
+    // lost), so no other build may start until `next`'s start is settled. This build's record comes back,
+    // finds `next` holding the lock still PENDING, and starts it again (see triggerInLine).
+    const outcome = await this.startHeld(claim.build, nextAttempt, options);
     this.logger.info('Environment lock handed over to the build whose turn it is', { buildId: buildIdOf(build), next: buildIdOf(next), policy, outcome: outcome.outcome });
     if (outcome.outcome !== 'started') return 'again';
     if (policy === 'queue') return this.waitBehind(build, { repo: build.repo, env: build.env, holder: next.sk, policy, takenAt: this.clock.now() });
@@ -335,6 +339,13 @@ export class TriggerBuildService {
     if (outcome === 'superseded') return { outcome: 'waiting', holder: supersededBy };
     this.logger.info('Build superseded by a newer build of its environment', { buildId: buildIdOf(build), supersededBy });
     return { outcome: 'superseded', supersededBy, reason };
+  }
+
+  /** Whether the lock's holder is another build that is still `PENDING`: its start is under way, or was cut short. */
+  private async holderIsPending(lock: EnvironmentLock, build: BuildKey): Promise<boolean> {
+    if (lock.holder === build.sk) return false;
+    const holder = await this.builds.get({ repo: lock.repo, env: lock.env, sk: lock.holder }).catch(() => undefined);
+    return holder?.status === 'PENDING';
   }
 
   /** The environment is busy: the build stays `PENDING` and records what it waits for. */

@@ -107,10 +107,11 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 );
 
 
-export function scenarios(maxActions: number): fc.Arbitrary<Scenario> {
+/** Random scenarios of at most `maxActions` steps, under `policy` or a policy drawn per scenario. */
+export function scenarios(maxActions: number, policy?: ConcurrencyPolicy): fc.Arbitrary<Scenario> {
   return fc.array(fc.constantFrom<'a' | 'b'>('a', 'b'), { minLength: 1, maxLength: 5 }).chain((builds) =>
     fc.record({
-      policy: fc.constantFrom<ConcurrencyPolicy>('queue', 'queue', 'supersede', 'parallel'),
+      policy: policy === undefined ? fc.constantFrom<ConcurrencyPolicy>('queue', 'queue', 'supersede', 'parallel') : fc.constant(policy),
       builds: fc.constant(builds),
       goWritten: fc.array(fc.boolean(), { minLength: builds.length, maxLength: builds.length }),
       actions: fc.array(action, { maxLength: maxActions }),

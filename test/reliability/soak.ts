@@ -3,12 +3,14 @@
 //
 //   npm run soak -- --runs 10000 --seed 1           # in-memory adapters
 //   npm run soak -- --runs 1000 --seed 1 --real     # DynamoDB Local (wire faults) + local Step Functions
+//   npm run soak -- --runs 10000 --policy supersede  # every scenario under one concurrency policy
 //
 // Every scenario runs, failing or not (the count is the point); each failure is
 // then replayed by fast-check from the same seed and shrunk to its smallest
 // steps. The last line is `N passed, M failed`; the exit code is 1 when M > 0.
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
+import { parseConcurrencyPolicy, type ConcurrencyPolicy } from '../../src/index.js';
 import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../dev/dynamodb-local/builds-table.js';
 import { startDynamoDbLocal } from '../../dev/dynamodb-local/dynamodb-local.js';
 import { anInMemoryWorld } from './in-memory-world.js';
@@ -23,19 +25,27 @@ interface SoakOptions {
   readonly runs: number;
   readonly seed: number;
   readonly real: boolean;
+  /** Every scenario under this policy; without it, each scenario draws one (queue twice as often). */
+  readonly policy: ConcurrencyPolicy | undefined;
 }
 
 function readOptions(argv: readonly string[]): SoakOptions {
   const { values } = parseArgs({
     args: [...argv],
-    options: { runs: { type: 'string', default: '300' }, seed: { type: 'string' }, real: { type: 'boolean', default: false } },
+    options: {
+      runs: { type: 'string', default: '300' },
+      seed: { type: 'string' },
+      real: { type: 'boolean', default: false },
+      policy: { type: 'string' },
+    },
     strict: true,
   });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number of at least 1; got "${values.runs}"`);
   const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be a whole number; got "${values.seed}"`);
-  return { runs, seed, real: values.real };
+  const policy = values.policy === undefined ? undefined : parseConcurrencyPolicy(values.policy, '--policy');
+  return { runs, seed, real: values.real, policy };
 }
 
 /** Where scenarios run: a fresh world per scenario, on one set of adapters. */
@@ -94,6 +104,7 @@ class Tally {
   steps = 0;
   readonly stepsByKind = new Map<string, number>();
   readonly faultsByKind = new Map<string, number>();
+  readonly policies = new Map<string, number>();
 
   add(scenario: Scenario): void {
     for (const step of scenario.actions) {
@@ -102,6 +113,7 @@ class Tally {
       if (step.type === 'fault') increment(this.faultsByKind, step.fault);
       if (step.type === 'cold-start' && step.describeFails) increment(this.faultsByKind, 'describe-state-machine-fails');
     }
+    increment(this.policies, scenario.policy);
   }
 }
 
@@ -129,8 +141,9 @@ async function shrunk(arena: Arena, scenarioArbitrary: fc.Arbitrary<Scenario>, s
 async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2));
   const arena = options.real ? await localAwsArena() : inMemoryArena();
-  const scenarioArbitrary = scenarios(arena.maxActions);
-  console.log(`soak: ${options.runs} scenarios on ${arena.name}, seed ${options.seed} (replay: npm run soak -- --runs ${options.runs} --seed ${options.seed}${options.real ? ' --real' : ''})`);
+  const scenarioArbitrary = scenarios(arena.maxActions, options.policy);
+  const replay = `npm run soak -- --runs ${options.runs} --seed ${options.seed}${options.real ? ' --real' : ''}${options.policy ? ` --policy ${options.policy}` : ''}`;
+  console.log(`soak: ${options.runs} scenarios on ${arena.name}, policy ${options.policy ?? 'drawn per scenario'}, seed ${options.seed} (replay: ${replay})`);
 
   const started = performance.now();
   const tally = new Tally();
@@ -162,6 +175,7 @@ async function main(): Promise<void> {
     console.log(`\n${options.runs} scenarios, ${tally.steps} steps (before draining), ${seconds.toFixed(1)} s (${((seconds * 1000) / options.runs).toFixed(1)} ms per scenario)`);
     console.log(`  steps by kind:\n${table(tally.stepsByKind)}`);
     console.log(`  faults injected by kind:\n${table(tally.faultsByKind)}`);
+    console.log(`  scenarios by starting policy:\n${table(tally.policies)}`);
   } finally {
     await arena.close();
   }
