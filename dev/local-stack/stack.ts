@@ -242,7 +242,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Each batch is an invocation of its own, as the event source mapping makes it.
       handler: (event) => triggerBuildHandler(event, invocationContext('aws-deployer-trigger-build')),
       pollIntervalMs: options.streamPollIntervalMs ?? 20,
-      maxPollIntervalMs: options.streamMaxPollIntervalMs ?? 1_000,
+      maxPollIntervalMs: options.streamMaxPollIntervalMs ?? 250,
       retryDelayMs: 20,
       // As the construct's mapping: INSERTs, and under queue or supersede the lock releases (the hand-off).
       filter: triggerBuildFilter(concurrency),
