@@ -17,7 +17,7 @@ import {
   type EnvironmentLock,
   type LockingPolicy,
 } from '../domain/index.js';
-import type { BuildRepository, Clock, EnvironmentLine, Logger, ReleaseOptions, StartClaim } from '../ports/index.js';
+import type { BuildRepository, ClaimOptions, Clock, EnvironmentLine, Logger, ReleaseOptions, StartClaim } from '../ports/index.js';
 import { type Orchestrator } from './orchestrator.service.js';
 
 export type TriggerOutcome =
@@ -144,16 +144,9 @@ export class TriggerBuildService {
 
   /** `parallel`: the build starts on its own claim, whatever else of its environment runs. */
   private async triggerAlone(build: BuildKey, options: TriggerOptions): Promise<TriggerOutcome> {
-    const buildId = buildIdOf(build);
     const attempt = randomUUID();
-    let claim: StartClaim;
-    try {
-      claim = await this.builds.claimStart(build, attempt);
-    } catch (error) {
-      if (error instanceof BuildRecordTooLargeError) return this.recordUnclaimable(build, error);
-      if (!(error instanceof ValidationError)) throw error;
-      return this.recordUnreadable(build, error);
-    }
+    const claim = await this.claim(build, attempt);
+    if (!('claimed' in claim)) return claim;
     if (!claim.claimed) return this.skipped(build, claim.build);
     try {
       const input = executionInputFor(claim.build, options.s3Bucket);
@@ -179,14 +172,8 @@ export class TriggerBuildService {
   private async triggerInLine(build: BuildKey, policy: LockingPolicy, options: TriggerOptions, helping = true): Promise<TriggerOutcome> {
     for (let turn = 0; turn < MAX_TURNS; turn += 1) {
       const attempt = randomUUID();
-      let claim: StartClaim;
-      try {
-        claim = await this.builds.claimStart(build, attempt, { environmentLock: { policy, at: this.clock.now() } });
-      } catch (error) {
-        if (error instanceof BuildRecordTooLargeError) return this.recordUnclaimable(build, error);
-        if (!(error instanceof ValidationError)) throw error;
-        return this.recordUnreadable(build, error);
-      }
+      const claim = await this.claim(build, attempt, { environmentLock: { policy, at: this.clock.now() } });
+      if (!('claimed' in claim)) return claim;
       if (claim.busy !== undefined) {
         if (helping && (await this.holderIsPending(claim.busy, build))) {
           // The holder was given its turn but its start did not complete (an error, a crash, a lost answer): start it.
@@ -202,6 +189,21 @@ export class TriggerBuildService {
     }
     // Each turn ended a build: the lock is free, and its release hands the environment on.
     throw new TransientExecutionStartError('EnvironmentLineChanging', `the line of ${buildIdOf(build)}'s environment kept changing; trying again`);
+  }
+
+  /**
+   * Claims the build for this attempt; a build whose record can never be
+   * claimed (too large, unreadable) is recorded `FAILED` instead, and that
+   * outcome returned.
+   */
+  private async claim(build: BuildKey, attempt: string, options?: ClaimOptions): Promise<StartClaim | TriggerOutcome> {
+    try {
+      return await this.builds.claimStart(build, attempt, options);
+    } catch (error) {
+      if (error instanceof BuildRecordTooLargeError) return this.recordUnclaimable(build, error);
+      if (!(error instanceof ValidationError)) throw error;
+      return this.recordUnreadable(build, error);
+    }
   }
 
   /**

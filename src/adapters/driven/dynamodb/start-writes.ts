@@ -54,13 +54,7 @@ export class StartWrites {
     try {
       const { Attributes } = await this.table.client.send(
         new UpdateCommand({
-          TableName: this.table.tableName,
-          Key: buildItemKey(valid),
-          UpdateExpression: 'SET start_attempt = :attempt',
-          // Guards: only a PENDING build can be claimed for a start (and a missing one never is).
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':attempt': attempt, ':pending': 'PENDING' },
+          ...this.claimWrite(valid, attempt),
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -93,18 +87,7 @@ export class StartWrites {
         await this.table.client.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Update: {
-                  TableName: this.table.tableName,
-                  Key: buildItemKey(key),
-                  UpdateExpression: 'SET start_attempt = :attempt',
-                  // Guards: only a PENDING build can be claimed for a start (and a missing one never is).
-                  ConditionExpression: '#status = :pending',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: { ':attempt': attempt, ':pending': 'PENDING' },
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
+              { Update: { ...this.claimWrite(key, attempt), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
               {
                 Put: {
                   TableName: this.table.tableName,
@@ -143,6 +126,19 @@ export class StartWrites {
     // Claimed, yet not read back as a build: say why (a ValidationError naming the attribute), or that it is gone.
     if (itemAtFrom !== undefined) fromBuildItem(itemAtFrom);
     throw new BuildNotFoundError(key);
+  }
+
+  /** The claim's write: the attempt recorded on the build. */
+  private claimWrite(key: BuildKey, attempt: string) {
+    return {
+      TableName: this.table.tableName,
+      Key: buildItemKey(key),
+      UpdateExpression: 'SET start_attempt = :attempt',
+      // Guards: only a PENDING build can be claimed for a start (and a missing one never is).
+      ConditionExpression: '#status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':attempt': attempt, ':pending': 'PENDING' },
+    };
   }
 
   async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date, options: StartFailureOptions = {}): Promise<StartFailureRecord> {
