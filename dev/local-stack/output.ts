@@ -140,13 +140,15 @@ export function formatSummary(result: ScenarioResult): string[] {
   return lines;
 }
 
+/** E.g. `web/dev: 4 executions, one at a time (each after the previous build's end was recorded): deploys, burst 1/3, ...`. */
 function environmentLine(environment: EnvironmentReport, result: ScenarioResult): string {
-  const labels = environment.startOrder.map((buildId) => result.builds.find((build) => build.buildId === buildId)?.label ?? buildId);
+  // A label's first words name the build (`burst 2/3, waits its turn`: `burst 2/3`).
+  const names = environment.startOrder.map((buildId) => result.builds.find((build) => build.buildId === buildId)?.label.split(',')[0] ?? buildId);
   const how =
     environment.overlaps === 0
-      ? 'one at a time, each after the previous build had ended'
-      : `${environment.overlaps} of them while another was still running`;
-  return `${environment.environment}: ${environment.startOrder.length} executions, ${how}, in this order: ${labels.join('; ')}`;
+      ? "one at a time (each after the previous build's end was recorded)"
+      : `${environment.overlaps} of them started while another was running`;
+  return `${environment.environment}: ${environment.startOrder.length} executions, ${how}: ${names.join(', ')}`;
 }
 
 function redeliveryLine(build: BuildReport): string {

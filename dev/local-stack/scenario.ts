@@ -223,12 +223,17 @@ export async function runScenario(stack: LocalStack, scenario: Scenario, options
   const deadline = Date.now() + timeoutMs;
   const remaining = () => Math.max(deadline - Date.now(), 0);
   const seen = new Map<string, SeenBuild>();
-  // The lock releases read per environment, and the records trigger-build has handled: an environment is
-  // idle once its builds have ended and each release has been handed on (a release left in the stream
-  // would hand the environment to the next build created, which then would not start on its own INSERT).
+  // The locks taken and released per environment (as read), and the records trigger-build has handled: an
+  // environment is idle once its builds have ended, every lock taken was released, and each release has
+  // been handed on (a release still in the stream would hand the environment to the next build created,
+  // which then would not start on its own INSERT).
+  const taken = new Map<string, number>();
   const releases = new Map<string, string[]>();
   const handled = new Set<string>();
   const unsubscribe = stack.subscribe((event: StackEvent) => {
+    if (event.type === 'lock' && event.change.kind === 'taken') {
+      taken.set(event.change.environment, (taken.get(event.change.environment) ?? 0) + 1);
+    }
     if (event.type === 'lock' && event.change.kind === 'released' && event.sequenceNumber !== undefined) {
       releases.set(event.change.environment, [...(releases.get(event.change.environment) ?? []), event.sequenceNumber]);
     }
@@ -259,7 +264,10 @@ export async function runScenario(stack: LocalStack, scenario: Scenario, options
         // Its environment idle, the burst's first deploys at once; its stack is held until the rest has arrived.
         const earlier = scenario.builds.slice(0, index).filter((other) => sameEnvironment(other, entry));
         const environment = environmentIdOf(entry.build);
-        const idle = () => earlier.every(settled) && (releases.get(environment) ?? []).every((release) => handled.has(release));
+        const idle = () => {
+          const released = releases.get(environment) ?? [];
+          return earlier.every(settled) && released.length === (taken.get(environment) ?? 0) && released.every((release) => handled.has(release));
+        };
         await waitFor(idle, {
           ...common,
           what: `the builds of ${environment} before the burst to end and their lock releases to be handed on`,

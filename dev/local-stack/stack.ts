@@ -92,7 +92,10 @@ export interface LocalStackOptions {
    * doubles while the stream stays idle, up to `streamMaxPollIntervalMs`.
    */
   readonly streamPollIntervalMs?: number;
-  /** The longest pause of an idle stream poller, in ms (default 1,000): a kept stack idles cheaply. */
+  /**
+   * The longest pause of an idle stream poller, in ms (default 250, the pace at which Lambda reads a
+   * shard): a kept stack idles cheaply, and a record after a quiet spell waits at most this long.
+   */
   readonly streamMaxPollIntervalMs?: number;
   /** Stream records whose batch is delivered a second time. */
   readonly redeliver?: (record: DynamoDBRecord) => boolean;

@@ -11,6 +11,8 @@ import {
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStreamPoller, type PollerEvent, type StreamPoller, type StreamPollerOptions } from '../../../dev/local-stack/stream-poller.js';
+import { triggerBuildFilter } from '../../../dev/local-stack/trigger-build-filter.js';
+import { toLambdaRecord } from '../../../dev/local-stack/stream-event.js';
 import { waitFor } from '../../../dev/local-stack/wait.js';
 
 const streamArn = 'arn:aws:dynamodb:us-east-1:000000000000:table/builds/stream/2026-11-27T00:00:00.000';
@@ -53,6 +55,23 @@ function insert(sequenceNumber: string): SdkStreamRecord {
       ApproximateCreationDateTime: new Date('2026-11-27T01:00:00Z'),
       Keys: { pk: { S: 'web/dev' }, sk: { S: `sk${sequenceNumber}` } },
       NewImage: { pk: { S: 'web/dev' }, sk: { S: `sk${sequenceNumber}` } },
+      SequenceNumber: sequenceNumber,
+      SizeBytes: 40,
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
+  };
+}
+
+/** A MODIFY or REMOVE of the item `pk`/`sk` (a build, a latest pointer, a lock). */
+function change(eventName: 'MODIFY' | 'REMOVE', sequenceNumber: string, pk: string, sk: string): SdkStreamRecord {
+  return {
+    eventID: `event-${sequenceNumber}`,
+    eventName,
+    dynamodb: {
+      ApproximateCreationDateTime: new Date('2026-11-27T01:00:00Z'),
+      Keys: { pk: { S: pk }, sk: { S: sk } },
+      OldImage: { pk: { S: pk }, sk: { S: sk } },
+      ...(eventName === 'MODIFY' ? { NewImage: { pk: { S: pk }, sk: { S: sk } } } : {}),
       SequenceNumber: sequenceNumber,
       SizeBytes: 40,
       StreamViewType: 'NEW_AND_OLD_IMAGES',
@@ -209,5 +228,45 @@ describe('startStreamPoller', () => {
 
     expect(pauses.slice(0, 9)).toEqual([20, 40, 80, 160, 320, 640, 1_000, 1_000, 1_000]);
     expect(pauses.slice(pausesAtDelivery, (pausesAtDelivery ?? 0) + 2)).toEqual([20, 40]);
+  });
+
+  it('delivers only the records its filter accepts, reports every record read, and reads on past a page the filter empties', async () => {
+    const shard: FakeShard = {
+      id: 'shard-1',
+      records: [
+        change('MODIFY', '1', 'web/dev', 'sk0'),
+        change('MODIFY', '2', 'latest/dev', 'web/dev'),
+        change('REMOVE', '3', 'web/dev', 'sk0'),
+        insert('4'),
+        change('REMOVE', '5', 'lock', 'web/dev'),
+      ],
+      closed: false,
+    };
+    const { batches, events } = start([shard], async () => undefined, {
+      filter: (record) => record.eventName !== 'MODIFY' && record.dynamodb?.Keys?.pk?.S !== 'web/dev',
+    });
+    await until(() => batches.flat().length === 1, 'the one record the filter accepts');
+
+    // The first page (1-3) is filtered empty: nothing is delivered for it, and the next page is read at once.
+    expect(batches).toEqual([['5']]);
+    const read = events.flatMap((event) => (event.type === 'read' ? event.records.map((record) => record.dynamodb?.SequenceNumber) : []));
+    expect(read).toEqual(['1', '2', '3', '4', '5']);
+    expect(poller?.deliveriesOf('4')).toBe(0);
+  });
+});
+
+describe('triggerBuildFilter (the construct\'s filter criteria of trigger-build\'s mapping)', () => {
+  const records = [insert('1'), change('MODIFY', '2', 'web/dev', 'sk1'), change('REMOVE', '3', 'lock', 'web/dev'), change('REMOVE', '4', 'web/dev', 'sk1')];
+  const lambdaRecords = records.map((record) => toLambdaRecord(record, { streamArn, region: 'us-east-1' }));
+  const accepted = (policy: 'queue' | 'supersede' | 'parallel') =>
+    lambdaRecords.filter(triggerBuildFilter(policy)).map((record) => record.dynamodb?.SequenceNumber);
+
+  it('under queue and supersede: the INSERTs and the REMOVEs of lock items (the releases that hand an environment on)', () => {
+    expect(accepted('queue')).toEqual(['1', '3']);
+    expect(accepted('supersede')).toEqual(['1', '3']);
+  });
+
+  it('under parallel: the INSERTs only', () => {
+    expect(accepted('parallel')).toEqual(['1']);
   });
 });
