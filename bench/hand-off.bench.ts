@@ -5,9 +5,10 @@
  *
  * DynamoDB Local holds the builds table and its stream; the local stream
  * poller (dev/local-stack/stream-poller.ts, the local stack's event source
- * mapping) delivers the stream to the real trigger-build handler; the real
- * update-build-status handler records each end (under `queue`, the end's
- * transaction deletes the lock item: that REMOVE is the hand-off's record);
+ * mapping) delivers every record of the stream, unfiltered, to the real
+ * trigger-build handler; the real update-build-status handler records each
+ * end (under `queue`, the end's transaction deletes the lock item: that
+ * REMOVE is the hand-off's record);
  * Step Functions is the local endpoint. Each Lambda function has its own
  * container, as in AWS.
  *
@@ -23,10 +24,11 @@
  * plus a GetRecords. Each measurement starts at a random point of that pause
  * (a random wait of up to one pause before the write) once the poller has
  * delivered everything it read. Two paces: the local stack's base pace (20 ms)
- * and its longest idle pause (1,000 ms), which a poller reaches after about
- * 1.3 s without records: any deployment that runs longer than that. The
- * builds are observed with a strongly consistent GetItem every
- * `OBSERVE_EVERY_MS`, which bounds the resolution.
+ * and its longest idle pause (250 ms, the base rate at which Lambda reads a
+ * stream's shard), which its poller reaches after about 0.3 s without
+ * records: any deployment that runs longer than that. The builds are observed
+ * with a strongly consistent GetItem every `OBSERVE_EVERY_MS`, which bounds
+ * the resolution.
  */
 import os from 'node:os';
 import type { DynamoDBRecord } from 'aws-lambda';
@@ -60,7 +62,7 @@ import { ARTIFACTS_BUCKET, aBenchBuild, benchBuildsOfOneEnvironment } from './li
 /** The poller's pause between two reads of an idle stream, and the rounds measured at it. */
 const PACES = [
   { pollIntervalMs: 20, rounds: 50, what: "the local stack's base pace" },
-  { pollIntervalMs: 1_000, rounds: 30, what: "the local stack's longest idle pause" },
+  { pollIntervalMs: 250, rounds: 50, what: "the local stack's longest idle pause, Lambda's pace of reading a shard" },
 ] as const;
 /** Between two reads of a build while waiting for it to start. */
 const OBSERVE_EVERY_MS = 5;

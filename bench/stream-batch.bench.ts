@@ -122,6 +122,7 @@ export async function streamBatch(): Promise<Comparison[]> {
       updateItem: await aws.callCount('dynamodb', 'UpdateItem'),
       transactWriteItems: await aws.callCount('dynamodb', 'TransactWriteItems'),
       getItem: await aws.callCount('dynamodb', 'GetItem'),
+      query: await aws.callCount('dynamodb', 'Query'),
       stepFunctions: await aws.callCount('sfn'),
     });
     const countsBefore = await counts();
@@ -152,7 +153,7 @@ export async function streamBatch(): Promise<Comparison[]> {
           latencies: `dynamodb ${LATENCY_MS.dynamoDb} ms (transaction ${LATENCY_MS.dynamoDbTransaction} ms), sfn ${LATENCY_MS.stepFunctions} ms (StartExecution ${LATENCY_MS.startExecution} ms)`,
           awsCallsPerBuild: perBuild('dynamoDb') + perBuild('stepFunctions'),
           floorCallsPerBuild: FLOOR_CALLS_PER_BUILD,
-          dynamoDbCallsPerBuild: `${perBuild('dynamoDb')} (UpdateItem ${perBuild('updateItem')}, TransactWriteItems ${perBuild('transactWriteItems')}, GetItem ${perBuild('getItem')})`,
+          dynamoDbCallsPerBuild: `${perBuild('dynamoDb')} (UpdateItem ${perBuild('updateItem')}, TransactWriteItems ${perBuild('transactWriteItems')}, GetItem ${perBuild('getItem')}, Query ${perBuild('query')})`,
           stepFunctionsCallsPerBuild: perBuild('stepFunctions'),
           cpuMsPerBuild: `handler ${cpu.handler}, AWS stand-ins ${cpu.endpoints}, DynamoDB Local ${cpu.dynamoDbLocal}`,
         },
