@@ -184,6 +184,7 @@ describe('state-machine/deployment.asl.json', () => {
       SettleAfterDescribeError: 'Pass',
       DescribeSettlingStack: 'Task',
       IsStackSettling: 'Choice',
+      HasSettledStackDeployed: 'Choice',
       IsSettlingStackGone: 'Choice',
       CountSettleLook: 'Pass',
       IsSettleBoundReached: 'Choice',
@@ -203,6 +204,8 @@ describe('state-machine/deployment.asl.json', () => {
     expect(state('SettleAfterDeployError').Next).toBe('DescribeSettlingStack');
     expect(state('SettleAfterDescribeError').Next).toBe('DescribeSettlingStack');
     expect(state('DescribeSettlingStack').Next).toBe('IsStackSettling');
+    expect((state('IsStackSettling') as { Default: string }).Default).toBe('HasSettledStackDeployed');
+    expect((state('HasSettledStackDeployed') as { Default: string }).Default).toBe('ReportFailure');
     expect(state('CountSettleLook').Next).toBe('IsSettleBoundReached');
     expect(state('WaitForSettle').Next).toBe('DescribeSettlingStack');
   });
@@ -253,7 +256,11 @@ describe('state-machine/deployment.asl.json', () => {
     // The first look is at once: the last one comes after SETTLE_LOOKS - 1 waits.
     expect((SETTLE_LOOKS - 1) * seconds).toBeLessThanOrEqual(60 * 60);
     expect(SETTLE_LOOKS * seconds).toBeGreaterThanOrEqual(60 * 60);
-    expect(state('CountSettleLook').Parameters).toEqual({ 'stack_name.$': '$.settle.stack_name', 'looks.$': 'States.MathAdd($.settle.looks, 1)' });
+    expect(state('CountSettleLook').Parameters).toEqual({
+      'stack_name.$': '$.settle.stack_name',
+      'after.$': '$.settle.after',
+      'looks.$': 'States.MathAdd($.settle.looks, 1)',
+    });
     expect((state('IsSettlingStackGone') as { Default: string }).Default).toBe('CountSettleLook');
   });
 
@@ -509,6 +516,23 @@ describe('the failure path holds the stack until it settles (the report releases
     expect(expectReportAfterTheStackSettled(log).before).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(reports).toEqual([expect.objectContaining({ status: 'FAILED', error_msg: 'Rate exceeded' })]);
     expect(outcome).toEqual({ status: 'FAILED', error: 'ThrottlingException', cause: 'Rate exceeded' });
+  });
+
+  it('reports SUCCESS when DescribeStack throws while the update it follows is UPDATE_IN_PROGRESS and the stack then completes: the deployment did deploy', async () => {
+    const { outcome, reports, log, settleLooks } = await runDeployment({
+      existingStacks: [STACK],
+      settleAfterPolls: 2,
+      tasks: () => ({
+        [DEPLOYMENT_TASKS.describeStack]: async () => {
+          throw failure('ThrottlingException', 'Rate exceeded');
+        },
+      }),
+    });
+
+    expect(log[0]).toMatchObject({ task: 'DeployStack', before: 'CREATE_COMPLETE', after: 'UPDATE_IN_PROGRESS', answer: 'ok' });
+    expect(settleLooks.map((look) => look.answer).at(-1)).toBe('UPDATE_COMPLETE');
+    expect(reports).toEqual([expect.objectContaining({ status: 'SUCCESS' })]);
+    expect(outcome.status).toBe('SUCCEEDED');
   });
 
   it('waits when DeployStack is refused because the stack is still changing (a deployment the lock did not cover), then reports the refusal', async () => {
