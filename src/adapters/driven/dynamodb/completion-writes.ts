@@ -15,7 +15,7 @@ import type { BuildsTable } from './builds-table-access.js';
 import { existingBuild, writeWithPointer, type BuildWrite, type WriteResult } from './conditional-writes.js';
 import { WAITING_FOR, releaseWrites } from './environment-locks.js';
 import { MAX_RESOLUTION_ROUNDS, mayBecome, type Condition } from './status-conditions.js';
-import { REDRIVE_MARK, reasonForms } from './reason-forms.js';
+import { REDRIVE_MARK, START_ATTEMPT, reasonForms, type ReasonForm } from './reason-forms.js';
 
 
 /**
@@ -49,9 +49,9 @@ export class CompletionWrites {
   /**
    * `PENDING -> FAILED` with the reason (and, for a stale build, the newer
    * build it was not deployed over), under `guard`; `superseded` when the
-   * guard no longer holds. The write drops the start claim's `start_attempt`
-   * (the claim ends with the build), which leaves room for the reason in an
-   * item another writer filled to just past the claim.
+   * guard no longer holds. Like every end, it drops the start claim
+   * (`START_ATTEMPT`), which leaves room for the reason in an item another
+   * writer filled to just past the claim.
    */
   async failPendingBuild(key: BuildKey, reason: string, at: Date, guard: Condition, options: StartFailureOptions = {}): Promise<StartFailureRecord> {
     const valid = parseRecordedBuildKey(key);
@@ -62,7 +62,7 @@ export class CompletionWrites {
       writeWithPointer(
         this.table,
         valid,
-        this.completionWrite(valid, { ...(shape.errorMsg === undefined ? shape : { ...shape, supersededBy }), endsStartClaim: true }, at, guard),
+        this.completionWrite(valid, shape.errorMsg === undefined ? shape : { ...shape, supersededBy }, at, guard),
         latestPointerItem(valid, 'FAILED', at),
         companions,
       ),
@@ -76,9 +76,9 @@ export class CompletionWrites {
    * Writes a completion in the first shape the item has room for: the status
    * must land even when the item is near DynamoDB's 400 KB limit, so the
    * reason is cut short, then replaced by a few words saying it did not fit,
-   * then by fewer words without `finished_at`, then left out, then
-   * `finished_at` is left out, and last the execution's ARN (the condition
-   * still names it).
+   * then by fewer words without `finished_at`; each of these is tried with
+   * the execution's ARN, then without it (the condition still names it);
+   * only then is the reason left out, and `finished_at`.
    */
   private async writeCompletionThatFits(
     key: BuildKey,
@@ -131,9 +131,8 @@ export class CompletionWrites {
     }
     // The redrive mark has served its purpose once the build records how its execution ended; an
     // ended build waits for nothing.
-    const remove: string[] = [REDRIVE_MARK, WAITING_FOR];
+    const remove: string[] = [REDRIVE_MARK, WAITING_FOR, START_ATTEMPT];
     if (shape.errorMsg === undefined) remove.unshift('error_msg');
-    if (shape.endsStartClaim === true) remove.push('start_attempt');
     return {
       Update: {
         TableName: this.table.tableName,
@@ -154,17 +153,21 @@ interface CompletionShape extends Completion {
   readonly supersededBy?: string | undefined;
   /** The reporting execution, when this form leaves its ARN out: the write's condition still names it. */
   readonly ownExecutionArn?: string | undefined;
-  /** A PENDING build's failure: its start claim (`start_attempt`) goes with it. */
-  readonly endsStartClaim?: boolean;
 }
 
 /** The completion as asked, then smaller and smaller forms of it, each written only if the one before did not fit. */
 function completionShapes(completion: Completion): CompletionShape[] {
   const { errorMsg, executionArn, ...status } = completion;
   const forms = reasonForms(errorMsg);
-  const withArn = forms.map((form) => ({ ...status, ...form, ...(executionArn === undefined ? {} : { executionArn }) }));
+  const withArn = (form: ReasonForm): CompletionShape => ({ ...status, ...form, ...(executionArn === undefined ? {} : { executionArn }) });
   // The item has no room even for the ARN (its start could not record it either): the end lands
-  // without it, in the same forms, the condition still naming the execution.
-  const withoutArn = executionArn === undefined ? [] : forms.map((form) => ({ ...status, ...form, ownExecutionArn: executionArn }));
-  return [...withArn, ...withoutArn];
+  // without it, the condition still naming the execution.
+  const withoutArn = (form: ReasonForm): CompletionShape => ({ ...status, ...form, ownExecutionArn: executionArn });
+  const arnForms = (some: readonly ReasonForm[]): CompletionShape[] =>
+    executionArn === undefined ? some.map(withArn) : [...some.map(withArn), ...some.map(withoutArn)];
+  // A failure keeps a few words of reason before it keeps the ARN: the execution is found by its
+  // derived name, a FAILED build without a reason tells nobody anything.
+  const reasoned = forms.filter((form) => form.errorMsg !== undefined);
+  const unreasoned = forms.filter((form) => form.errorMsg === undefined);
+  return [...arnForms(reasoned), ...arnForms(unreasoned)];
 }

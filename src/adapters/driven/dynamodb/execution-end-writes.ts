@@ -16,7 +16,7 @@ import type { BuildsTable } from './builds-table-access.js';
 import { existingBuild, writeWithPointer, type BuildWrite, type WriteResult } from './conditional-writes.js';
 import { WAITING_FOR, releaseWrites } from './environment-locks.js';
 import { MAX_RESOLUTION_ROUNDS, mayBecome } from './status-conditions.js';
-import { REDRIVE_MARK, reasonForms, type ReasonForm } from './reason-forms.js';
+import { REDRIVE_MARK, START_ATTEMPT, reasonForms, type ReasonForm } from './reason-forms.js';
 
 
 /**
@@ -76,7 +76,7 @@ export class ExecutionEndWrites {
     if (finishedAt) set.push('finished_at = :at');
     // The redrive mark has served its purpose once the build records how its execution ended; an
     // ended build waits for nothing.
-    const remove: string[] = [REDRIVE_MARK, WAITING_FOR];
+    const remove: string[] = [REDRIVE_MARK, WAITING_FOR, START_ATTEMPT];
     if (errorMsg === undefined) remove.push('error_msg');
     else {
       set.push('error_msg = :error');

@@ -4,6 +4,13 @@ import type { BuildItem } from '../builds-table/build-item.js';
 /** The attribute a refused redriven success leaves on a FAILED build until its end is recorded. */
 export const REDRIVE_MARK = 'redrive_pending_since' satisfies keyof BuildItem;
 
+/**
+ * The start claim's attribute (the latest attempt's id), not a Go attribute.
+ * Every end removes it: the claim ends with the build, and on an item near
+ * 400 KB its room goes to the end's reason.
+ */
+export const START_ATTEMPT = 'start_attempt';
+
 // An error_msg cut to this many characters when the whole one does not fit the item.
 const SHORT_ERROR_MESSAGE_LENGTH = 256;
 // The reason a FAILED build keeps when not even the short one fits: a failure always says something.

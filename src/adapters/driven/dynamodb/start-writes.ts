@@ -30,6 +30,7 @@ import { isItemTooLarge, isItemTooLargeReason, itemTooLargeError } from './dynam
 import type { EnvironmentLineReads } from './environment-line.js';
 import { WAITING_FOR, lockFrom, readEnvironmentLock } from './environment-locks.js';
 import { itemFrom } from './item-from.js';
+import { START_ATTEMPT } from './reason-forms.js';
 import { MAX_RESOLUTION_ROUNDS, hasEnded, mayBecome } from './status-conditions.js';
 
 type EnvironmentLockClaim = NonNullable<ClaimOptions['environmentLock']>;
@@ -133,7 +134,7 @@ export class StartWrites {
     return {
       TableName: this.table.tableName,
       Key: buildItemKey(key),
-      UpdateExpression: 'SET start_attempt = :attempt',
+      UpdateExpression: `SET ${START_ATTEMPT} = :attempt`,
       // Guards: only a PENDING build can be claimed for a start (and a missing one never is).
       ConditionExpression: '#status = :pending',
       ExpressionAttributeNames: { '#status': 'status' },
@@ -144,7 +145,7 @@ export class StartWrites {
   async recordStartFailure(key: BuildKey, attempt: string, reason: string, at: Date, options: StartFailureOptions = {}): Promise<StartFailureRecord> {
     requireText('attempt', attempt);
     // Guards: no start was recorded, and no other attempt claimed the build since this one did.
-    const guard = { expression: '#status = :pending AND start_attempt = :attempt', values: { ':pending': 'PENDING', ':attempt': attempt } };
+    const guard = { expression: `#status = :pending AND ${START_ATTEMPT} = :attempt`, values: { ':pending': 'PENDING', ':attempt': attempt } };
     return this.completions.failPendingBuild(key, reason, at, guard, options);
   }
 
@@ -206,7 +207,7 @@ export class StartWrites {
         // A started build waits for nothing: its waiting mark goes with the start.
         UpdateExpression: withArn
           ? `SET #status = :to, execution_arn = :arn, updated_at = :at REMOVE ${WAITING_FOR}`
-          : `SET #status = :to, updated_at = :at REMOVE start_attempt, ${WAITING_FOR}`,
+          : `SET #status = :to, updated_at = :at REMOVE ${START_ATTEMPT}, ${WAITING_FOR}`,
         // Guards: the table allows IN_PROGRESS from the build's current status (PENDING).
         ConditionExpression: from.expression,
         ExpressionAttributeNames: { '#status': 'status' },
