@@ -58,14 +58,11 @@ export class CompletionWrites {
     const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
     const { supersededBy } = options;
     const companions = releaseWrites(this.table, valid, options);
-    const result = await this.writeCompletionThatFits(valid, completion, (shape) =>
-      writeWithPointer(
-        this.table,
-        valid,
-        this.completionWrite(valid, shape.errorMsg === undefined ? shape : { ...shape, supersededBy }, at, guard),
-        latestPointerItem(valid, 'FAILED', at),
-        companions,
-      ),
+    const result = await this.writeCompletionThatFits(
+      valid,
+      completion,
+      (shape) => writeWithPointer(this.table, valid, this.completionWrite(valid, shape, at, guard), latestPointerItem(valid, 'FAILED', at), companions),
+      supersededBy,
     );
     if (result.written) return { outcome: 'failed' };
     if (!result.existing) throw new BuildNotFoundError(valid);
@@ -84,8 +81,9 @@ export class CompletionWrites {
     key: BuildKey,
     completion: Completion,
     write: (shape: CompletionShape) => Promise<WriteResult>,
+    supersededBy?: string,
   ): Promise<WriteResult> {
-    const shapes = completionShapes(completion);
+    const shapes = completionShapes(completion, supersededBy);
     for (const [index, shape] of shapes.entries()) {
       try {
         return await write(shape);
@@ -155,15 +153,26 @@ interface CompletionShape extends Completion {
   readonly ownExecutionArn?: string | undefined;
 }
 
-/** The completion as asked, then smaller and smaller forms of it, each written only if the one before did not fit. */
-function completionShapes(completion: Completion): CompletionShape[] {
+/** A form of the reason, and the newer build it names when it fits with it. */
+type ShapeForm = ReasonForm & { readonly supersededBy?: string };
+
+/**
+ * The completion as asked, then smaller and smaller forms of it, each written
+ * only if the one before did not fit. A stale build's `supersededBy` goes
+ * with its reason while both fit; then the reason's forms are tried alone.
+ */
+function completionShapes(completion: Completion, supersededBy?: string): CompletionShape[] {
   const { errorMsg, executionArn, ...status } = completion;
-  const forms = reasonForms(errorMsg);
-  const withArn = (form: ReasonForm): CompletionShape => ({ ...status, ...form, ...(executionArn === undefined ? {} : { executionArn }) });
+  const reasons = reasonForms(errorMsg);
+  const forms: ShapeForm[] =
+    supersededBy === undefined
+      ? reasons
+      : [...reasons.filter((form) => form.errorMsg !== undefined).map((form) => ({ ...form, supersededBy })), ...reasons];
+  const withArn = (form: ShapeForm): CompletionShape => ({ ...status, ...form, ...(executionArn === undefined ? {} : { executionArn }) });
   // The item has no room even for the ARN (its start could not record it either): the end lands
   // without it, the condition still naming the execution.
-  const withoutArn = (form: ReasonForm): CompletionShape => ({ ...status, ...form, ownExecutionArn: executionArn });
-  const arnForms = (some: readonly ReasonForm[]): CompletionShape[] =>
+  const withoutArn = (form: ShapeForm): CompletionShape => ({ ...status, ...form, ownExecutionArn: executionArn });
+  const arnForms = (some: readonly ShapeForm[]): CompletionShape[] =>
     executionArn === undefined ? some.map(withArn) : [...some.map(withArn), ...some.map(withoutArn)];
   // A failure keeps a few words of reason before it keeps the ARN: the execution is found by its
   // derived name, a FAILED build without a reason tells nobody anything.
