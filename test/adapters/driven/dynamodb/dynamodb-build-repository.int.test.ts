@@ -88,6 +88,41 @@ describe('DynamoDbBuildRepository: redrive marks and ends by the recorded execut
   });
 });
 
+describe('DynamoDbBuildRepository: a FAILED build near 400 KB keeps a few words of reason (found by the real soak)', () => {
+  const ARN = 'arn:aws:states:us-east-1:123456789012:execution:deployment:b-app-1-env-1-3N37QmXPICzNs25lV7o2OFiNM3Y';
+  const repository = () => new DynamoDbBuildRepository({ client: documentClient, tableName });
+  const rawItem = async (key: { repo: string; env: string; sk: string }): Promise<RawItem | undefined> =>
+    (await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: `${key.repo}/${key.env}` }, sk: { S: key.sk } }, ConsistentRead: true }))).Item;
+
+  // Rooms around the execution ARN's (about 115 bytes with its name): some hold the ARN or the few words, not both.
+  it.each([100, 110, 120, 130, 140, 150])('keeps the few words before the execution ARN (%i bytes free)', async (room) => {
+    const key = aBuildKey();
+    await client.send(new PutItemCommand({ TableName: tableName, Item: paddedToLimit(aGoBuildItem({ ...key, status: 'IN_PROGRESS', createdAt: 1_767_225_600 }), room) }));
+
+    const record = await repository().recordCompletion(key, { status: 'FAILED', errorMsg: `stack rolled back: ${'x'.repeat(1_500)}`, executionArn: ARN }, new Date());
+
+    expect(record).toEqual({ outcome: 'completed', status: 'FAILED' });
+    const item = await rawItem(key);
+    expect(item?.status?.S).toBe('FAILED');
+    expect(item?.error_msg?.S).toMatch(/\S/);
+  });
+
+  it('keeps the few words before superseded_by for a stale build that has no room for both', async () => {
+    const key = aBuildKey();
+    await client.send(new PutItemCommand({ TableName: tableName, Item: paddedToLimit(aGoBuildItem({ ...key, createdAt: 1_767_225_600 }), 60) }));
+    const attempt = 'a3c1e9a0-0000-4000-8000-000000000001';
+    await repository().claimStart(key, attempt);
+    const newer = `${key.repo}/${key.env}:${aSortKey()}`;
+
+    const record = await repository().recordStartFailure(key, attempt, `Not deployed: the newer build ${newer} has deployed since. ${'x'.repeat(300)}`, new Date(), { supersededBy: newer });
+
+    expect(record).toEqual({ outcome: 'failed' });
+    const item = await rawItem(key);
+    expect(item?.status?.S).toBe('FAILED');
+    expect(item?.error_msg?.S).toMatch(/\S/);
+  });
+});
+
 describe('DynamoDbBuildRepository: environment locks, on the items', () => {
   const ARN = 'arn:aws:states:us-east-1:123456789012:execution:deployment:own';
   const T0 = new Date('2026-03-01T10:00:00.000Z');
