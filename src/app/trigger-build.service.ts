@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import {
   BuildNotFoundError,
   BuildRecordTooLargeError,
+  BuildUnreadableError,
   PermanentExecutionStartError,
   TransientExecutionStartError,
   ValidationError,
   boundErrorMessage,
   buildIdOf,
+  environmentIdOf,
   executionInputFor,
   holderIdOf,
+  isTerminal,
   locksEnvironment,
   type Build,
   type BuildKey,
@@ -175,7 +178,13 @@ export class TriggerBuildService {
       const claim = await this.claim(build, attempt, { environmentLock: { policy, at: this.clock.now() } });
       if (!('claimed' in claim)) return claim;
       if (claim.busy !== undefined) {
-        if (helping && (await this.holderIsPending(claim.busy, build))) {
+        const holder = await this.holderState(claim.busy);
+        if (holder === 'ended') {
+          // Its end was recorded by a writer that does not release (Go, 0.2.0, a hand edit): release it now, not on the next sweep.
+          await this.releaseLeftLock(claim.busy);
+          continue;
+        }
+        if (holder === 'pending' && helping) {
           // The holder was given its turn but its start did not complete (an error, a crash, a lost answer): start it.
           helping = false;
           await this.triggerInLine({ repo: claim.busy.repo, env: claim.busy.env, sk: claim.busy.holder }, policy, options, false);
@@ -343,11 +352,30 @@ export class TriggerBuildService {
     return { outcome: 'superseded', supersededBy, reason };
   }
 
-  /** Whether the lock's holder is another build that is still `PENDING`: its start is under way, or was cut short. */
-  private async holderIsPending(lock: EnvironmentLock, build: BuildKey): Promise<boolean> {
-    if (lock.holder === build.sk) return false;
-    const holder = await this.builds.get({ repo: lock.repo, env: lock.env, sk: lock.holder }).catch(() => undefined);
-    return holder?.status === 'PENDING';
+  /**
+   * What became of the lock's holder: still `PENDING` (its start is under
+   * way, or was cut short), deploying, or ended (or gone). A holder whose
+   * item does not read as a build is taken as deploying: the sweeper counts
+   * it stuck, and a person decides.
+   */
+  private async holderState(lock: EnvironmentLock): Promise<'pending' | 'deploying' | 'ended'> {
+    let holder: Build | undefined;
+    try {
+      holder = await this.builds.get({ repo: lock.repo, env: lock.env, sk: lock.holder });
+    } catch (error) {
+      if (error instanceof ValidationError || error instanceof BuildUnreadableError) return 'deploying';
+      throw error;
+    }
+    if (holder === undefined || isTerminal(holder.status)) return 'ended';
+    return holder.status === 'PENDING' ? 'pending' : 'deploying';
+  }
+
+  /** Releases a lock whose holder has ended, only while that build still holds it. */
+  private async releaseLeftLock(lock: EnvironmentLock): Promise<void> {
+    const { outcome } = await this.builds.releaseEnvironmentLock(lock.repo, lock.env, lock.holder, { at: this.clock.now() });
+    if (outcome === 'released') {
+      this.logger.warn('Environment lock released: its holder had ended without releasing it', { environment: environmentIdOf(lock), holder: holderIdOf(lock) });
+    }
   }
 
   /** The environment is busy: the build stays `PENDING` and records what it waits for. */

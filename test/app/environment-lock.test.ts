@@ -116,6 +116,17 @@ describe('queue (the default)', () => {
     expect(await world.buildRepository.getEnvironmentLock(older!.repo, older!.env)).toBeUndefined();
   });
 
+  it('releases a lock its ended holder left (Go recorded the end, without releasing it) and starts the build at once, not on the next sweep', async () => {
+    const world = aWorld('queue');
+    const [first, second] = await aBurst(world, 2);
+    await world.trigger.trigger(first!, options);
+    await world.buildRepository.recordCompletion(first!, { status: 'SUCCESS' }, world.clock.now());
+
+    expect(await world.trigger.trigger(second!, options)).toMatchObject({ outcome: 'started', transitioned: true });
+    expect(await world.buildRepository.getEnvironmentLock(second!.repo, second!.env)).toMatchObject({ holder: second!.sk });
+    expect(world.logger.entries.map((entry) => entry.message)).toContain('Environment lock released: its holder had ended without releasing it');
+  });
+
   it('gives the lock to a deployment started outside it (Go, parallel) and waits for it to end', async () => {
     const world = aWorld('queue');
     const [running, next] = await aBurst(world, 2);
