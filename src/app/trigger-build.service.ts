@@ -236,7 +236,7 @@ export class TriggerBuildService {
     const next = nextInLine(line, policy);
     if (next !== undefined && next.sk !== build.sk) return this.handOver(build, attempt, next, line, policy, options);
     const outcome = await this.startHeld(build, attempt, options);
-    if (policy === 'supersede' && outcome.outcome === 'started') await this.supersedeOlderThan(build, line);
+    if (policy === 'supersede' && outcome.outcome === 'started') await this.supersedeOlderThan(build, line, options);
     return outcome;
   }
 
@@ -309,7 +309,7 @@ export class TriggerBuildService {
     this.logger.info('Environment lock handed over to the build whose turn it is', { buildId: buildIdOf(build), next: buildIdOf(next), policy, outcome: outcome.outcome });
     if (outcome.outcome !== 'started') return 'again';
     if (policy === 'queue') return this.waitBehind(build, { repo: build.repo, env: build.env, holder: next.sk, policy, takenAt: this.clock.now() });
-    await this.supersedeOlderThan(next, line, build);
+    await this.supersedeOlderThan(next, line, options, build);
     return this.recordSupersededInLine(build, attempt, next);
   }
 
@@ -329,12 +329,14 @@ export class TriggerBuildService {
    * build another attempt holds is left to it; none of them can start, for
    * `started` holds the lock.
    */
-  private async supersedeOlderThan(started: Build, line: EnvironmentLine, except?: Build): Promise<void> {
+  private async supersedeOlderThan(started: Build, line: EnvironmentLine, options: TriggerOptions, except?: Build): Promise<void> {
     for (const older of line.waiting) {
       if (older.sk >= started.sk || older.sk === except?.sk) continue;
       const attempt = randomUUID();
       const claim = await this.builds.claimStart(older, attempt);
-      if (claim.claimed) await this.recordSupersededInLine(claim.build, attempt, started);
+      // An older build whose execution was started before (an operator put its item back) is its own
+      // execution's to record, never superseded: its next attempt records how it ran.
+      if (claim.claimed && !(await this.startedEarlier(claim.build, options))) await this.recordSupersededInLine(claim.build, attempt, started);
     }
   }
 
