@@ -278,7 +278,9 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
       case 'bloat':
         await world.bloat(builds[index]!, step.room);
         // With room for the claim but not the ARN, a start is recorded without it (and so is the end).
-        if (step.room === 'claim-only') withoutRoomForTheArn.add(buildIdOf(builds[index]!));
+        // With less room still, a waiting build's `waiting_for` (bloated with it, removed by its start)
+        // may give it the claim's room but not the ARN's.
+        if (step.room !== 'start') withoutRoomForTheArn.add(buildIdOf(builds[index]!));
         break;
       case 'drop':
         undelivered.delete(index);
