@@ -24,7 +24,7 @@ const DI_PACKAGES = '(^|/node_modules/)(inversify|@inversifyjs/[^/]+|reflect-met
 const CDK_PLAIN_DATA = '^src/(adapters/driving/lambda/permissions|domain/s3-bucket-name)\\.ts$';
 
 // What the Step Functions adapter shares, as plain data, with the in-memory doubles and the main entry point.
-const SFN_PLAIN_DATA = '^src/adapters/driven/sfn/(start-error-codes|execution-input-limit)\\.ts$';
+const SFN_PLAIN_DATA = '^src/adapters/driven/sfn/(start-error-codes|execution-input-limit|execution-control-limits)\\.ts$';
 
 module.exports = {
   forbidden: [

@@ -17,6 +17,19 @@ import {
 /** Largest execution input Step Functions accepts, in UTF-8 bytes. */
 export const MAX_INPUT_BYTES = 262_144;
 
+/** StopExecution's limits (its API reference): `error` at most 256 characters, `cause` at most 32768. */
+const MAX_STOP_ERROR_LENGTH = 256;
+const MAX_STOP_CAUSE_LENGTH = 32_768;
+/** RedriveExecution's `clientToken` (the API model's ClientToken): 1 to 64 of printable ASCII but the space. */
+const CLIENT_TOKEN = /^[!-~]+$/;
+const MAX_CLIENT_TOKEN_LENGTH = 64;
+/** A redrive answers a repeated client token with its first answer: the last 10 tokens, each for 15 minutes. */
+const REMEMBERED_CLIENT_TOKENS = 10;
+const CLIENT_TOKEN_VALIDITY_MS = 15 * 60 * 1000;
+/** An execution can be redriven for 14 days after it closed, and not once it is a year old (the maximum run time). */
+const REDRIVABLE_PERIOD_MS = 14 * 24 * 60 * 60 * 1000;
+const MAX_EXECUTION_TIME_MS = 365 * 24 * 60 * 60 * 1000;
+
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
@@ -55,6 +68,13 @@ export interface ExecutionRecord {
   /** How many times RedriveExecution ran it again. */
   readonly redriveCount: number;
   readonly redriveDate: Date | undefined;
+  /**
+   * The state it failed (timed out, was aborted) in, as its runner or
+   * `completeExecution` reported it: where a redrive resumes. A runner
+   * handed a record with `redriveCount > 0` resumes there; absent when
+   * nobody said.
+   */
+  readonly failedState?: string | undefined;
 }
 
 /** How an execution ends. `output` must be a JSON text when given. */
@@ -63,15 +83,20 @@ export interface ExecutionOutcome {
   output?: string | undefined;
   error?: string | undefined;
   cause?: string | undefined;
+  /** The state it failed in (not for SUCCEEDED): a redrive resumes there (see {@link ExecutionRecord.failedState}). */
+  failedState?: string | undefined;
 }
 
 /**
  * Drives a newly started execution (for example with a real ASL engine). It is
- * called once per new execution, after StartExecution has answered. Resolving
- * with an outcome closes the execution (unless it was closed meanwhile);
- * returning nothing leaves it RUNNING; rejecting fails it with `States.Runtime`.
+ * called once per new execution, after StartExecution has answered, and again
+ * after each RedriveExecution (the record then has `redriveCount > 0` and the
+ * `failedState` to resume from). Resolving with an outcome closes the
+ * execution (unless it was closed, or redriven, meanwhile); returning nothing
+ * leaves it RUNNING; rejecting fails it with `States.Runtime`. `signal` aborts
+ * when StopExecution closes the execution.
  */
-export type ExecutionRunner = (execution: ExecutionRecord) => Promise<ExecutionOutcome> | void;
+export type ExecutionRunner = (execution: ExecutionRecord, signal?: AbortSignal) => Promise<ExecutionOutcome> | void;
 
 /** A request or response body of the JSON protocol. */
 export type JsonObject = Record<string, unknown>;
@@ -89,6 +114,10 @@ interface StateMachine {
 type StoredExecution = { -readonly [K in keyof ExecutionRecord]: ExecutionRecord[K] } & {
   /** Start order, used to list newest first and as the pagination cursor. */
   readonly sequence: number;
+  /** Client tokens that redrove it, oldest first. */
+  clientTokens: { readonly clientToken: string; readonly firstUsed: number; readonly redriveDate: Date }[];
+  /** Aborts the runner of the current run. */
+  abort: AbortController | undefined;
 };
 
 /** The state and operations of the local Step Functions service. */
@@ -270,7 +299,10 @@ export class SimulatedStepFunctions {
       cause: undefined,
       redriveCount: 0,
       redriveDate: undefined,
+      failedState: undefined,
       sequence: this.nextSequence++,
+      clientTokens: [],
+      abort: undefined,
     };
     this.executionsByArn.set(executionArn, execution);
     this.handToRunner(execution);
@@ -279,14 +311,17 @@ export class SimulatedStepFunctions {
 
   private handToRunner(execution: StoredExecution): void {
     if (this.runner !== undefined) {
-      void this.runToCompletion(execution, this.runner);
+      const abort = new AbortController();
+      execution.abort = abort;
+      void this.runToCompletion(execution, this.runner, abort);
     }
   }
 
-  private async runToCompletion(execution: StoredExecution, runner: ExecutionRunner): Promise<void> {
-    const outcome = await outcomeOfRunner(runner, snapshotOf(execution));
-    // A test may have completed or stopped the execution meanwhile; the first close wins.
-    if (outcome !== undefined && execution.status === 'RUNNING') {
+  private async runToCompletion(execution: StoredExecution, runner: ExecutionRunner, abort: AbortController): Promise<void> {
+    const outcome = await outcomeOfRunner(runner, snapshotOf(execution), abort.signal);
+    // A test may have completed or stopped the execution meanwhile (the first
+    // close wins), and a redrive may have started another run of it since.
+    if (outcome !== undefined && execution.status === 'RUNNING' && execution.abort === abort) {
       close(execution, outcome);
     }
   }
@@ -307,17 +342,55 @@ export class SimulatedStepFunctions {
       traceHeader: execution.traceHeader,
       redriveCount: execution.redriveCount,
       redriveDate: execution.redriveDate && epochSeconds(execution.redriveDate),
-      redriveStatus: execution.status === 'RUNNING' || execution.status === 'SUCCEEDED' ? 'NOT_REDRIVABLE' : 'REDRIVABLE',
+      ...this.redriveStatusOf(execution),
     };
   }
 
-  // Redrive runs a FAILED, TIMED_OUT or ABORTED STANDARD execution again from
-  // its failed state, under the same ARN: it is RUNNING again, and its
-  // redriveCount says it was redriven. The runner drives it again.
+  // DescribeExecution's redriveStatus, and for NOT_REDRIVABLE its
+  // redriveStatusReason in the service's words (the DescribeExecution API
+  // reference lists them for STANDARD executions): "State machine is in
+  // DELETING status.", "Execution is RUNNING and cannot be redriven.",
+  // "Execution is SUCCEEDED and cannot be redriven.", "Execution has exceeded
+  // the max execution time.", "Execution redrivable period exceeded." (and two
+  // this endpoint never meets: started before RedriveExecution existed, and
+  // the history event limit). NOT_REDRIVABLE is exactly when RedriveExecution
+  // would answer ExecutionNotRedrivable.
+  private redriveStatusOf(execution: StoredExecution): { redriveStatus: string; redriveStatusReason?: string } {
+    const now = Date.now();
+    const reason =
+      execution.status === 'RUNNING' || execution.status === 'SUCCEEDED'
+        ? `Execution is ${execution.status} and cannot be redriven.`
+        : this.stateMachines.get(execution.stateMachineArn)?.status === 'DELETING'
+          ? 'State machine is in DELETING status.'
+          : now - execution.startDate.getTime() > MAX_EXECUTION_TIME_MS
+            ? 'Execution has exceeded the max execution time.'
+            : execution.stopDate !== undefined && now - execution.stopDate.getTime() > REDRIVABLE_PERIOD_MS
+              ? 'Execution redrivable period exceeded.'
+              : undefined;
+    return reason === undefined ? { redriveStatus: 'REDRIVABLE' } : { redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: reason };
+  }
+
+  // Redrive runs a FAILED, TIMED_OUT or ABORTED STANDARD execution that
+  // closed in the last 14 days again from its failed state, under the same
+  // ARN and with the same input: it is RUNNING again, its redriveCount says it
+  // was redriven, and the runner drives it again from `failedState`. A client
+  // token that redrove it in the last 15 minutes (one of its last 10) gets the
+  // first answer again and redrives nothing. A refusal is ExecutionNotRedrivable
+  // with the reason DescribeExecution gives.
   private redriveExecution(request: JsonObject): JsonObject {
-    const execution = this.standardExecution(requiredString(request, 'executionArn'));
-    if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') {
-      throw new SfnServiceError('ExecutionNotRedrivable', `Execution is ${execution.status}: '${execution.executionArn}'`);
+    const executionArn = requiredString(request, 'executionArn');
+    const clientToken = optionalString(request, 'clientToken');
+    if (clientToken !== undefined) rejectInvalidClientToken(clientToken);
+    const execution = this.standardExecution(executionArn);
+    const now = Date.now();
+    execution.clientTokens = execution.clientTokens.filter((used) => now - used.firstUsed < CLIENT_TOKEN_VALIDITY_MS);
+    const repeated = execution.clientTokens.find((used) => used.clientToken === clientToken);
+    if (repeated !== undefined) {
+      return { redriveDate: epochSeconds(repeated.redriveDate) };
+    }
+    const { redriveStatusReason } = this.redriveStatusOf(execution);
+    if (redriveStatusReason !== undefined) {
+      throw new SfnServiceError('ExecutionNotRedrivable', redriveStatusReason);
     }
     execution.status = 'RUNNING';
     execution.stopDate = undefined;
@@ -325,20 +398,30 @@ export class SimulatedStepFunctions {
     execution.error = undefined;
     execution.cause = undefined;
     execution.redriveCount += 1;
-    execution.redriveDate = new Date();
+    execution.redriveDate = new Date(now);
+    if (clientToken !== undefined) {
+      execution.clientTokens = [...execution.clientTokens, { clientToken, firstUsed: now, redriveDate: execution.redriveDate }].slice(
+        -REMEMBERED_CLIENT_TOKENS,
+      );
+    }
     this.handToRunner(execution);
     return { redriveDate: epochSeconds(execution.redriveDate) };
   }
 
-  // Stopping an execution that has already closed changes nothing and reports when it stopped.
+  // Stopping an execution that has already closed changes nothing and reports
+  // when it stopped (the service answers it with success too). A stop without
+  // error or cause leaves them out of DescribeExecution.
   private stopExecution(request: JsonObject): JsonObject {
-    const execution = this.standardExecution(requiredString(request, 'executionArn'));
+    const executionArn = requiredString(request, 'executionArn');
+    const error = optionalString(request, 'error');
+    const cause = optionalString(request, 'cause');
+    rejectTooLong('error', error, MAX_STOP_ERROR_LENGTH);
+    rejectTooLong('cause', cause, MAX_STOP_CAUSE_LENGTH);
+    const execution = this.standardExecution(executionArn);
     if (execution.status === 'RUNNING') {
-      close(execution, {
-        status: 'ABORTED',
-        error: optionalString(request, 'error'),
-        cause: optionalString(request, 'cause'),
-      });
+      // Redrive resumes where it was stopped, which is where it failed before, as far as this endpoint knows.
+      close(execution, { status: 'ABORTED', error, cause, failedState: execution.failedState });
+      execution.abort?.abort();
     }
     return { stopDate: epochSeconds(execution.stopDate ?? new Date()) };
   }
@@ -398,14 +481,15 @@ function close(execution: StoredExecution, outcome: ExecutionOutcome): void {
   execution.output = outcome.output;
   execution.error = outcome.error;
   execution.cause = outcome.cause;
+  execution.failedState = outcome.status === 'SUCCEEDED' ? undefined : outcome.failedState;
   execution.stopDate = new Date();
 }
 
-async function outcomeOfRunner(runner: ExecutionRunner, execution: ExecutionRecord): Promise<ExecutionOutcome | void> {
+async function outcomeOfRunner(runner: ExecutionRunner, execution: ExecutionRecord, signal: AbortSignal): Promise<ExecutionOutcome | void> {
   try {
     // Yield first so the runner starts after StartExecution has answered, like a real execution.
     await Promise.resolve();
-    const outcome = await runner(execution);
+    const outcome = await runner(execution, signal);
     if (outcome?.output !== undefined && !isJson(outcome.output)) {
       throw new Error('the runner returned an output that is not JSON');
     }
@@ -416,7 +500,7 @@ async function outcomeOfRunner(runner: ExecutionRunner, execution: ExecutionReco
 }
 
 function snapshotOf(execution: StoredExecution): ExecutionRecord {
-  const { sequence: _sequence, ...record } = execution;
+  const { sequence: _sequence, clientTokens: _clientTokens, abort: _abort, ...record } = execution;
   return Object.freeze(record);
 }
 
@@ -456,6 +540,31 @@ function rejectInvalidInput(input: string): void {
   }
   if (!isJson(input)) {
     throw new SfnServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input: input is not valid JSON');
+  }
+}
+
+// The service measures these lengths in characters (code points).
+function rejectTooLong(field: string, value: string | undefined, maxLength: number): void {
+  if (value !== undefined && Array.from(value).length > maxLength) {
+    throw new SfnServiceError(
+      'ValidationException',
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${maxLength}`,
+    );
+  }
+}
+
+function rejectInvalidClientToken(clientToken: string): void {
+  if (clientToken.length === 0 || clientToken.length > MAX_CLIENT_TOKEN_LENGTH) {
+    throw new SfnServiceError(
+      'ValidationException',
+      `1 validation error detected: Value '${clientToken}' at 'clientToken' failed to satisfy constraint: Member must have length between 1 and ${MAX_CLIENT_TOKEN_LENGTH}`,
+    );
+  }
+  if (!CLIENT_TOKEN.test(clientToken)) {
+    throw new SfnServiceError(
+      'ValidationException',
+      `1 validation error detected: Value '${clientToken}' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression pattern: [!-~]+`,
+    );
   }
 }
 

@@ -12,6 +12,13 @@ export interface ExecutionDescription {
   readonly cause?: string;
   /** How many times Step Functions redrove it (absent from listings; 0 when never). */
   readonly redriveCount?: number;
+  /**
+   * Whether Step Functions can redrive it (absent from listings): a
+   * `redrive` of a `NOT_REDRIVABLE` execution is refused, and
+   * `redriveStatusReason` says why, in its words.
+   */
+  readonly redriveStatus?: 'REDRIVABLE' | 'NOT_REDRIVABLE' | 'REDRIVABLE_BY_MAP_RUN';
+  readonly redriveStatusReason?: string;
 }
 
 /**

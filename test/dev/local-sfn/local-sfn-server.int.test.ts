@@ -14,6 +14,7 @@ import {
   InvalidExecutionInput,
   InvalidName,
   InvalidToken,
+  ExecutionNotRedrivable,
   KmsAccessDeniedException,
   KmsInvalidStateException,
   KmsThrottlingException,
@@ -29,6 +30,8 @@ import {
   StateMachineDoesNotExist,
   StateMachineTypeNotSupported,
   StopExecutionCommand,
+  RedriveExecutionCommand,
+  ValidationException,
 } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -311,6 +314,135 @@ describe('StopExecution', () => {
     await client().send(new StopExecutionCommand({ executionArn }));
 
     await expect(describeExecution(executionArn)).resolves.toMatchObject({ status: 'SUCCEEDED' });
+  });
+
+  it('leaves out error and cause when none are given', async () => {
+    const machineArn = sfn.createStateMachine('deploy');
+    const { executionArn = '' } = await start(machineArn, 'build-1');
+
+    await client().send(new StopExecutionCommand({ executionArn }));
+
+    const described = await describeExecution(executionArn);
+    expect(described).toMatchObject({ status: 'ABORTED' });
+    expect(described.error).toBeUndefined();
+    expect(described.cause).toBeUndefined();
+  });
+
+  it('refuses an error over 256 characters or a cause over 32768 as ValidationException, stopping nothing', async () => {
+    const machineArn = sfn.createStateMachine('deploy');
+    const { executionArn = '' } = await start(machineArn, 'build-1');
+
+    await expect(client().send(new StopExecutionCommand({ executionArn, error: 'e'.repeat(257) }))).rejects.toBeInstanceOf(ValidationException);
+    await expect(client().send(new StopExecutionCommand({ executionArn, cause: 'c'.repeat(32_769) }))).rejects.toBeInstanceOf(ValidationException);
+    await client().send(new StopExecutionCommand({ executionArn, error: 'e'.repeat(256), cause: 'c'.repeat(32_768) }));
+
+    await expect(describeExecution(executionArn)).resolves.toMatchObject({ status: 'ABORTED', error: 'e'.repeat(256) });
+  });
+});
+
+describe('RedriveExecution', () => {
+  async function aFailedExecution(name = 'build-1') {
+    const machineArn = sfn.createStateMachine('deploy');
+    const { executionArn = '' } = await start(machineArn, name);
+    sfn.completeExecution(executionArn, { status: 'FAILED', error: 'States.TaskFailed', cause: 'stack rolled back' });
+    return executionArn;
+  }
+
+  function redrive(executionArn: string, clientToken?: string) {
+    return client().send(new RedriveExecutionCommand({ executionArn, ...(clientToken === undefined ? {} : { clientToken }) }));
+  }
+
+  it('runs a FAILED execution again under the same ARN and describes the redrive', async () => {
+    const executionArn = await aFailedExecution();
+    await expect(describeExecution(executionArn)).resolves.toMatchObject({ redriveStatus: 'REDRIVABLE', redriveCount: 0 });
+
+    const { redriveDate } = await redrive(executionArn, 'token-1');
+
+    const described = await describeExecution(executionArn);
+    expect(described).toMatchObject({
+      executionArn,
+      status: 'RUNNING',
+      input: INPUT,
+      redriveCount: 1,
+      redriveDate,
+      redriveStatus: 'NOT_REDRIVABLE',
+      redriveStatusReason: 'Execution is RUNNING and cannot be redriven.',
+    });
+    expect(described.error).toBeUndefined();
+  });
+
+  it('describes a running or succeeded execution NOT_REDRIVABLE and refuses to redrive it with the same reason', async () => {
+    const machineArn = sfn.createStateMachine('deploy');
+    const { executionArn: running = '' } = await start(machineArn, 'build-1');
+    const { executionArn: succeeded = '' } = await start(machineArn, 'build-2');
+    sfn.completeExecution(succeeded, { status: 'SUCCEEDED' });
+
+    for (const [executionArn, reason] of [
+      [running, 'Execution is RUNNING and cannot be redriven.'],
+      [succeeded, 'Execution is SUCCEEDED and cannot be redriven.'],
+    ] as const) {
+      await expect(describeExecution(executionArn)).resolves.toMatchObject({ redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: reason });
+      const refusal = await redrive(executionArn, 'token-1').catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(ExecutionNotRedrivable);
+      expect(refusal).toMatchObject({ message: reason });
+    }
+  });
+
+  it('answers a repeated client token with the first answer and redrives once; another token is refused while it runs', async () => {
+    const executionArn = await aFailedExecution();
+
+    const first = await redrive(executionArn, 'token-1');
+    const again = await redrive(executionArn, 'token-1');
+
+    expect(again.redriveDate).toEqual(first.redriveDate);
+    await expect(describeExecution(executionArn)).resolves.toMatchObject({ redriveCount: 1 });
+    await expect(redrive(executionArn, 'token-2')).rejects.toBeInstanceOf(ExecutionNotRedrivable);
+  });
+
+  it('forgets a client token after 15 minutes', async () => {
+    const executionArn = await aFailedExecution();
+    await redrive(executionArn, 'token-1');
+    sfn.completeExecution(executionArn, { status: 'FAILED' });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 16 * 60 * 1000);
+      await redrive(executionArn, 'token-1');
+      await expect(describeExecution(executionArn)).resolves.toMatchObject({ status: 'RUNNING', redriveCount: 2 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refuses an execution closed more than 14 days ago, or of a deleting state machine', async () => {
+    const executionArn = await aFailedExecution();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 15 * 24 * 60 * 60 * 1000);
+      await expect(describeExecution(executionArn)).resolves.toMatchObject({
+        redriveStatus: 'NOT_REDRIVABLE',
+        redriveStatusReason: 'Execution redrivable period exceeded.',
+      });
+      await expect(redrive(executionArn, 'token-1')).rejects.toThrow('Execution redrivable period exceeded.');
+    } finally {
+      vi.useRealTimers();
+    }
+
+    const other = await aFailedExecution('build-2');
+    await client().send(new DeleteStateMachineCommand({ stateMachineArn: sfn.createStateMachine('deploy') }));
+    await expect(describeExecution(other)).resolves.toMatchObject({ redriveStatusReason: 'State machine is in DELETING status.' });
+    await expect(redrive(other, 'token-1')).rejects.toBeInstanceOf(ExecutionNotRedrivable);
+  });
+
+  it('refuses a client token that is empty, over 64 characters or not printable ASCII as ValidationException', async () => {
+    const executionArn = await aFailedExecution();
+    for (const clientToken of ['x'.repeat(65), 'with space', 'é']) {
+      await expect(redrive(executionArn, clientToken)).rejects.toBeInstanceOf(ValidationException);
+    }
+    await expect(describeExecution(executionArn)).resolves.toMatchObject({ status: 'FAILED', redriveCount: 0 });
+  });
+
+  it('refuses an unknown execution as ExecutionDoesNotExist', async () => {
+    await expect(redrive('arn:aws:states:us-east-1:123456789012:execution:deploy:nobody', 'token-1')).rejects.toBeInstanceOf(ExecutionDoesNotExist);
   });
 });
 
@@ -635,7 +767,7 @@ describe('runner', () => {
       await expect(describeDriven(executionArn)).resolves.toMatchObject({ status: 'SUCCEEDED', output: '{"stack":"done"}' });
     });
     expect(runner).toHaveBeenCalledTimes(1);
-    expect(runner).toHaveBeenCalledWith(expect.objectContaining({ executionArn, input: INPUT, status: 'RUNNING' }));
+    expect(runner).toHaveBeenCalledWith(expect.objectContaining({ executionArn, input: INPUT, status: 'RUNNING' }), expect.any(AbortSignal));
   });
 
   it('a runner that throws fails the execution with States.Runtime', async () => {
@@ -650,6 +782,40 @@ describe('runner', () => {
         cause: 'Error: engine exploded',
       });
     });
+  });
+
+  it('runs a redriven execution again, telling the runner the state it failed in', async () => {
+    runner.mockResolvedValueOnce({ status: 'FAILED', error: 'States.TaskFailed', failedState: 'Deploy' });
+    runner.mockResolvedValueOnce({ status: 'SUCCEEDED', output: '{}' });
+    const executionArn = await startDriven('build-1');
+    await vi.waitFor(async () => expect(await describeDriven(executionArn)).toMatchObject({ status: 'FAILED' }));
+
+    await clientFor(driven.endpoint).send(new RedriveExecutionCommand({ executionArn }));
+
+    await vi.waitFor(async () => expect(await describeDriven(executionArn)).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 }));
+    expect(runner).toHaveBeenCalledTimes(2);
+    expect(runner).toHaveBeenLastCalledWith(expect.objectContaining({ executionArn, redriveCount: 1, failedState: 'Deploy' }), expect.any(AbortSignal));
+  });
+
+  it("aborts the runner's signal on StopExecution, and a stopped run's late outcome never closes the redriven execution", async () => {
+    let finishFirst: (outcome: ExecutionOutcome) => void = () => undefined;
+    let signal: AbortSignal | undefined;
+    runner.mockImplementationOnce((_execution, abortSignal) => {
+      signal = abortSignal;
+      return new Promise((resolve) => (finishFirst = resolve));
+    });
+    runner.mockReturnValueOnce(undefined);
+    const executionArn = await startDriven('build-1');
+    await vi.waitFor(() => expect(runner).toHaveBeenCalledTimes(1));
+
+    await clientFor(driven.endpoint).send(new StopExecutionCommand({ executionArn, error: 'Cancelled' }));
+    expect(signal?.aborted).toBe(true);
+    await clientFor(driven.endpoint).send(new RedriveExecutionCommand({ executionArn }));
+    await vi.waitFor(() => expect(runner).toHaveBeenCalledTimes(2));
+    finishFirst({ status: 'SUCCEEDED', output: '{}' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    await expect(describeDriven(executionArn)).resolves.toMatchObject({ status: 'RUNNING', redriveCount: 1 });
   });
 
   it('a runner that returns nothing leaves the execution RUNNING', async () => {

@@ -1,6 +1,6 @@
 import type { ExecutionDescription, ExecutionInspector } from '../../../ports/index.js';
 import { withoutUndefined } from '../../../domain/without-undefined.js';
-import type { InMemoryExecutionStarter } from './in-memory-execution-starter.js';
+import { redriveStatusOf, type InMemoryExecutionStarter } from './in-memory-execution-starter.js';
 
 /**
  * An {@link ExecutionInspector} over the executions an
@@ -29,6 +29,7 @@ export class InMemoryExecutionInspector implements ExecutionInspector {
       error: execution.error,
       cause: execution.cause,
       redriveCount: execution.redriveCount ?? 0,
+      ...redriveStatusOf(execution),
     });
   }
 

@@ -12,7 +12,15 @@ import {
 } from '../../../domain/index.js';
 import { executionStartError, mayFollowAnEarlierStart } from '../sfn/start-error-codes.js';
 import { oversizedInputError } from '../sfn/execution-input-limit.js';
-import type { ExecutionStarter, StartExecutionRequest, StartedExecution } from '../../../ports/index.js';
+import { CLIENT_TOKEN_VALIDITY_MS, REDRIVABLE_PERIOD_MS, REMEMBERED_CLIENT_TOKENS } from '../sfn/execution-control-limits.js';
+import type {
+  ExecutionDescription,
+  ExecutionRedrive,
+  ExecutionStarter,
+  ExecutionStop,
+  StartExecutionRequest,
+  StartedExecution,
+} from '../../../ports/index.js';
 import { withoutUndefined } from '../../../domain/without-undefined.js';
 
 /** An execution the in-memory starter started. */
@@ -28,6 +36,43 @@ export interface RecordedExecution {
   readonly cause?: string;
   /** How many times it was redriven (see `redrive`); absent when never. */
   readonly redriveCount?: number;
+  /** When it was last redriven; absent when never. */
+  readonly redriveDate?: Date;
+}
+
+/** Whether Step Functions would redrive an execution now, as DescribeExecution says it. */
+export type RedriveStatus = Pick<ExecutionDescription, 'redriveStatus' | 'redriveStatusReason'>;
+
+/** A client token that redrove an execution, and the answer it got. */
+interface UsedClientToken {
+  readonly clientToken: string;
+  readonly firstUsed: number;
+  readonly redriveDate: Date;
+}
+
+/** The longest a STANDARD execution may run: one year (Step Functions quotas). */
+const MAX_EXECUTION_TIME_MS = 365 * 24 * 60 * 60 * 1000;
+
+/**
+ * DescribeExecution's `redriveStatus` and `redriveStatusReason` for an
+ * execution, in Step Functions' words (the DescribeExecution API reference
+ * lists the reasons of a STANDARD execution: "Execution is RUNNING and cannot
+ * be redriven.", "Execution is SUCCEEDED and cannot be redriven.", "Execution
+ * has exceeded the max execution time.", "Execution redrivable period
+ * exceeded.", ...).
+ */
+export function redriveStatusOf(execution: Pick<RecordedExecution, 'status' | 'startDate' | 'stopDate'>, now: Date = new Date()): RedriveStatus {
+  const { status, startDate, stopDate } = execution;
+  if (status === 'RUNNING' || status === 'SUCCEEDED' || status === 'PENDING_REDRIVE') {
+    return { redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: `Execution is ${status} and cannot be redriven.` };
+  }
+  if (now.getTime() - startDate.getTime() > MAX_EXECUTION_TIME_MS) {
+    return { redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: 'Execution has exceeded the max execution time.' };
+  }
+  if (stopDate !== undefined && now.getTime() - stopDate.getTime() > REDRIVABLE_PERIOD_MS) {
+    return { redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: 'Execution redrivable period exceeded.' };
+  }
+  return { redriveStatus: 'REDRIVABLE' };
 }
 
 /** How an execution ended. */
@@ -66,14 +111,19 @@ export interface InMemoryExecutionStarterOptions {
  * ```
  */
 export class InMemoryExecutionStarter implements ExecutionStarter {
+  /** The state machine it starts executions of. */
+  readonly stateMachineArn: string;
   private readonly stateMachine: StateMachineArn;
   private readonly byName = new Map<string, RecordedExecution>();
   private readonly failures: string[] = [];
+  /** Client tokens that redrove each execution, by ARN, oldest first. */
+  private readonly clientTokens = new Map<string, UsedClientToken[]>();
   private readonly onExecutionStarted: InMemoryExecutionStarterOptions['onExecutionStarted'];
   private latencyMs: number;
 
   constructor(options: InMemoryExecutionStarterOptions) {
     this.stateMachine = parseStateMachineArn(options.stateMachineArn);
+    this.stateMachineArn = options.stateMachineArn;
     this.latencyMs = options.latencyMs ?? 0;
     this.onExecutionStarted = options.onExecutionStarted;
   }
@@ -109,16 +159,54 @@ export class InMemoryExecutionStarter implements ExecutionStarter {
   /**
    * Redrives a `FAILED`, `TIMED_OUT` or `ABORTED` execution, as Step
    * Functions' RedriveExecution does: it runs again under the same ARN and
-   * counts the redrive. End it again with `complete`.
+   * counts the redrive. End it again with `complete`. Throws when Step
+   * Functions would refuse (see {@link redriveExecution} for its answer).
    */
   redrive(executionArn: string): void {
-    const execution = this.executions.find((candidate) => candidate.executionArn === executionArn);
-    if (!execution) throw new Error(`No execution ${executionArn}`);
-    if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') {
-      throw new Error(`Execution ${executionArn} is ${execution.status}; it cannot be redriven`);
-    }
+    const answer = this.redriveExecution(executionArn);
+    if (answer.outcome === 'not-redrivable') throw new Error(`Execution ${executionArn} cannot be redriven: ${answer.reason}`);
+  }
+
+  /**
+   * StopExecution as Step Functions answers it: a running execution ends
+   * `ABORTED` with `error` and `cause` (when given); a closed or unknown one
+   * is left as it was. What `InMemoryExecutionController.stop` does.
+   */
+  stopExecution(executionArn: string, details: { readonly error?: string; readonly cause?: string } = {}): ExecutionStop {
+    const execution = this.executionByArn(executionArn);
+    if (execution?.status !== 'RUNNING') return { outcome: 'not-running' };
+    this.complete(executionArn, withoutUndefined({ status: 'ABORTED' as const, error: details.error, cause: details.cause }));
+    return { outcome: 'stopped' };
+  }
+
+  /**
+   * RedriveExecution as Step Functions answers it: a `FAILED`, `TIMED_OUT`
+   * or `ABORTED` execution that closed in the last 14 days runs again from
+   * its failed state, under the same ARN, its `redriveCount` one higher; a
+   * `clientToken` that redrove it in the last 15 minutes (one of its last 10)
+   * gets the first answer again and redrives nothing; any other execution is
+   * `not-redrivable`, for DescribeExecution's `redriveStatusReason`. What
+   * `InMemoryExecutionController.redrive` does.
+   */
+  redriveExecution(executionArn: string, clientToken?: string): ExecutionRedrive {
+    const execution = this.executionByArn(executionArn);
+    if (execution === undefined) return { outcome: 'not-redrivable', reason: `Execution Does Not Exist: '${executionArn}'` };
+    const now = new Date();
+    const used = (this.clientTokens.get(executionArn) ?? []).filter((token) => now.getTime() - token.firstUsed < CLIENT_TOKEN_VALIDITY_MS);
+    const repeated = clientToken === undefined ? undefined : used.find((token) => token.clientToken === clientToken);
+    if (repeated !== undefined) return { outcome: 'redriven', redriveDate: repeated.redriveDate };
+    const { redriveStatus, redriveStatusReason } = redriveStatusOf(execution, now);
+    if (redriveStatus !== 'REDRIVABLE') return { outcome: 'not-redrivable', reason: redriveStatusReason ?? `Execution is ${execution.status}` };
     const { stopDate: _stopDate, error: _error, cause: _cause, ...rest } = execution;
-    this.byName.set(execution.name, { ...rest, status: 'RUNNING', redriveCount: (execution.redriveCount ?? 0) + 1 });
+    this.byName.set(execution.name, { ...rest, status: 'RUNNING', redriveCount: (execution.redriveCount ?? 0) + 1, redriveDate: now });
+    if (clientToken !== undefined) {
+      this.clientTokens.set(executionArn, [...used, { clientToken, firstUsed: now.getTime(), redriveDate: now }].slice(-REMEMBERED_CLIENT_TOKENS));
+    }
+    return { outcome: 'redriven', redriveDate: now };
+  }
+
+  private executionByArn(executionArn: string): RecordedExecution | undefined {
+    return this.executions.find((candidate) => candidate.executionArn === executionArn);
   }
 
   async start(request: StartExecutionRequest): Promise<StartedExecution> {

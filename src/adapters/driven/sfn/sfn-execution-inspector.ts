@@ -53,6 +53,9 @@ export class SfnExecutionInspector implements ExecutionInspector {
         error: execution.error,
         cause: execution.cause,
         redriveCount: execution.redriveCount,
+        redriveStatus: execution.redriveStatus,
+        // Step Functions' words for a NOT_REDRIVABLE execution (DescribeExecution API reference).
+        redriveStatusReason: execution.redriveStatusReason,
       });
     } catch (error) {
       if (error instanceof ExecutionDoesNotExist) return undefined;
