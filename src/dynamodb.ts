@@ -4,6 +4,10 @@ export {
   type DynamoDbBuildRepositoryOptions,
 } from './adapters/driven/dynamodb/dynamodb-build-repository.js';
 export {
+  DynamoDbIdempotencyStore,
+  type DynamoDbIdempotencyStoreOptions,
+} from './adapters/driven/dynamodb/dynamodb-idempotency-store.js';
+export {
   fromBuildItem,
   isLatestPointerPartition,
   toBuildItem,

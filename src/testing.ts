@@ -12,7 +12,13 @@ export {
   type ExecutionEnd,
   type InMemoryExecutionStarterOptions,
   type RecordedExecution,
+  type RedriveStatus,
 } from './adapters/driven/in-memory/in-memory-execution-starter.js';
+export { InMemoryExecutionController, type ControlOperation } from './adapters/driven/in-memory/in-memory-execution-controller.js';
+export {
+  InMemoryIdempotencyStore,
+  type InMemoryIdempotencyStoreOptions,
+} from './adapters/driven/in-memory/in-memory-idempotency-store.js';
 export { InMemoryExecutionInspector } from './adapters/driven/in-memory/in-memory-execution-inspector.js';
 export { ManualClock } from './adapters/driven/clock/manual-clock.js';
 export { RecordingLogger, type LogEntry, type RecordingLoggerOptions } from './adapters/driven/logging/recording-logger.js';

@@ -115,3 +115,10 @@ export function parseBuildId(id: string): BuildKey {
   const [, repo, env, sk] = match;
   return parseRecordedBuildKey({ repo, env, sk });
 }
+
+const environmentSchema = z.pick(buildKeySchema, { repo: true, env: true });
+
+/** Validates an environment (a repo and env a new build may have), throwing a {@link ValidationError} that names the field. */
+export function parseEnvironment(value: unknown): { readonly repo: string; readonly env: string } {
+  return parseWith(environmentSchema, value);
+}

@@ -4,6 +4,7 @@ import { canTransition, isTerminal, type BuildStatus, type TerminalStatus } from
 import { cutToCodePoints } from './code-points.js';
 import { toWholeSecond } from './timestamps.js';
 import { nonEmptyText, nonEmptyText as text, parseWith } from './validation.js';
+import { DEPLOYMENT_KINDS, requestedBySchema, type DeploymentKind } from './deployment-kind.js';
 import { withoutUndefined } from './without-undefined.js';
 
 /** A build record, as the builds table holds it. */
@@ -39,6 +40,17 @@ export interface Build extends BuildKey {
   /** Who released the environment lock this build held, by hand (`unlock`), and when. */
   readonly unlockedBy?: string;
   readonly unlockedAt?: Date;
+  /** What asked for this build besides a new version: a person's `redeploy` or `rollback`; absent for a build the upload recorded. */
+  readonly kind?: DeploymentKind;
+  /** The id of the build a redeploy or rollback deploys again (its `branch`, `version`, `commitHash`... were copied). */
+  readonly redeployOf?: string;
+  /** Who asked for this build (an IAM ARN, `local`, a user name): set by redeploy and rollback. */
+  readonly requestedBy?: string;
+  /** Who cancelled this build (`cancel`): it ended `FAILED` "cancelled by ...". */
+  readonly cancelledBy?: string;
+  /** Who asked Step Functions to run this build's own failed execution again (`redrive`), and when. */
+  readonly redrivenBy?: string;
+  readonly redrivenAt?: Date;
 }
 
 
@@ -60,6 +72,9 @@ export const newBuildSchema = z.extend(buildKeySchema, {
     ),
   ),
   stackName: z.optional(text),
+  kind: z.optional(z.enum(DEPLOYMENT_KINDS, { error: `must be one of ${DEPLOYMENT_KINDS.map((kind) => `"${kind}"`).join(', ')}` })),
+  redeployOf: z.optional(text),
+  requestedBy: z.optional(requestedBySchema),
 });
 
 /** What it takes to record a new, `PENDING` build. */

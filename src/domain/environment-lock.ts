@@ -22,6 +22,14 @@ export interface EnvironmentLock {
    * under `parallel`) holds its environment until it ends.
    */
   readonly adopted?: boolean;
+  /**
+   * Who cancelled the holder while it deployed (`cancel --force`): the lock
+   * stays after the holder ended, until a person releases it by hand
+   * (`unlock`), for the stack operation its execution began goes on.
+   */
+  readonly keptBy?: string;
+  /** Taken for a person's redrive of the holder's `FAILED` execution: held while it runs again. */
+  readonly redrive?: boolean;
 }
 
 /** The id (`{repo}/{env}:{sk}`) of the build that holds `lock`. */

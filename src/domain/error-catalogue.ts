@@ -61,6 +61,22 @@ export const ERROR_CATALOGUE = {
     className: 'EnvironmentBusyError',
     meaning: "Another build holds the environment's lock (queue or supersede): the build stays PENDING and starts in its turn.",
   },
+  NOTHING_TO_ROLL_BACK_TO: {
+    className: 'NothingToRollBackToError',
+    meaning: 'The environment has no earlier deployed version to roll back to, or the build named never deployed or is the version deployed now.',
+  },
+  NOT_REDRIVABLE: {
+    className: 'NotRedrivableError',
+    meaning: "The build's execution cannot be redriven: Step Functions refuses it, or a newer build of the environment has started since.",
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    className: 'IdempotencyKeyReusedError',
+    meaning: 'The idempotency key was used by the same caller for another request of the same operation; nothing was done.',
+  },
+  IDEMPOTENCY_REQUEST_IN_PROGRESS: {
+    className: 'IdempotentRequestInProgressError',
+    meaning: "The first request with this idempotency key is still running; retry to get its result.",
+  },
   TABLE_NOT_FOUND: {
     className: 'BuildsTableNotFoundError',
     meaning: 'The CLI found no builds table of that name where it looked (or it is not ACTIVE).',

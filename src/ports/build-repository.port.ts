@@ -88,6 +88,12 @@ export interface ReleaseOptions {
   readonly releaseEnvironmentLock?: boolean | undefined;
 }
 
+/** What a write that records an execution's end also does. */
+export interface ExecutionEndOptions extends ReleaseOptions {
+  /** Who cancelled the build (`cancel --force`): recorded with the end (`cancelled_by`). */
+  readonly cancelledBy?: string | undefined;
+}
+
 /** How recording a failed start ended. */
 export interface StartFailureRecord {
   /**
@@ -139,10 +145,16 @@ export type LockAdoption =
 export type LockRelease =
   | { readonly outcome: 'released' }
   /** The lock is gone, or another build holds it now (as found): nothing was written. */
-  | { readonly outcome: 'not-held'; readonly lock?: EnvironmentLock | undefined };
+  | { readonly outcome: 'not-held'; readonly lock?: EnvironmentLock | undefined }
+  /** The holder's lock is kept for a person (`keptBy`) and this release is not by hand: nothing was written. */
+  | { readonly outcome: 'kept'; readonly lock: EnvironmentLock };
 
 export interface LockReleaseOptions {
-  /** Who releases it by hand (an IAM ARN, a user name): recorded on the holder build with the time. */
+  /**
+   * Who releases it by hand (an IAM ARN, a user name): recorded on the holder
+   * build with the time. Only a release by hand frees a lock kept after a
+   * forced cancel (`keepEnvironmentLock`).
+   */
   readonly releasedBy?: string | undefined;
   readonly at: Date;
 }
@@ -187,6 +199,69 @@ export interface ListBuildsOptions {
   /** At most this many builds (default 25). */
   readonly limit?: number;
   readonly cursor?: string | undefined;
+  /** Only the builds with this status (a page still holds `limit` builds whenever that many remain). */
+  readonly status?: BuildStatus | undefined;
+}
+
+/** How ending a `PENDING` build that never started ended (see `BuildRepository.cancelPending`). */
+export type PendingCancellation =
+  /** The build is `FAILED` now, with the reason. */
+  | { readonly outcome: 'cancelled'; readonly build: Build }
+  /**
+   * A start attempt holds the build (trigger-build or the sweeper claimed it,
+   * and its execution may be starting): nothing was written.
+   */
+  | { readonly outcome: 'starting'; readonly build: Build }
+  /** The build is not `PENDING`: nothing was written. */
+  | Refusal;
+
+export interface PendingCancellationOptions {
+  /** The reason it ends with (`error_msg`). */
+  readonly reason: string;
+  readonly at: Date;
+  /** Who cancelled it (`cancelled_by`). */
+  readonly cancelledBy?: string | undefined;
+  /** The id of the build that deploys in its place (`superseded_by`): a rollback. */
+  readonly supersededBy?: string | undefined;
+}
+
+/** How keeping a running build's environment lock ended (see `BuildRepository.keepEnvironmentLock`). */
+export type LockKeeping =
+  | { readonly outcome: 'kept'; readonly lock: EnvironmentLock }
+  /** Another build holds the lock (as found): nothing was written. */
+  | { readonly outcome: 'busy'; readonly lock: EnvironmentLock }
+  /** The build is not `IN_PROGRESS` with this execution: nothing was written. */
+  | { readonly outcome: 'not-running' };
+
+export interface LockKeepingOptions {
+  /** Who keeps it (the person cancelling the build). */
+  readonly keptBy: string;
+  /** The policy a lock taken now (none was held) is taken under. */
+  readonly policy: LockingPolicy;
+  readonly at: Date;
+}
+
+/** How starting a redrive ended (see `BuildRepository.beginRedrive`). */
+export type RedriveBeginning =
+  /** The build is marked redriven (and holds its environment's lock, when asked). */
+  | { readonly outcome: 'begun'; readonly build: Build; readonly since: Date }
+  /** Another build holds the environment's lock (as found): nothing was written. */
+  | { readonly outcome: 'busy'; readonly lock: EnvironmentLock }
+  /** The build is not `FAILED` with this execution: nothing was written. */
+  | Refusal;
+
+export interface RedriveBeginningOptions {
+  readonly at: Date;
+  /** Who asked (`redriven_by`). */
+  readonly redrivenBy?: string | undefined;
+  /** Take the build's environment lock in the same write, under this policy (queue and supersede). */
+  readonly environmentLock?: { readonly policy: LockingPolicy } | undefined;
+}
+
+/** What clearing a redrive mark also does. */
+export interface RedriveMarkClearingOptions extends ReleaseOptions {
+  /** The redrive never began (Step Functions refused it): `redriven_by` and `redriven_at` go too. */
+  readonly forgetRedrive?: boolean | undefined;
 }
 
 /** How marking a build for a redriven success ended (see `BuildRepository.markRedrivePending`). */
@@ -312,7 +387,7 @@ export interface BuildRepository {
    * `FAILED`. The build's redrive mark (see `markRedrivePending`) is removed
    * in the same write.
    */
-  recordExecutionEnd(key: BuildKey, executionArn: string, completion: Completion, at: Date, options?: ReleaseOptions): Promise<CompletionRecord>;
+  recordExecutionEnd(key: BuildKey, executionArn: string, completion: Completion, at: Date, options?: ExecutionEndOptions): Promise<CompletionRecord>;
 
   /**
    * Marks a `FAILED` build whose own execution `executionArn` may have been
@@ -350,7 +425,39 @@ export interface BuildRepository {
    * since keeps its new mark. Leaves the build's status and `updatedAt` as
    * they are.
    */
-  clearRedrivePending(key: BuildKey, since: Date): Promise<RedriveMarkClearing>;
+  clearRedrivePending(key: BuildKey, since: Date, options?: RedriveMarkClearingOptions): Promise<RedriveMarkClearing>;
+
+  /**
+   * A person's `redrive`: marks the `FAILED` build whose own execution is
+   * `executionArn` as redriven by `redrivenBy` at `at` (`redriven_by`,
+   * `redriven_at`) and for the sweeper (the mark of `markRedrivePending`,
+   * returned as `since`), and with `environmentLock` takes the environment's
+   * lock for it (the lock records `redrive`), in one write: the lock is free,
+   * or already the build's. Its end is recorded as any redriven execution's:
+   * a success by `recordExecutionEnd` (`redriven`), anything else by
+   * `clearRedrivePending`, each releasing the lock.
+   */
+  beginRedrive(key: BuildKey, executionArn: string, options: RedriveBeginningOptions): Promise<RedriveBeginning>;
+
+  /**
+   * A person's `cancel` of a build that never started, or a rollback that
+   * deploys in a waiting build's place: records `PENDING -> FAILED` with the
+   * reason, only while the build is `PENDING` and no start attempt holds it
+   * (a claimed build may be starting: `starting`). Moves the latest pointer
+   * as every status change does.
+   *
+   * @throws BuildNotFoundError when the build does not exist.
+   */
+  cancelPending(key: BuildKey, options: PendingCancellationOptions): Promise<PendingCancellation>;
+
+  /**
+   * A forced cancel's first step: the running build (`IN_PROGRESS`, its
+   * execution `executionArn`) holds its environment's lock, and keeps it
+   * after it ends (`keptBy`) until a person releases it by hand
+   * (`releaseEnvironmentLock` with `releasedBy`): stopping an execution does
+   * not stop the stack operation it began. A free lock is taken for it.
+   */
+  keepEnvironmentLock(key: BuildKey, executionArn: string, options: LockKeepingOptions): Promise<LockKeeping>;
 
   /**
    * A repo/env's builds, newest first. A page holds `limit` builds whenever

@@ -105,9 +105,9 @@ const ADDED_SINCE_0_1_0: Record<string, string[]> = {
     'ksuidOf', 'newKsuid', 'CONCURRENCY_POLICIES', 'DEFAULT_CONCURRENCY_POLICY', 'parseConcurrencyPolicy', 'locksEnvironment',
     'EnvironmentBusyError', 'ENVIRONMENT_LOCK_PARTITION', 'isEnvironmentLockKey', 'environmentOfLockKey', 'environmentIdOf', 'holderIdOf',
   ],
-  '@aws-deployer/orchestrator/dynamodb': ['DEFAULT_STATUS_INDEX_NAME', /* 0.3.0 */ 'dynamoDbModule'],
-  '@aws-deployer/orchestrator/sfn': [/* 0.3.0 */ 'sfnModule'],
-  '@aws-deployer/orchestrator/testing': [/* 0.3.0 */ 'inMemoryModule'],
+  '@aws-deployer/orchestrator/dynamodb': ['DEFAULT_STATUS_INDEX_NAME', /* 0.3.0 */ 'dynamoDbModule', 'DynamoDbIdempotencyStore'],
+  '@aws-deployer/orchestrator/sfn': [/* 0.3.0 */ 'sfnModule', 'SfnExecutionController'],
+  '@aws-deployer/orchestrator/testing': [/* 0.3.0 */ 'inMemoryModule', 'InMemoryIdempotencyStore', 'InMemoryExecutionController'],
   '@aws-deployer/orchestrator/lambda': ['LAMBDA_FUNCTIONS'],
   '@aws-deployer/orchestrator/cdk': ['BuildOrchestrator', 'BuildsTable', 'LAMBDA_FUNCTIONS', 'shippedBundlesDirectory'],
 };

@@ -67,6 +67,10 @@ export class FaultyBuildRepository implements BuildRepository {
     this.call('releaseEnvironmentLock', () => this.inner.releaseEnvironmentLock(...args));
   listEnvironmentLocks: BuildRepository['listEnvironmentLocks'] = (...args) =>
     this.call('listEnvironmentLocks', () => this.inner.listEnvironmentLocks(...args));
+  beginRedrive: BuildRepository['beginRedrive'] = (...args) => this.call('beginRedrive', () => this.inner.beginRedrive(...args));
+  cancelPending: BuildRepository['cancelPending'] = (...args) => this.call('cancelPending', () => this.inner.cancelPending(...args));
+  keepEnvironmentLock: BuildRepository['keepEnvironmentLock'] = (...args) =>
+    this.call('keepEnvironmentLock', () => this.inner.keepEnvironmentLock(...args));
 
   private async call<T>(operation: Operation, run: () => Promise<T>): Promise<T> {
     const index = this.faults.findIndex((fault) => fault.operation === undefined || fault.operation === operation);

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import {
   BUILD_STATUSES,
+  DEPLOYMENT_KINDS,
   buildIdOf,
   fromEpochSeconds,
   isLatestPointerPartition,
@@ -13,6 +14,7 @@ import {
   type Build,
   type BuildKey,
   type BuildStatus,
+  type DeploymentKind,
 } from '../../../domain/index.js';
 import { withoutUndefined } from '../../../domain/without-undefined.js';
 
@@ -57,6 +59,18 @@ export interface BuildItem {
   unlocked_by?: string;
   /** Added by this module (epoch seconds, N), only with `unlocked_by`: when. */
   unlocked_at?: number;
+  /** Added by this module, omitted when empty: `redeploy` or `rollback`, a build a person asked for. */
+  kind?: DeploymentKind;
+  /** Added by this module, omitted when empty: the id of the build a redeploy or rollback deploys again. */
+  redeploy_of?: string;
+  /** Added by this module, omitted when empty: who asked for the build (an IAM ARN, `local`...). */
+  requested_by?: string;
+  /** Added by this module, omitted when empty: who cancelled the build. */
+  cancelled_by?: string;
+  /** Added by this module, omitted when empty: who redrove the build's execution. */
+  redriven_by?: string;
+  /** Added by this module (epoch seconds, N): when the build's execution was last redriven by a person. */
+  redriven_at?: number;
 }
 
 /** The "latest" pointer of one repo in one env: `pk = latest/{env}`, `sk = {repo}/{env}`. */
@@ -113,6 +127,12 @@ export function toBuildItem(build: Build): BuildItem {
     waiting_for: build.waitingFor,
     unlocked_by: build.unlockedBy,
     unlocked_at: build.unlockedAt === undefined ? undefined : toEpochSeconds(build.unlockedAt),
+    kind: build.kind,
+    redeploy_of: build.redeployOf,
+    requested_by: build.requestedBy,
+    cancelled_by: build.cancelledBy,
+    redriven_by: build.redrivenBy,
+    redriven_at: build.redrivenAt === undefined ? undefined : toEpochSeconds(build.redrivenAt),
   });
 }
 
@@ -159,6 +179,14 @@ const buildItemSchema = z.object({
   waiting_for: optionalText,
   unlocked_by: optionalText,
   unlocked_at: z.optional(epochSeconds),
+  // Added by this module for manual deployments (Go does not know them). A `kind` this version does
+  // not know (a later one's) reads as none: the build stays readable.
+  kind: optionalText,
+  redeploy_of: optionalText,
+  requested_by: optionalText,
+  cancelled_by: optionalText,
+  redriven_by: optionalText,
+  redriven_at: z.optional(epochSeconds),
 });
 
 /**
@@ -190,6 +218,12 @@ export function fromBuildItem(item: Record<string, unknown>): Build {
     waitingFor: parsed.waiting_for,
     unlockedBy: parsed.unlocked_by,
     unlockedAt: parsed.unlocked_at === undefined ? undefined : fromEpochSeconds(parsed.unlocked_at),
+    kind: DEPLOYMENT_KINDS.find((kind) => kind === parsed.kind),
+    redeployOf: parsed.redeploy_of,
+    requestedBy: parsed.requested_by,
+    cancelledBy: parsed.cancelled_by,
+    redrivenBy: parsed.redriven_by,
+    redrivenAt: parsed.redriven_at === undefined ? undefined : fromEpochSeconds(parsed.redriven_at),
   }) as Build;
 }
 

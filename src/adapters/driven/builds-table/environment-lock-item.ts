@@ -30,6 +30,10 @@ export interface EnvironmentLockItem {
   taken_at: number;
   /** Present (and `true`) only for a lock taken for a build already running. */
   adopted?: boolean;
+  /** Present only after a forced cancel of the holder: who; only a release by hand frees the lock. */
+  kept_by?: string;
+  /** Present (and `true`) only for a lock taken for a person's redrive of the holder. */
+  redrive?: boolean;
 }
 
 /** The key of an environment's lock item: `pk = lock`, `sk = {repo}/{env}`. */
@@ -44,6 +48,8 @@ export function toEnvironmentLockItem(lock: EnvironmentLock): EnvironmentLockIte
     policy: lock.policy,
     taken_at: toEpochSeconds(lock.takenAt),
     adopted: lock.adopted === true ? true : undefined,
+    kept_by: lock.keptBy,
+    redrive: lock.redrive === true ? true : undefined,
   });
 }
 
@@ -62,6 +68,8 @@ const lockItemSchema = z.object({
   policy: z.enum(['queue', 'supersede'], { error: 'must be "queue" or "supersede"' }),
   taken_at: z.number({ error: 'must be a number of epoch seconds' }).check(z.int({ error: 'must be whole seconds' })),
   adopted: z.optional(z.boolean({ error: 'must be a boolean' })),
+  kept_by: z.optional(z.string({ error: 'must be a string' }).check(z.minLength(1, { error: 'must not be empty' }))),
+  redrive: z.optional(z.boolean({ error: 'must be a boolean' })),
 });
 
 /**
@@ -111,6 +119,8 @@ export function fromEnvironmentLockItem(item: Record<string, unknown>): Environm
       policy: parsed.policy,
       takenAt: fromEpochSeconds(parsed.taken_at),
       adopted: parsed.adopted === true ? true : undefined,
+      keptBy: parsed.kept_by,
+      redrive: parsed.redrive === true ? true : undefined,
     });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;

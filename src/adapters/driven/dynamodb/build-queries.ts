@@ -78,11 +78,21 @@ export class BuildQueries {
     const limit = pageLimit(options.limit);
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, { sk: 'string' }).sk;
     const pk = buildItemKey({ repo, env, sk: '' }).pk;
+    // A status is a filter: the query reads the partition's builds newest first and keeps that status's
+    // (queryUpTo goes on until a page is full), so its cost is the builds read, as a listing's is.
+    const byStatus =
+      options.status === undefined
+        ? { ExpressionAttributeValues: { ':pk': pk } }
+        : {
+            FilterExpression: '#status = :status',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':pk': pk, ':status': options.status },
+          };
     const items = await this.queryUpTo(
       {
         TableName: this.table.tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
+        ...byStatus,
         ScanIndexForward: false,
         ConsistentRead: true,
         ExclusiveStartKey: after === undefined ? undefined : { pk, sk: after },

@@ -9,9 +9,19 @@ import {
   type BuildKey,
   type Completion,
 } from '../../../domain/index.js';
-import type { CompletionRecord, Logger, ReleaseOptions, StartFailureOptions, StartFailureRecord } from '../../../ports/index.js';
+import { withoutUndefined } from '../../../domain/without-undefined.js';
+import type {
+  CompletionRecord,
+  Logger,
+  PendingCancellation,
+  PendingCancellationOptions,
+  ReleaseOptions,
+  StartFailureOptions,
+  StartFailureRecord,
+} from '../../../ports/index.js';
+import { requireDate, requireText } from '../arguments.js';
 import { buildItemKey, latestPointerItem } from '../builds-table/build-item.js';
-import type { BuildsTable } from './builds-table-access.js';
+import { readItem, type BuildsTable } from './builds-table-access.js';
 import { existingBuild, writeWithPointer, type BuildWrite, type WriteResult } from './conditional-writes.js';
 import { WAITING_FOR, releaseWrites } from './environment-locks.js';
 import { MAX_RESOLUTION_ROUNDS, mayBecome, type Condition } from './status-conditions.js';
@@ -56,17 +66,42 @@ export class CompletionWrites {
   async failPendingBuild(key: BuildKey, reason: string, at: Date, guard: Condition, options: StartFailureOptions = {}): Promise<StartFailureRecord> {
     const valid = parseRecordedBuildKey(key);
     const completion = parseCompletion({ status: 'FAILED', errorMsg: reason });
-    const { supersededBy } = options;
     const companions = releaseWrites(this.table, valid, options);
     const result = await this.writeCompletionThatFits(
       valid,
       completion,
       (shape) => writeWithPointer(this.table, valid, this.completionWrite(valid, shape, at, guard), latestPointerItem(valid, 'FAILED', at), companions),
-      supersededBy,
+      withoutUndefined({ supersededBy: options.supersededBy }),
     );
     if (result.written) return { outcome: 'failed' };
     if (!result.existing) throw new BuildNotFoundError(valid);
     return { outcome: 'superseded' };
+  }
+
+  /**
+   * A person's cancel (or a rollback's) of a `PENDING` build no start attempt
+   * holds: `PENDING -> FAILED` with the reason, who cancelled it, and the
+   * build deploying in its place, in the first form the item has room for.
+   */
+  async cancelPending(key: BuildKey, options: PendingCancellationOptions): Promise<PendingCancellation> {
+    const valid = parseRecordedBuildKey(key);
+    const completion = parseCompletion({ status: 'FAILED', errorMsg: options.reason });
+    requireDate('at', options.at);
+    if (options.cancelledBy !== undefined) requireText('cancelledBy', options.cancelledBy);
+    if (options.supersededBy !== undefined) requireText('supersededBy', options.supersededBy);
+    // Guards: the build is PENDING and no start attempt holds it. A claimed build may be starting its
+    // execution right now: ending it here would let that execution deploy a build recorded FAILED.
+    const guard: Condition = { expression: `#status = :pending AND attribute_not_exists(${START_ATTEMPT})`, values: { ':pending': 'PENDING' } };
+    const result = await this.writeCompletionThatFits(
+      valid,
+      completion,
+      (shape) => writeWithPointer(this.table, valid, this.completionWrite(valid, shape, options.at, guard), latestPointerItem(valid, 'FAILED', options.at)),
+      withoutUndefined({ supersededBy: options.supersededBy, cancelledBy: options.cancelledBy }),
+    );
+    if (result.written) return { outcome: 'cancelled', build: existingBuild(valid, await readItem(this.table, valid)) };
+    const build = existingBuild(valid, result.existing);
+    if (build.status !== 'PENDING') return { outcome: 'refused', status: build.status, build, reason: `it is ${build.status}` };
+    return { outcome: 'starting', build };
   }
 
   /**
@@ -81,9 +116,9 @@ export class CompletionWrites {
     key: BuildKey,
     completion: Completion,
     write: (shape: CompletionShape) => Promise<WriteResult>,
-    supersededBy?: string,
+    marks: EndMarks = {},
   ): Promise<WriteResult> {
-    const shapes = completionShapes(completion, supersededBy);
+    const shapes = completionShapes(completion, marks);
     for (const [index, shape] of shapes.entries()) {
       try {
         return await write(shape);
@@ -127,6 +162,10 @@ export class CompletionWrites {
       set.push('superseded_by = :superseded');
       values[':superseded'] = shape.supersededBy;
     }
+    if (shape.cancelledBy !== undefined) {
+      set.push('cancelled_by = :cancelled');
+      values[':cancelled'] = shape.cancelledBy;
+    }
     // The redrive mark has served its purpose once the build records how its execution ended; an
     // ended build waits for nothing.
     const remove: string[] = [REDRIVE_MARK, WAITING_FOR, START_ATTEMPT];
@@ -144,30 +183,35 @@ export class CompletionWrites {
   }
 }
 
+/** What an end records besides its reason: the build deploying in its place, who cancelled it. */
+interface EndMarks {
+  readonly supersededBy?: string;
+  readonly cancelledBy?: string;
+}
+
 /** One form of a completion write; see `writeCompletionThatFits`. */
-interface CompletionShape extends Completion {
+interface CompletionShape extends Completion, EndMarks {
   readonly finishedAt: boolean;
-  /** A stale build's newer build; written with the reason it explains, left out with it. */
-  readonly supersededBy?: string | undefined;
   /** The reporting execution, when this form leaves its ARN out: the write's condition still names it. */
   readonly ownExecutionArn?: string | undefined;
 }
 
-/** A form of the reason, and the newer build it names when it fits with it. */
-type ShapeForm = ReasonForm & { readonly supersededBy?: string };
+/** A form of the reason, and the marks that go with it when they fit with it. */
+type ShapeForm = ReasonForm & EndMarks;
 
 /**
  * The completion as asked, then smaller and smaller forms of it, each written
- * only if the one before did not fit. A stale build's `supersededBy` goes
- * with its reason while both fit; then the reason's forms are tried alone.
+ * only if the one before did not fit. The marks (a stale build's
+ * `supersededBy`, a cancel's `cancelledBy`) go with the reason while both
+ * fit; then the reason's forms are tried alone.
  */
-function completionShapes(completion: Completion, supersededBy?: string): CompletionShape[] {
+function completionShapes(completion: Completion, marks: EndMarks): CompletionShape[] {
   const { errorMsg, executionArn, ...status } = completion;
   const reasons = reasonForms(errorMsg);
   const forms: ShapeForm[] =
-    supersededBy === undefined
+    marks.supersededBy === undefined && marks.cancelledBy === undefined
       ? reasons
-      : [...reasons.filter((form) => form.errorMsg !== undefined).map((form) => ({ ...form, supersededBy })), ...reasons];
+      : [...reasons.filter((form) => form.errorMsg !== undefined).map((form) => ({ ...form, ...marks })), ...reasons];
   const withArn = (form: ShapeForm): CompletionShape => ({ ...status, ...form, ...(executionArn === undefined ? {} : { executionArn }) });
   // The item has no room even for the ARN (its start could not record it either): the end lands
   // without it, the condition still naming the execution.

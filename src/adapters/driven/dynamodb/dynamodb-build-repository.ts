@@ -22,8 +22,16 @@ import type {
   ListBuildsByStatusOptions,
   ListBuildsOptions,
   ListRedrivePendingOptions,
+  ExecutionEndOptions,
   LockAdoption,
+  LockKeeping,
+  LockKeepingOptions,
   LockRelease,
+  PendingCancellation,
+  PendingCancellationOptions,
+  RedriveBeginning,
+  RedriveBeginningOptions,
+  RedriveMarkClearingOptions,
   LockReleaseOptions,
   Logger,
   RedriveMarkClearing,
@@ -135,7 +143,7 @@ export class DynamoDbBuildRepository implements BuildRepository {
     this.starts = new StartWrites(this.table, this.completions, this.lines);
     this.queries = new BuildQueries(this.table, statusIndexName, options.logger);
     this.executionEnds = new ExecutionEndWrites(this.table, options.logger);
-    this.redriveMarks = new RedriveMarks(this.table, statusIndexName);
+    this.redriveMarks = new RedriveMarks(this.table, statusIndexName, this.locks);
   }
 
   async create(value: NewBuild, at: Date = new Date()): Promise<Build> {
@@ -186,8 +194,20 @@ export class DynamoDbBuildRepository implements BuildRepository {
     return this.completions.recordCompletion(key, completion, at, options);
   }
 
-  recordExecutionEnd(key: BuildKey, executionArn: string, completion: Completion, at: Date, options?: ReleaseOptions): Promise<CompletionRecord> {
+  recordExecutionEnd(key: BuildKey, executionArn: string, completion: Completion, at: Date, options?: ExecutionEndOptions): Promise<CompletionRecord> {
     return this.executionEnds.recordExecutionEnd(key, executionArn, completion, at, options);
+  }
+
+  beginRedrive(key: BuildKey, executionArn: string, options: RedriveBeginningOptions): Promise<RedriveBeginning> {
+    return this.redriveMarks.beginRedrive(key, executionArn, options);
+  }
+
+  cancelPending(key: BuildKey, options: PendingCancellationOptions): Promise<PendingCancellation> {
+    return this.completions.cancelPending(key, options);
+  }
+
+  keepEnvironmentLock(key: BuildKey, executionArn: string, options: LockKeepingOptions): Promise<LockKeeping> {
+    return this.locks.keepEnvironmentLock(key, executionArn, options);
   }
 
   markRedrivePending(key: BuildKey, executionArn: string, at: Date): Promise<RedriveMarkRecord> {
@@ -198,8 +218,8 @@ export class DynamoDbBuildRepository implements BuildRepository {
     return this.redriveMarks.listRedrivePending(options);
   }
 
-  clearRedrivePending(key: BuildKey, since: Date): Promise<RedriveMarkClearing> {
-    return this.redriveMarks.clearRedrivePending(key, since);
+  clearRedrivePending(key: BuildKey, since: Date, options?: RedriveMarkClearingOptions): Promise<RedriveMarkClearing> {
+    return this.redriveMarks.clearRedrivePending(key, since, options);
   }
 
   listBuilds(repo: string, env: string, options?: ListBuildsOptions): Promise<BuildPage> {

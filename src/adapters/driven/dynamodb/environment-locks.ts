@@ -13,6 +13,8 @@ import { withoutUndefined } from '../../../domain/without-undefined.js';
 import type {
   EnvironmentLockPage,
   LockAdoption,
+  LockKeeping,
+  LockKeepingOptions,
   LockRelease,
   LockReleaseOptions,
   ReleaseOptions,
@@ -47,8 +49,9 @@ export function lockReleaseWrite(table: BuildsTable, key: BuildKey): BuildWrite 
     Delete: {
       TableName: table.tableName,
       Key: environmentLockKey(key),
-      // Guards: only the lock this build holds is released; another build's lock stays.
-      ConditionExpression: 'attribute_not_exists(pk) OR holder = :sk',
+      // Guards: only the lock this build holds is released, and not one kept for a person after a forced
+      // cancel (the stack operation may go on); another build's lock stays.
+      ConditionExpression: 'attribute_not_exists(pk) OR (holder = :sk AND attribute_not_exists(kept_by))',
       ExpressionAttributeValues: { ':sk': key.sk },
     },
   };
@@ -170,7 +173,7 @@ export class EnvironmentLocks {
     requireEnvironment(repo, env);
     requireText('holder', holder);
     requireDate('at', options.at);
-    if (options.releasedBy === undefined) return this.deleteLock({ repo, env }, holder);
+    if (options.releasedBy === undefined) return this.deleteLock({ repo, env }, holder, 'unless-kept');
     requireText('releasedBy', options.releasedBy);
     const holderKey = parseRecordedBuildKey({ repo, env, sk: holder });
     for (let attempt = 1; ; ) {
@@ -178,7 +181,7 @@ export class EnvironmentLocks {
         await this.table.client.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Delete: { ...this.lockDeleteOf({ repo, env }, holder), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+              { Delete: { ...this.lockDeleteOf({ repo, env }, holder, 'even-kept'), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
               {
                 Update: {
                   TableName: this.table.tableName,
@@ -201,7 +204,7 @@ export class EnvironmentLocks {
           return notHeld(lockReason.Item ? lockFrom(lockReason.Item) : await this.getEnvironmentLock(repo, env));
         }
         // The holder build is gone, or its item has no room for the record: the lock is released all the same.
-        if (buildReason?.Code === 'ConditionalCheckFailed' || isItemTooLargeReason(buildReason)) return this.deleteLock({ repo, env }, holder);
+        if (buildReason?.Code === 'ConditionalCheckFailed' || isItemTooLargeReason(buildReason)) return this.deleteLock({ repo, env }, holder, 'even-kept');
         if (!isTransactionConflict(error) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
         await backOff(attempt);
         attempt += 1;
@@ -248,25 +251,88 @@ export class EnvironmentLocks {
     });
   }
 
-  /** The release alone: one DeleteItem, only while `holder` holds the lock. */
-  private async deleteLock(environment: { repo: string; env: string }, holder: string): Promise<LockRelease> {
+  /**
+   * A forced cancel's first step: the running build holds its environment's
+   * lock (taken now if free) and keeps it for a person (`kept_by`).
+   */
+  async keepEnvironmentLock(key: BuildKey, executionArn: string, options: LockKeepingOptions): Promise<LockKeeping> {
+    const valid = parseRecordedBuildKey(key);
+    requireText('executionArn', executionArn);
+    requireText('keptBy', options.keptBy);
+    requireLockingPolicy('policy', options.policy);
+    requireDate('at', options.at);
+    for (let attempt = 1; ; ) {
+      try {
+        await this.table.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName: this.table.tableName,
+                  Key: buildItemKey(valid),
+                  // Guards: the build still deploys with this execution (one that ended holds nothing to keep).
+                  ConditionExpression: '#status = :in_progress AND execution_arn = :arn',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':in_progress': 'IN_PROGRESS', ':arn': executionArn },
+                },
+              },
+              {
+                Update: {
+                  TableName: this.table.tableName,
+                  Key: environmentLockKey(valid),
+                  // A lock held keeps when and how it was taken; a free one is taken now.
+                  UpdateExpression: 'SET holder = :sk, policy = if_not_exists(policy, :policy), taken_at = if_not_exists(taken_at, :at), kept_by = :by',
+                  // Guards: the lock is free or this build's; another holder keeps it.
+                  ConditionExpression: 'attribute_not_exists(pk) OR holder = :sk',
+                  ExpressionAttributeValues: { ':sk': valid.sk, ':policy': options.policy, ':at': toEpochSeconds(options.at), ':by': options.keptBy },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+            ],
+          }),
+        );
+        const lock = await this.getEnvironmentLock(valid.repo, valid.env);
+        if (lock === undefined) throw new Error(`The lock of ${valid.repo}/${valid.env} was kept, yet it is gone`);
+        return { outcome: 'kept', lock };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [buildReason, lockReason] = error.CancellationReasons ?? [];
+        if (buildReason?.Code === 'ConditionalCheckFailed') return { outcome: 'not-running' };
+        if (lockReason?.Code === 'ConditionalCheckFailed') {
+          const held = lockReason.Item ? lockFrom(lockReason.Item) : await this.getEnvironmentLock(valid.repo, valid.env);
+          if (held !== undefined) return { outcome: 'busy', lock: held };
+        } else if (!isTransactionConflict(error)) throw error;
+        if (attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+        await backOff(attempt);
+        attempt += 1;
+      }
+    }
+  }
+
+  /**
+   * The release alone: one DeleteItem, only while `holder` holds the lock
+   * (`unless-kept`: and no person keeps it).
+   */
+  async deleteLock(environment: { repo: string; env: string }, holder: string, kept: 'unless-kept' | 'even-kept'): Promise<LockRelease> {
     try {
-      await this.table.client.send(new DeleteCommand({ ...this.lockDeleteOf(environment, holder), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+      await this.table.client.send(new DeleteCommand({ ...this.lockDeleteOf(environment, holder, kept), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
       return { outcome: 'released' };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Current DynamoDB returns the item; DynamoDB Local ignores the request, so read it.
       const lock = error.Item ? lockFrom(error.Item) : await this.getEnvironmentLock(environment.repo, environment.env);
+      if (lock?.holder === holder && lock.keptBy !== undefined) return { outcome: 'kept', lock };
       return notHeld(lock);
     }
   }
 
-  private lockDeleteOf(environment: { repo: string; env: string }, holder: string) {
+  private lockDeleteOf(environment: { repo: string; env: string }, holder: string, kept: 'unless-kept' | 'even-kept') {
     return {
       TableName: this.table.tableName,
       Key: environmentLockKey(environment),
-      // Guards: only the holder's lock is released; a lock gone, or taken by another build since, is left alone.
-      ConditionExpression: 'holder = :holder',
+      // Guards: only the holder's lock is released; a lock gone, or taken by another build since, is left
+      // alone, and so is one kept for a person (after a forced cancel), unless a person releases it.
+      ConditionExpression: kept === 'unless-kept' ? 'holder = :holder AND attribute_not_exists(kept_by)' : 'holder = :holder',
       ExpressionAttributeValues: { ':holder': holder },
     };
   }

@@ -9,7 +9,7 @@ import {
   type BuildKey,
   type Completion,
 } from '../../../domain/index.js';
-import type { CompletionRecord, Logger, ReleaseOptions } from '../../../ports/index.js';
+import type { CompletionRecord, ExecutionEndOptions, Logger } from '../../../ports/index.js';
 import { requireText } from '../arguments.js';
 import { buildItemKey, latestPointerItem } from '../builds-table/build-item.js';
 import type { BuildsTable } from './builds-table-access.js';
@@ -30,14 +30,15 @@ export class ExecutionEndWrites {
     private readonly logger: Logger | undefined,
   ) {}
 
-  async recordExecutionEnd(key: BuildKey, executionArn: string, value: Completion, at: Date, options: ReleaseOptions = {}): Promise<CompletionRecord> {
+  async recordExecutionEnd(key: BuildKey, executionArn: string, value: Completion, at: Date, options: ExecutionEndOptions = {}): Promise<CompletionRecord> {
     const valid = parseRecordedBuildKey(key);
     requireText('executionArn', executionArn);
+    if (options.cancelledBy !== undefined) requireText('cancelledBy', options.cancelledBy);
     // The ARN is the condition here, never a value to attach.
     const { executionArn: _attach, ...completion } = parseCompletion(value);
     const companions = releaseWrites(this.table, valid, options);
     for (let round = 0; round < MAX_RESOLUTION_ROUNDS; round += 1) {
-      const result = await this.writeThatFits(valid, executionArn, completion, at, companions);
+      const result = await this.writeThatFits(valid, executionArn, completion, at, companions, options.cancelledBy);
       if (result.written) return { outcome: 'completed', status: completion.status };
       const build = existingBuild(valid, result.existing);
       if (build.executionArn !== executionArn) return { outcome: 'refused', status: build.status, build, reason: notRecording(build) };
@@ -50,8 +51,18 @@ export class ExecutionEndWrites {
   }
 
   /** The write in its whole form, then smaller ones, each only if the one before did not fit DynamoDB's 400 KB. */
-  private async writeThatFits(key: BuildKey, executionArn: string, completion: Completion, at: Date, companions: readonly BuildWrite[]): Promise<WriteResult> {
-    const shapes = reasonForms(completion.errorMsg);
+  private async writeThatFits(
+    key: BuildKey,
+    executionArn: string,
+    completion: Completion,
+    at: Date,
+    companions: readonly BuildWrite[],
+    cancelledBy: string | undefined,
+  ): Promise<WriteResult> {
+    const reasons = reasonForms(completion.errorMsg);
+    // Who cancelled goes with the reason while both fit; then the reason's forms are tried alone.
+    const shapes: (ReasonForm & { cancelledBy?: string })[] =
+      cancelledBy === undefined ? reasons : [...reasons.filter((form) => form.errorMsg !== undefined).map((form) => ({ ...form, cancelledBy })), ...reasons];
     for (const [index, shape] of shapes.entries()) {
       try {
         return await writeWithPointer(
@@ -69,11 +80,21 @@ export class ExecutionEndWrites {
     throw new Error('unreachable: reasonForms is never empty');
   }
 
-  private endWrite(key: BuildKey, executionArn: string, completion: Completion, { errorMsg, finishedAt }: ReasonForm, at: Date): BuildWrite {
+  private endWrite(
+    key: BuildKey,
+    executionArn: string,
+    completion: Completion,
+    { errorMsg, finishedAt, cancelledBy }: ReasonForm & { cancelledBy?: string },
+    at: Date,
+  ): BuildWrite {
     const from = mayBecome(completion.status, { redriven: completion.redriven === true });
     const values: Record<string, unknown> = { ...from.values, ':to': completion.status, ':at': toEpochSeconds(at), ':arn': executionArn };
     const set = ['#status = :to', 'updated_at = :at'];
     if (finishedAt) set.push('finished_at = :at');
+    if (cancelledBy !== undefined) {
+      set.push('cancelled_by = :cancelled');
+      values[':cancelled'] = cancelledBy;
+    }
     // The redrive mark has served its purpose once the build records how its execution ended; an
     // ended build waits for nothing.
     const remove: string[] = [REDRIVE_MARK, WAITING_FOR, START_ATTEMPT];

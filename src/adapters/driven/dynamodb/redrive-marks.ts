@@ -1,27 +1,35 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   ValidationError,
   fromEpochSeconds,
   parseRecordedBuildKey,
   toEpochSeconds,
+  toWholeSecond,
   type Build,
   type BuildKey,
+  type EnvironmentLock,
 } from '../../../domain/index.js';
 import { withoutUndefined } from '../../../domain/without-undefined.js';
 import type {
   ListRedrivePendingOptions,
+  RedriveBeginning,
+  RedriveBeginningOptions,
   RedriveMarkClearing,
+  RedriveMarkClearingOptions,
   RedriveMarkRecord,
   RedrivePendingBuild,
   RedrivePendingPage,
   UnreadableBuild,
 } from '../../../ports/index.js';
-import { requireDate, requireText } from '../arguments.js';
+import { requireDate, requireLockingPolicy, requireText } from '../arguments.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../paging.js';
 import { buildItemKey, fromBuildItem } from '../builds-table/build-item.js';
-import type { BuildsTable } from './builds-table-access.js';
-import { existingBuild, writeAlone } from './conditional-writes.js';
+import { toEnvironmentLockItem, type EnvironmentLockItem } from '../builds-table/environment-lock-item.js';
+import { readItem, type BuildsTable } from './builds-table-access.js';
+import { MAX_TRANSACTION_ATTEMPTS, backOff, existingBuild, isTransactionConflict, writeAlone, type BuildWrite, type WriteResult } from './conditional-writes.js';
+import { lockFrom, readEnvironmentLock, type EnvironmentLocks } from './environment-locks.js';
+import { itemFrom } from './item-from.js';
 import { isMissingIndex, statusIndexMissingError } from './dynamodb-errors.js';
 import { REDRIVE_MARK } from './reason-forms.js';
 
@@ -40,6 +48,7 @@ export class RedriveMarks {
   constructor(
     private readonly table: BuildsTable,
     private readonly statusIndexName: string,
+    private readonly locks: EnvironmentLocks,
   ) {}
 
   async markRedrivePending(key: BuildKey, executionArn: string, at: Date): Promise<RedriveMarkRecord> {
@@ -122,14 +131,99 @@ export class RedriveMarks {
     });
   }
 
-  async clearRedrivePending(key: BuildKey, since: Date): Promise<RedriveMarkClearing> {
+  async clearRedrivePending(key: BuildKey, since: Date, options: RedriveMarkClearingOptions = {}): Promise<RedriveMarkClearing> {
     const valid = parseRecordedBuildKey(key);
+    const cleared = await this.removeMark(valid, since, options.forgetRedrive === true);
+    // The lock a person's redrive took goes with the mark; a crash in between leaves it to the sweeper,
+    // which releases a redrive's lock once its execution has closed.
+    if (cleared.outcome === 'cleared' && options.releaseEnvironmentLock === true) await this.locks.deleteLock(valid, valid.sk, 'unless-kept');
+    return cleared;
+  }
+
+  async beginRedrive(key: BuildKey, executionArn: string, options: RedriveBeginningOptions): Promise<RedriveBeginning> {
+    const valid = parseRecordedBuildKey(key);
+    requireText('executionArn', executionArn);
+    requireDate('at', options.at);
+    if (options.redrivenBy !== undefined) requireText('redrivenBy', options.redrivenBy);
+    const since = toWholeSecond(options.at);
+    const write: BuildWrite = {
+      Update: {
+        TableName: this.table.tableName,
+        Key: buildItemKey(valid),
+        // The mark the sweeper reads (its update time moves with it, see markRedrivePending), and who asked.
+        UpdateExpression:
+          options.redrivenBy === undefined
+            ? `SET ${REDRIVE_MARK} = :at, updated_at = :at, redriven_at = :at REMOVE redriven_by`
+            : `SET ${REDRIVE_MARK} = :at, updated_at = :at, redriven_at = :at, redriven_by = :by`,
+        // Guards: the build is FAILED and records this execution: only a build's own failed execution is
+        // redriven for it, and a build that succeeded since (or was put back) is left alone.
+        ConditionExpression: '#status = :failed AND execution_arn = :arn',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: withoutUndefined({ ':at': toEpochSeconds(since), ':failed': 'FAILED', ':arn': executionArn, ':by': options.redrivenBy }),
+      },
+    };
+    const lock = options.environmentLock;
+    if (lock !== undefined) requireLockingPolicy('environmentLock.policy', lock.policy);
+    const result =
+      lock === undefined
+        ? await writeAlone(this.table, valid, write)
+        : await this.writeWithLock(valid, write, toEnvironmentLockItem({ repo: valid.repo, env: valid.env, holder: valid.sk, policy: lock.policy, takenAt: since, redrive: true }));
+    if ('busy' in result) return { outcome: 'busy', lock: result.busy };
+    if (!result.written) {
+      const build = existingBuild(valid, result.existing);
+      const reason = build.status !== 'FAILED' ? `it is ${build.status}` : build.executionArn === undefined ? 'it records no execution' : `it records execution ${build.executionArn}`;
+      return { outcome: 'refused', status: build.status, build, reason };
+    }
+    return { outcome: 'begun', build: existingBuild(valid, await readItem(this.table, valid)), since };
+  }
+
+  /** The redrive's build write and the lock it takes, in one transaction: both land, or neither. */
+  private async writeWithLock(key: BuildKey, write: BuildWrite, lockItem: EnvironmentLockItem): Promise<WriteResult | { busy: EnvironmentLock }> {
+    for (let attempt = 1; ; ) {
+      try {
+        await this.table.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: { ...write.Update!, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+              {
+                Put: {
+                  TableName: this.table.tableName,
+                  Item: lockItem,
+                  // Guards: the lock is free, or already this build's (a repeat); another holder keeps it.
+                  ConditionExpression: 'attribute_not_exists(pk) OR holder = :sk',
+                  ExpressionAttributeValues: { ':sk': key.sk },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+            ],
+          }),
+        );
+        return { written: true };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [buildReason, lockReason] = error.CancellationReasons ?? [];
+        if (buildReason?.Code === 'ConditionalCheckFailed') {
+          const existing = buildReason.Item ? itemFrom(buildReason.Item) : await readItem(this.table, key);
+          return existing === undefined ? { written: false } : { written: false, existing };
+        }
+        if (lockReason?.Code === 'ConditionalCheckFailed') {
+          const held = lockReason.Item ? lockFrom(lockReason.Item) : await readEnvironmentLock(this.table, key);
+          if (held !== undefined) return { busy: held };
+        } else if (!isTransactionConflict(error)) throw error;
+        if (attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+        await backOff(attempt);
+        attempt += 1;
+      }
+    }
+  }
+
+  private async removeMark(valid: BuildKey, since: Date, forgetRedrive: boolean): Promise<RedriveMarkClearing> {
     try {
       await this.table.client.send(
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: buildItemKey(valid),
-          UpdateExpression: `REMOVE ${REDRIVE_MARK}`,
+          UpdateExpression: forgetRedrive ? `REMOVE ${REDRIVE_MARK}, redriven_by, redriven_at` : `REMOVE ${REDRIVE_MARK}`,
           // Guards: the build still carries the very mark that was read; one marked again since keeps
           // its new mark, and a missing item is not created.
           ConditionExpression: `${REDRIVE_MARK} = :since`,

@@ -24,13 +24,21 @@ import type {
   CompletionRecord,
   EnvironmentLine,
   EnvironmentLockPage,
+  ExecutionEndOptions,
   ListBuildsByStatusOptions,
   ListBuildsOptions,
   ListRedrivePendingOptions,
   LockAdoption,
   LockRelease,
+  LockKeeping,
+  LockKeepingOptions,
   LockReleaseOptions,
+  PendingCancellation,
+  PendingCancellationOptions,
+  RedriveBeginning,
+  RedriveBeginningOptions,
   RedriveMarkClearing,
+  RedriveMarkClearingOptions,
   RedriveMarkRecord,
   RedrivePendingPage,
   ReleaseOptions,
@@ -228,7 +236,7 @@ export class InMemoryBuildRepository implements BuildRepository {
     }
   }
 
-  async recordExecutionEnd(key: BuildKey, executionArn: string, value: Completion, at: Date, options: ReleaseOptions = {}): Promise<CompletionRecord> {
+  async recordExecutionEnd(key: BuildKey, executionArn: string, value: Completion, at: Date, options: ExecutionEndOptions = {}): Promise<CompletionRecord> {
     const valid = parseRecordedBuildKey(key);
     requireText('executionArn', executionArn);
     // The ARN is the condition here, never a value to attach.
@@ -240,9 +248,10 @@ export class InMemoryBuildRepository implements BuildRepository {
       return { outcome: 'refused', status: build.status, build, reason };
     }
     const effect = completionEffect(build, completion);
+    if (options.cancelledBy !== undefined) requireText('cancelledBy', options.cancelledBy);
     switch (effect.kind) {
       case 'transition':
-        this.complete(build, completion, at, options);
+        this.complete(options.cancelledBy === undefined ? build : { ...build, cancelledBy: options.cancelledBy }, completion, at, options);
         this.redriveMarks.delete(buildIdOf(build));
         return { outcome: 'completed', status: completion.status };
       case 'unchanged':
@@ -285,13 +294,78 @@ export class InMemoryBuildRepository implements BuildRepository {
     return oldestFirst.length > limit && last ? { builds: page, nextCursor: encodeCursor(last.position) } : { builds: page };
   }
 
-  async clearRedrivePending(key: BuildKey, since: Date): Promise<RedriveMarkClearing> {
+  async clearRedrivePending(key: BuildKey, since: Date, options: RedriveMarkClearingOptions = {}): Promise<RedriveMarkClearing> {
     const valid = parseRecordedBuildKey(key);
     await this.pause();
     const id = buildIdOf(valid);
     if (this.redriveMarks.get(id)?.getTime() !== toWholeSecond(since).getTime()) return { outcome: 'kept' };
     this.redriveMarks.delete(id);
+    const build = this.builds.get(id);
+    if (options.forgetRedrive === true && build !== undefined) {
+      const { redrivenBy: _by, redrivenAt: _at, ...rest } = build;
+      this.builds.set(id, rest);
+    }
+    if (options.releaseEnvironmentLock === true) this.releaseHeldBy(valid);
     return { outcome: 'cleared' };
+  }
+
+  async beginRedrive(key: BuildKey, executionArn: string, options: RedriveBeginningOptions): Promise<RedriveBeginning> {
+    const valid = parseRecordedBuildKey(key);
+    requireText('executionArn', executionArn);
+    requireDate('at', options.at);
+    if (options.redrivenBy !== undefined) requireText('redrivenBy', options.redrivenBy);
+    if (options.environmentLock !== undefined) requireLockingPolicy('environmentLock.policy', options.environmentLock.policy);
+    await this.pause();
+    const build = this.existing(valid);
+    if (build.status !== 'FAILED' || build.executionArn !== executionArn) {
+      const reason = build.status !== 'FAILED' ? `it is ${build.status}` : build.executionArn === undefined ? 'it records no execution' : `it records execution ${build.executionArn}`;
+      return { outcome: 'refused', status: build.status, build, reason };
+    }
+    const environment = partitionKeyOf(valid);
+    const since = toWholeSecond(options.at);
+    if (options.environmentLock !== undefined) {
+      const held = this.locks.get(environment);
+      if (held !== undefined && held.holder !== valid.sk) return { outcome: 'busy', lock: held };
+      this.locks.set(environment, { repo: valid.repo, env: valid.env, holder: valid.sk, policy: options.environmentLock.policy, takenAt: since, redrive: true });
+    }
+    // Not a status change; the update time moves with the redrive mark, as `markRedrivePending` moves it.
+    const marked: Build = withoutUndefined({ ...build, redrivenBy: options.redrivenBy, redrivenAt: since, updatedAt: since });
+    this.builds.set(buildIdOf(valid), marked);
+    this.redriveMarks.set(buildIdOf(valid), since);
+    return { outcome: 'begun', build: marked, since };
+  }
+
+  async cancelPending(key: BuildKey, options: PendingCancellationOptions): Promise<PendingCancellation> {
+    const valid = parseRecordedBuildKey(key);
+    const completion = parseCompletion({ status: 'FAILED', errorMsg: options.reason });
+    requireDate('at', options.at);
+    if (options.cancelledBy !== undefined) requireText('cancelledBy', options.cancelledBy);
+    if (options.supersededBy !== undefined) requireText('supersededBy', options.supersededBy);
+    await this.pause();
+    const build = this.existing(valid);
+    if (build.status !== 'PENDING') return { outcome: 'refused', status: build.status, build, reason: `it is ${build.status}` };
+    if (this.startClaims.has(buildIdOf(valid))) return { outcome: 'starting', build };
+    this.complete(withoutUndefined({ ...build, cancelledBy: options.cancelledBy, supersededBy: options.supersededBy }), completion, options.at, {});
+    return { outcome: 'cancelled', build: this.existing(valid) };
+  }
+
+  async keepEnvironmentLock(key: BuildKey, executionArn: string, options: LockKeepingOptions): Promise<LockKeeping> {
+    const valid = parseRecordedBuildKey(key);
+    requireText('executionArn', executionArn);
+    requireText('keptBy', options.keptBy);
+    requireLockingPolicy('policy', options.policy);
+    requireDate('at', options.at);
+    await this.pause();
+    const build = this.builds.get(buildIdOf(valid));
+    if (build?.status !== 'IN_PROGRESS' || build.executionArn !== executionArn) return { outcome: 'not-running' };
+    const environment = partitionKeyOf(valid);
+    const held = this.locks.get(environment);
+    if (held !== undefined && held.holder !== valid.sk) return { outcome: 'busy', lock: held };
+    const lock: EnvironmentLock = held === undefined
+      ? { repo: valid.repo, env: valid.env, holder: valid.sk, policy: options.policy, takenAt: toWholeSecond(options.at), keptBy: options.keptBy }
+      : { ...held, keptBy: options.keptBy };
+    this.locks.set(environment, lock);
+    return { outcome: 'kept', lock };
   }
 
   async listBuilds(repo: string, env: string, options: ListBuildsOptions = {}): Promise<BuildPage> {
@@ -299,7 +373,7 @@ export class InMemoryBuildRepository implements BuildRepository {
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, { sk: 'string' }).sk;
     await this.pause();
     const newestFirst = [...this.builds.values()]
-      .filter((build) => build.repo === repo && build.env === env)
+      .filter((build) => build.repo === repo && build.env === env && (options.status === undefined || build.status === options.status))
       .filter((build) => after === undefined || compareUtf8(build.sk, after) < 0)
       .sort((a, b) => compareUtf8(b.sk, a.sk));
     const builds = newestFirst.slice(0, limit);
@@ -342,9 +416,14 @@ export class InMemoryBuildRepository implements BuildRepository {
     const { redriven: _cause, executionArn, ...recorded } = completion;
     const ofExecution = build.executionArn === undefined && executionArn !== undefined ? { executionArn } : {};
     this.writeStatusChange(build, { ...rest, ...recorded, ...ofExecution, updatedAt: finishedAt, finishedAt });
-    // Only the lock this build holds; another build's lock, or none, is left alone.
+    if (options.releaseEnvironmentLock === true) this.releaseHeldBy(build);
+  }
+
+  /** An end's release: only the lock this build holds, and not one kept for a person; another build's lock, or none, is left alone. */
+  private releaseHeldBy(build: BuildKey): void {
     const environment = partitionKeyOf(build);
-    if (options.releaseEnvironmentLock === true && this.locks.get(environment)?.holder === build.sk) this.locks.delete(environment);
+    const held = this.locks.get(environment);
+    if (held?.holder === build.sk && held.keptBy === undefined) this.locks.delete(environment);
   }
 
   async readEnvironmentLine(repo: string, env: string, from?: string): Promise<EnvironmentLine> {
@@ -394,6 +473,8 @@ export class InMemoryBuildRepository implements BuildRepository {
     const environment = partitionKeyOf({ repo, env });
     const held = this.locks.get(environment);
     if (held?.holder !== holder) return held === undefined ? { outcome: 'not-held' } : { outcome: 'not-held', lock: held };
+    // A lock kept after a forced cancel waits for a person: only a release by hand frees it.
+    if (held.keptBy !== undefined && options.releasedBy === undefined) return { outcome: 'kept', lock: held };
     this.locks.delete(environment);
     const id = buildIdOf({ repo, env, sk: holder });
     const build = this.builds.get(id);

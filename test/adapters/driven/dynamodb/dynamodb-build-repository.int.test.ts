@@ -5,6 +5,7 @@ import { BuildsByStatusUnavailableError, StatusIndexMissingError, ValidationErro
 import { DynamoDbBuildRepository } from '../../../../src/dynamodb.js';
 import { describeBuildRepositoryContract } from '../../../ports/build-repository.contract.js';
 import { describeEnvironmentLockContract } from '../../../ports/environment-lock.contract.js';
+import { describeManualDeploymentContract } from '../../../ports/manual-deployment.contract.js';
 import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../../../dev/dynamodb-local/builds-table.js';
 import { aBuildKey, aNewBuild, aSortKey, aUniqueScope } from '../../../support/mothers/build.mother.js';
 import { recordCommands, type SentCommand } from '../../../support/recording-clients.js';
@@ -28,6 +29,7 @@ afterAll(async () => {
 
 describeBuildRepositoryContract('DynamoDB', () => new DynamoDbBuildRepository({ client: documentClient, tableName }));
 describeEnvironmentLockContract('DynamoDB', () => new DynamoDbBuildRepository({ client: documentClient, tableName }));
+describeManualDeploymentContract('DynamoDB', () => new DynamoDbBuildRepository({ client: documentClient, tableName }));
 
 describe('DynamoDbBuildRepository on a table without the status index', () => {
   it('cannot list builds by status, and says so in DynamoDB terms: the index, its key schema, how to add it', async () => {

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryBuildRepository } from '../../../../src/testing.js';
 import { describeBuildRepositoryContract } from '../../../ports/build-repository.contract.js';
 import { describeEnvironmentLockContract } from '../../../ports/environment-lock.contract.js';
+import { describeManualDeploymentContract } from '../../../ports/manual-deployment.contract.js';
 import { aNewBuild } from '../../../support/mothers/build.mother.js';
 
 describeBuildRepositoryContract('in memory', () => new InMemoryBuildRepository());
 describeBuildRepositoryContract('in memory, with latency', () => new InMemoryBuildRepository({ latencyMs: 1 }));
 describeEnvironmentLockContract('in memory', () => new InMemoryBuildRepository());
+describeManualDeploymentContract('in memory', () => new InMemoryBuildRepository());
 describeEnvironmentLockContract('in memory, with latency', () => new InMemoryBuildRepository({ latencyMs: 1 }));
 
 describe('InMemoryBuildRepository.history', () => {
