@@ -15,3 +15,4 @@ export {
   type OpenBuildsSweepSummary,
 } from './sweep-open-builds.service.js';
 export { TriggerBuildService, type TriggerOptions, type TriggerOutcome } from './trigger-build.service.js';
+export * from './manual/index.js';

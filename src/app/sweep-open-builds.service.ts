@@ -329,6 +329,13 @@ export class SweepOpenBuildsService {
     try {
       const holder = await this.builds.get({ repo: lock.repo, env: lock.env, sk: lock.holder });
       if (holder !== undefined && !isTerminal(holder.status)) return;
+      // Kept for a person after a forced cancel: only `unlock` releases it (the release below would not).
+      if (lock.keptBy !== undefined) return;
+      // A redrive's holder stays FAILED while its execution runs again: its lock goes when that run ends.
+      if (lock.redrive === true && holder?.status === 'FAILED' && holder.executionArn !== undefined) {
+        const execution = await this.executions.describe(holder.executionArn);
+        if (execution !== undefined && !isClosedExecutionStatus(execution.status)) return;
+      }
       const { outcome } = await this.builds.releaseEnvironmentLock(lock.repo, lock.env, lock.holder, { at: this.clock.now() });
       if (outcome !== 'released') return;
       tally.add('locksReleased');
@@ -386,7 +393,7 @@ export class SweepOpenBuildsService {
           return;
         }
       }
-      const { outcome } = await this.builds.clearRedrivePending(build, since);
+      const { outcome } = await this.builds.clearRedrivePending(build, since, { releaseEnvironmentLock: locksEnvironment(this.concurrency) });
       const attributes = {
         buildId,
         executionArn: build.executionArn,

@@ -368,6 +368,9 @@ export class TriggerBuildService {
       if (error instanceof ValidationError || error instanceof BuildUnreadableError) return 'deploying';
       throw error;
     }
+    // A lock kept for a person (a forced cancel: its stack may still change) waits for `unlock`; a
+    // redrive's holder stays FAILED while its execution runs again (the sweeper settles it).
+    if (lock.keptBy !== undefined || (lock.redrive === true && holder?.status === 'FAILED')) return 'deploying';
     if (holder === undefined || isTerminal(holder.status)) return 'ended';
     return holder.status === 'PENDING' ? 'pending' : 'deploying';
   }
@@ -490,9 +493,12 @@ export class TriggerBuildService {
 
 /**
  * The build whose turn it is: of the `PENDING` builds newer than the
- * environment's newest `SUCCESS`, the oldest (`queue`) or the newest
- * (`supersede`); `undefined` when none waits.
+ * environment's newest `SUCCESS`, the newest rollback, whatever the policy
+ * (a person asked to put the environment back first); otherwise the oldest
+ * (`queue`) or the newest (`supersede`); `undefined` when none waits.
  */
 function nextInLine(line: EnvironmentLine, policy: LockingPolicy): Build | undefined {
+  const rollback = line.waiting.findLast((build) => build.kind === 'rollback');
+  if (rollback !== undefined) return rollback;
   return policy === 'queue' ? line.waiting[0] : line.waiting.at(-1);
 }

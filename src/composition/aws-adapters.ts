@@ -2,9 +2,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBuildRepository } from '../adapters/driven/dynamodb/dynamodb-build-repository.js';
+import { DynamoDbIdempotencyStore } from '../adapters/driven/dynamodb/dynamodb-idempotency-store.js';
+import { SfnExecutionController } from '../adapters/driven/sfn/sfn-execution-controller.js';
 import { SfnExecutionInspector } from '../adapters/driven/sfn/sfn-execution-inspector.js';
 import { SfnExecutionStarter } from '../adapters/driven/sfn/sfn-execution-starter.js';
-import type { BuildRepository, ExecutionInspector, ExecutionStarter, Logger } from '../ports/index.js';
+import type { BuildRepository, ExecutionController, ExecutionInspector, ExecutionStarter, IdempotencyStore, Logger } from '../ports/index.js';
 
 /**
  * What traces an AWS SDK v3 client: Powertools Tracer (`new Tracer()` from
@@ -21,6 +23,12 @@ export interface AwsAdapterOptions {
   readonly tableName: string;
   /** The STANDARD deployment state machine. */
   readonly stateMachineArn: string;
+  /**
+   * The table manual deployments keep idempotency keys in (partition key
+   * `id`, TTL on `expiration`; the construct's `api` creates it). Without
+   * it, a request with an idempotency key is refused.
+   */
+  readonly idempotencyTableName?: string | undefined;
   /** The table's status index (default `status-updated_at-index`). */
   readonly statusIndexName?: string | undefined;
   /** Defaults to the SDK's region resolution (`AWS_REGION`, profile...). */
@@ -34,11 +42,14 @@ export interface AwsAdapterOptions {
   readonly logger?: Logger | undefined;
 }
 
-/** The adapters of the three ports AWS serves. */
+/** The adapters of the ports AWS serves. */
 export interface AwsAdapters {
   readonly buildRepository: BuildRepository;
   readonly executionStarter: ExecutionStarter;
   readonly executionInspector: ExecutionInspector;
+  readonly executionController: ExecutionController;
+  /** Present with `idempotencyTableName`. */
+  readonly idempotencyStore?: IdempotencyStore | undefined;
 }
 
 /**
@@ -63,14 +74,18 @@ export function createAwsAdapters(options: AwsAdapterOptions): AwsAdapters {
       ...(options.stepFunctionsEndpoint === undefined ? {} : { endpoint: options.stepFunctionsEndpoint }),
     }),
   );
+  const documents = DynamoDBDocumentClient.from(dynamodb);
   return {
     buildRepository: new DynamoDbBuildRepository({
-      client: DynamoDBDocumentClient.from(dynamodb),
+      client: documents,
       tableName: options.tableName,
       statusIndexName: options.statusIndexName,
       logger: options.logger,
     }),
     executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn: options.stateMachineArn }),
     executionInspector: new SfnExecutionInspector({ client: stepFunctions, stateMachineArn: options.stateMachineArn }),
+    executionController: new SfnExecutionController({ client: stepFunctions, stateMachineArn: options.stateMachineArn }),
+    idempotencyStore:
+      options.idempotencyTableName === undefined ? undefined : new DynamoDbIdempotencyStore({ client: documents, tableName: options.idempotencyTableName }),
   };
 }

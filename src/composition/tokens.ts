@@ -3,8 +3,9 @@ import type { ReconcileExecutionService } from '../app/reconcile-execution.servi
 import type { RecordCompletionService } from '../app/record-completion.service.js';
 import type { SweepOpenBuildsService } from '../app/sweep-open-builds.service.js';
 import type { TriggerBuildService } from '../app/trigger-build.service.js';
+import type { CancelBuildService, RedeployBuildService, RedriveBuildService, RollBackEnvironmentService } from '../app/manual/index.js';
 import type { ConcurrencyPolicy } from '../domain/index.js';
-import type { BuildRepository, Clock, ExecutionInspector, ExecutionStarter, Logger } from '../ports/index.js';
+import type { BuildRepository, Clock, ExecutionController, ExecutionInspector, ExecutionStarter, IdempotencyStore, Logger } from '../ports/index.js';
 
 /**
  * The key a container holds a port's adapter or a service under; its type
@@ -33,6 +34,10 @@ export const TOKENS = {
   BuildRepository: token<BuildRepository>('BuildRepository'),
   ExecutionStarter: token<ExecutionStarter>('ExecutionStarter'),
   ExecutionInspector: token<ExecutionInspector>('ExecutionInspector'),
+  /** Stops and redrives executions: what a forced `cancel` and `redrive` need. */
+  ExecutionController: token<ExecutionController>('ExecutionController'),
+  /** Where idempotency keys are kept; `null` when none is configured (a request with a key is then refused). */
+  IdempotencyStore: token<IdempotencyStore | null>('IdempotencyStore'),
   Clock: token<Clock>('Clock'),
   Logger: token<Logger>('Logger'),
   /** How the builds of one environment share it (`queue` by default); a value, not an adapter. */
@@ -42,6 +47,10 @@ export const TOKENS = {
   RecordCompletionService: token<RecordCompletionService>('RecordCompletionService'),
   ReconcileExecutionService: token<ReconcileExecutionService>('ReconcileExecutionService'),
   SweepOpenBuildsService: token<SweepOpenBuildsService>('SweepOpenBuildsService'),
+  RedeployBuildService: token<RedeployBuildService>('RedeployBuildService'),
+  RollBackEnvironmentService: token<RollBackEnvironmentService>('RollBackEnvironmentService'),
+  RedriveBuildService: token<RedriveBuildService>('RedriveBuildService'),
+  CancelBuildService: token<CancelBuildService>('CancelBuildService'),
 } as const;
 
 /** What a token is named in errors: `BuildRepository` for `TOKENS.BuildRepository`. */

@@ -3,6 +3,10 @@ import { ReconcileExecutionService } from '../app/reconcile-execution.service.js
 import { RecordCompletionService } from '../app/record-completion.service.js';
 import { SweepOpenBuildsService } from '../app/sweep-open-builds.service.js';
 import { TriggerBuildService } from '../app/trigger-build.service.js';
+import { CancelBuildService } from '../app/manual/cancel-build.service.js';
+import { RedeployBuildService } from '../app/manual/redeploy-build.service.js';
+import { RedriveBuildService } from '../app/manual/redrive-build.service.js';
+import { RollBackEnvironmentService } from '../app/manual/roll-back-environment.service.js';
 import { TOKENS, type Token } from './tokens.js';
 
 /** The tokens of a service's dependencies, in the order its factory takes them. */
@@ -46,6 +50,8 @@ const {
   BuildRepository: BUILD_REPOSITORY,
   ExecutionStarter: EXECUTION_STARTER,
   ExecutionInspector: EXECUTION_INSPECTOR,
+  ExecutionController: EXECUTION_CONTROLLER,
+  IdempotencyStore: IDEMPOTENCY_STORE,
   Clock: CLOCK,
   Logger: LOGGER,
   ConcurrencyPolicy: CONCURRENCY,
@@ -54,6 +60,10 @@ const {
   RecordCompletionService: RECORD_COMPLETION,
   ReconcileExecutionService: RECONCILE_EXECUTION,
   SweepOpenBuildsService: SWEEP_OPEN_BUILDS,
+  RedeployBuildService: REDEPLOY_BUILD,
+  RollBackEnvironmentService: ROLL_BACK_ENVIRONMENT,
+  RedriveBuildService: REDRIVE_BUILD,
+  CancelBuildService: CANCEL_BUILD,
 } = TOKENS;
 
 export const orchestratorWiring = /* @__PURE__ */ wire({
@@ -100,6 +110,36 @@ export const sweepOpenBuildsWiring = /* @__PURE__ */ wire({
     new SweepOpenBuildsService(builds, inspector, trigger, reconciler, clock, logger, concurrency),
 });
 
+export const redeployBuildWiring = /* @__PURE__ */ wire({
+  token: REDEPLOY_BUILD,
+  service: RedeployBuildService,
+  dependencies: [BUILD_REPOSITORY, IDEMPOTENCY_STORE, CLOCK, LOGGER],
+  create: (builds, idempotency, clock, logger) => new RedeployBuildService(builds, idempotency ?? undefined, clock, logger),
+});
+
+export const rollBackEnvironmentWiring = /* @__PURE__ */ wire({
+  token: ROLL_BACK_ENVIRONMENT,
+  service: RollBackEnvironmentService,
+  dependencies: [BUILD_REPOSITORY, IDEMPOTENCY_STORE, CLOCK, LOGGER],
+  create: (builds, idempotency, clock, logger) => new RollBackEnvironmentService(builds, idempotency ?? undefined, clock, logger),
+});
+
+export const redriveBuildWiring = /* @__PURE__ */ wire({
+  token: REDRIVE_BUILD,
+  service: RedriveBuildService,
+  dependencies: [BUILD_REPOSITORY, EXECUTION_INSPECTOR, EXECUTION_CONTROLLER, IDEMPOTENCY_STORE, CLOCK, LOGGER, CONCURRENCY],
+  create: (builds, inspector, controller, idempotency, clock, logger, concurrency) =>
+    new RedriveBuildService(builds, inspector, controller, idempotency ?? undefined, clock, logger, concurrency),
+});
+
+export const cancelBuildWiring = /* @__PURE__ */ wire({
+  token: CANCEL_BUILD,
+  service: CancelBuildService,
+  dependencies: [BUILD_REPOSITORY, EXECUTION_CONTROLLER, IDEMPOTENCY_STORE, CLOCK, LOGGER, CONCURRENCY],
+  create: (builds, controller, idempotency, clock, logger, concurrency) =>
+    new CancelBuildService(builds, controller, idempotency ?? undefined, clock, logger, concurrency),
+});
+
 /** Every service of the module, in an order where each comes after what it depends on. */
 export const SERVICE_WIRING: readonly AnyServiceWiring[] = [
   orchestratorWiring,
@@ -107,4 +147,8 @@ export const SERVICE_WIRING: readonly AnyServiceWiring[] = [
   recordCompletionWiring,
   reconcileExecutionWiring,
   sweepOpenBuildsWiring,
+  redeployBuildWiring,
+  rollBackEnvironmentWiring,
+  redriveBuildWiring,
+  cancelBuildWiring,
 ];

@@ -1,7 +1,7 @@
 import { ContainerModule } from 'inversify';
 import type { InversifyContainerModule } from './container-module-type.js';
 import { parseConcurrencyPolicy, type ConcurrencyPolicy } from '../../domain/index.js';
-import type { BuildRepository, Clock, ExecutionInspector, ExecutionStarter, Logger } from '../../ports/index.js';
+import type { BuildRepository, Clock, ExecutionController, ExecutionInspector, ExecutionStarter, IdempotencyStore, Logger } from '../../ports/index.js';
 import { TOKENS } from '../tokens.js';
 
 /** Adapters you made yourself, one per port; the optional ones fall back to orchestratorModule's defaults. */
@@ -10,6 +10,10 @@ export interface GivenAdapters {
   readonly executionStarter: ExecutionStarter;
   /** Needed by reconciliation: `ReconcileExecutionService` and `SweepOpenBuildsService`. */
   readonly executionInspector?: ExecutionInspector | undefined;
+  /** Needed by a forced `cancel` and by `redrive`: `CancelBuildService` and `RedriveBuildService`. */
+  readonly executionController?: ExecutionController | undefined;
+  /** Where manual deployments keep idempotency keys; without one, a request with a key is refused. */
+  readonly idempotencyStore?: IdempotencyStore | undefined;
   /** Defaults to the system clock. */
   readonly clock?: Clock | undefined;
   /**
@@ -32,6 +36,8 @@ export function givenAdaptersModule(adapters: GivenAdapters): InversifyContainer
     bind(TOKENS.BuildRepository).toConstantValue(adapters.buildRepository);
     bind(TOKENS.ExecutionStarter).toConstantValue(adapters.executionStarter);
     if (adapters.executionInspector !== undefined) bind(TOKENS.ExecutionInspector).toConstantValue(adapters.executionInspector);
+    if (adapters.executionController !== undefined) bind(TOKENS.ExecutionController).toConstantValue(adapters.executionController);
+    if (adapters.idempotencyStore !== undefined) bind(TOKENS.IdempotencyStore).toConstantValue(adapters.idempotencyStore);
     if (adapters.clock !== undefined) bind(TOKENS.Clock).toConstantValue(adapters.clock);
     if (adapters.logger !== undefined) bind(TOKENS.Logger).toConstantValue(adapters.logger);
     if (adapters.concurrency !== undefined) bind(TOKENS.ConcurrencyPolicy).toConstantValue(parseConcurrencyPolicy(adapters.concurrency));

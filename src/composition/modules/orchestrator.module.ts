@@ -11,8 +11,9 @@ const PORTS_FIRST = 'load an adapter module (dynamoDbModule and sfnModule, or in
 
 /**
  * The module's services, for a host's own inversify container: `Orchestrator`,
- * `TriggerBuildService`, `RecordCompletionService` and, when an execution
- * inspector is bound, `ReconcileExecutionService` and `SweepOpenBuildsService`.
+ * `TriggerBuildService`, `RecordCompletionService`, the manual deployments'
+ * services and, when an execution inspector is bound,
+ * `ReconcileExecutionService` and `SweepOpenBuildsService`.
  * Each is a singleton, bound under its class and under its token in `TOKENS`.
  *
  * Load it after the modules that bind the ports (`dynamoDbModule` and
@@ -23,7 +24,11 @@ const PORTS_FIRST = 'load an adapter module (dynamoDbModule and sfnModule, or in
  * the system clock and a Powertools logger (INFO in Lambda, WARN elsewhere,
  * `POWERTOOLS_LOG_LEVEL` anywhere) when nothing binds them, and
  * `TOKENS.ConcurrencyPolicy` to `queue` (bind `'supersede'` or `'parallel'`
- * to it before loading this module for another policy); rebind
+ * to it before loading this module for another policy), and
+ * `TOKENS.IdempotencyStore` to `null` (manual deployments without
+ * idempotency keys). `RedeployBuildService` and `RollBackEnvironmentService`
+ * are always bound; `CancelBuildService` when `TOKENS.ExecutionController` is
+ * bound, and `RedriveBuildService` when the inspector is too. Rebind
  * any port before the first `get` (a singleton keeps what it was made with).
  *
  * @example
@@ -49,6 +54,8 @@ export const orchestratorModule: InversifyContainerModule = new ContainerModule(
   if (!isBound(TOKENS.Clock)) bind(TOKENS.Clock).toConstantValue(new SystemClock());
   if (!isBound(TOKENS.Logger)) bind(TOKENS.Logger).toDynamicValue(() => defaultLogger()).inSingletonScope();
   if (!isBound(TOKENS.ConcurrencyPolicy)) bind(TOKENS.ConcurrencyPolicy).toConstantValue(DEFAULT_CONCURRENCY_POLICY);
+  // No store: manual deployment requests run, and one with an idempotency key is refused, naming the key.
+  if (!isBound(TOKENS.IdempotencyStore)) bind(TOKENS.IdempotencyStore).toConstantValue(null);
 
   // The table lists each service after what it depends on, so a service's
   // dependencies are bound (a port, or a service bound in an earlier turn)

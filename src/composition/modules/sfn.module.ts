@@ -1,5 +1,6 @@
 import { ContainerModule } from 'inversify';
 import type { InversifyContainerModule } from './container-module-type.js';
+import { SfnExecutionController } from '../../adapters/driven/sfn/sfn-execution-controller.js';
 import { SfnExecutionInspector } from '../../adapters/driven/sfn/sfn-execution-inspector.js';
 import { SfnExecutionStarter, type SfnExecutionStarterOptions } from '../../adapters/driven/sfn/sfn-execution-starter.js';
 import { TOKENS } from '../tokens.js';
@@ -8,8 +9,9 @@ import { TOKENS } from '../tokens.js';
 export type SfnModuleOptions = SfnExecutionStarterOptions;
 
 /**
- * Binds `TOKENS.ExecutionStarter` and `TOKENS.ExecutionInspector` to the
- * Step Functions adapters of one state machine. The options are checked when
+ * Binds `TOKENS.ExecutionStarter`, `TOKENS.ExecutionInspector` and
+ * `TOKENS.ExecutionController` to the Step Functions adapters of one state
+ * machine. The options are checked when
  * the module is made: a bad state machine ARN throws a `ValidationError`
  * naming it.
  *
@@ -24,8 +26,10 @@ export type SfnModuleOptions = SfnExecutionStarterOptions;
 export function sfnModule(options: SfnModuleOptions): InversifyContainerModule {
   const starter = new SfnExecutionStarter(options);
   const inspector = new SfnExecutionInspector({ client: options.client, stateMachineArn: options.stateMachineArn });
+  const controller = new SfnExecutionController({ client: options.client, stateMachineArn: options.stateMachineArn });
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.ExecutionStarter).toConstantValue(starter);
     bind(TOKENS.ExecutionInspector).toConstantValue(inspector);
+    bind(TOKENS.ExecutionController).toConstantValue(controller);
   });
 }
