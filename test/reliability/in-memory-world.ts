@@ -8,7 +8,14 @@ import {
   type ConcurrencyPolicy,
   type NewBuild,
 } from '../../src/index.js';
-import { InMemoryBuildRepository, InMemoryExecutionInspector, InMemoryExecutionStarter, RecordingLogger } from '../../src/testing.js';
+import {
+  InMemoryBuildRepository,
+  InMemoryExecutionController,
+  InMemoryExecutionInspector,
+  InMemoryExecutionStarter,
+  InMemoryIdempotencyStore,
+  RecordingLogger,
+} from '../../src/testing.js';
 import { FaultyBuildRepository } from '../support/faulty-build-repository.js';
 import { STATE_MACHINE_ARN } from '../support/mothers/build.mother.js';
 import type { Fault, LifecycleWorld } from './lifecycle-world.js';
@@ -18,12 +25,16 @@ export function anInMemoryWorld(): LifecycleWorld {
   const store = new InMemoryBuildRepository();
   const repository = new FaultyBuildRepository(store);
   const starter = new InMemoryExecutionStarter({ stateMachineArn: STATE_MACHINE_ARN });
+  // Idempotency keys outlive a process, as their table does.
+  const idempotencyStore = new InMemoryIdempotencyStore();
   let policy: ConcurrencyPolicy = 'queue';
   const aProcess = (): ServiceContainer =>
     createContainer({
       buildRepository: repository,
       executionStarter: starter,
       executionInspector: new InMemoryExecutionInspector(starter),
+      executionController: new InMemoryExecutionController(starter),
+      idempotencyStore,
       logger: new RecordingLogger(),
       concurrency: policy,
     });

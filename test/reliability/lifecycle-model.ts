@@ -6,6 +6,10 @@ import {
   createUpdateBuildStatusHandler,
 } from '../../src/lambda.js';
 import {
+  CancelBuildService,
+  RedeployBuildService,
+  RedriveBuildService,
+  RollBackEnvironmentService,
   TriggerBuildService,
   buildIdOf,
   executionInputFor,
@@ -64,7 +68,15 @@ export type Action =
    */
   | { readonly type: 'unlock'; readonly build: number }
   /** The deployment is reconfigured with the other locking policy (queue <-> supersede); new processes take it. */
-  | { readonly type: 'policy-change' };
+  | { readonly type: 'policy-change' }
+  /** A person redeploys the build's version (with an idempotency key: and retries the request). */
+  | { readonly type: 'redeploy'; readonly build: number; readonly retried: boolean }
+  /** A person rolls an environment back (each repo is one). */
+  | { readonly type: 'rollback'; readonly repo: 'a' | 'b' }
+  /** A person cancels the build, forcing it when it deploys. */
+  | { readonly type: 'cancel'; readonly build: number; readonly force: boolean }
+  /** A person redrives the build's failed execution. */
+  | { readonly type: 'redrive'; readonly build: number };
 
 export interface Scenario {
   /** The deployment's concurrency policy at the start. */
@@ -104,6 +116,10 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ type: fc.constant('hand-off' as const), build: fc.nat(4), copies: fc.integer({ min: 1, max: 2 }) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('unlock' as const), build: fc.nat(4) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('policy-change' as const) }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('redeploy' as const), build: fc.nat(4), retried: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('rollback' as const), repo: fc.constantFrom<'a' | 'b'>('a', 'b') }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('cancel' as const), build: fc.nat(4), force: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('redrive' as const), build: fc.nat(4) }) },
 );
 
 
@@ -137,13 +153,25 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
   world.usePolicy(scenario.policy);
   let policy = scenario.policy;
   const scope = aUniqueScope();
-  const builds = scenario.builds.map((repo) => aNewBuild({ repo: `${repo}-${scope.repo}`, env: scope.env, sk: aSortKey() }));
+  const builds: NewBuild[] = scenario.builds.map((repo) => aNewBuild({ repo: `${repo}-${scope.repo}`, env: scope.env, sk: aSortKey() }));
   for (const [index, build] of builds.entries()) {
     if (scenario.goWritten[index]) await world.createAsGo(build);
     else await world.repository.create(build);
   }
   const records = builds.map((build) => anInsertOf(build));
   const undelivered = new Set(builds.map((_, index) => index));
+  const endings = [...scenario.endings];
+  // Builds a person cancelled before they started: they must never run.
+  const cancelledUnstarted = new Set<string>();
+  // Builds whose execution a person redrove: the one move from FAILED to SUCCESS the table allows.
+  const redriven = new Set<string>();
+  /** A build a person's request created: the model follows it as any other (its INSERT is delivered, its execution ends). */
+  const follow = (build: Build): void => {
+    builds.push(build);
+    records.push(anInsertOf(build));
+    undelivered.add(builds.length - 1);
+    endings.push(scenario.endings[builds.length % scenario.endings.length]!);
+  };
   // Builds whose item another writer left without room for an execution ARN: they may record none.
   const withoutRoomForTheArn = new Set<string>();
 
@@ -156,6 +184,10 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
     // means the execution window would find nothing: only the status index can.
     sweeper: invokedByLambda(createSweeperHandler({ ...sweeperDeps(container), s3Bucket: S3_BUCKET, graceMs: 0, lookbackMs: 1 })),
     cli: container.get(TriggerBuildService),
+    redeploy: container.get(RedeployBuildService),
+    rollback: container.get(RollBackEnvironmentService),
+    cancel: container.get(CancelBuildService),
+    redrive: container.get(RedriveBuildService),
   });
   let handlers = handlersOf(world.container);
 
@@ -220,7 +252,8 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
       for (const build of builds.filter((b) => b.repo === environment.repo)) {
         const running = ownExecutionsOf(executions, build).some((execution) => execution.status === 'RUNNING');
         const record = await world.repository.get(build).catch(() => undefined);
-        if (running && !(record && isTerminal(record.status))) deploying.push(buildIdOf(build));
+        // A redriven build stays FAILED while its execution runs again: it deploys.
+        if (running && !(record && isTerminal(record.status) && record.redrivenAt === undefined)) deploying.push(buildIdOf(build));
       }
       if (deploying.length > 1) neverTwo.push(`${environment.repo}/${environment.env}: ${deploying.join(' and ')} deploy at once (after ${when})`);
     }
@@ -253,6 +286,8 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
       case 'operator-reinsert':
         await world.reinsert(builds[index]!);
         undelivered.add(index);
+        // Put back PENDING, it is a build to deploy again, whatever became of it before.
+        cancelledUnstarted.delete(buildIdOf(builds[index]!));
         break;
       case 'foreign-execution': {
         const input = serializeStepFunctionInput(executionInputFor(builds[index]!, S3_BUCKET));
@@ -310,6 +345,34 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
         world.usePolicy(policy);
         handlers = handlersOf(world.container);
         break;
+      case 'redeploy': {
+        const request = { build: builds[index]!, requestedBy: 'model', ...(step.retried ? { idempotencyKey: `redeploy-${stepIndex}` } : {}) };
+        const first = await handlers.redeploy.redeploy(request).catch(() => undefined);
+        if (first?.ok) follow(first.build);
+        if (step.retried) {
+          const again = await handlers.redeploy.redeploy(request).catch(() => undefined);
+          if (again?.ok && !first?.ok) follow(again.build);
+          if (again?.ok && first?.ok && again.build.sk !== first.build.sk) neverTwo.push(`a retried redeploy created ${again.build.sk} besides ${first.build.sk}`);
+        }
+        break;
+      }
+      case 'rollback': {
+        const environment = environments.find((candidate) => candidate.repo.startsWith(`${step.repo}-`));
+        if (environment === undefined) break;
+        const result = await handlers.rollback.rollBack({ ...environment, requestedBy: 'model' }).catch(() => undefined);
+        if (result?.ok) follow(result.build);
+        break;
+      }
+      case 'cancel': {
+        const result = await handlers.cancel.cancel({ build: builds[index]!, requestedBy: 'model', force: step.force }).catch(() => undefined);
+        if (result?.ok && result.build.executionArn === undefined) cancelledUnstarted.add(buildIdOf(builds[index]!));
+        break;
+      }
+      case 'redrive': {
+        const result = await handlers.redrive.redrive({ build: builds[index]!, requestedBy: 'model' }).catch(() => undefined);
+        if (result?.ok) redriven.add(buildIdOf(builds[index]!));
+        break;
+      }
     }
     await checkNeverTwo(`step ${stepIndex + 1}, ${step.type}`);
   }
@@ -317,7 +380,14 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
   for (let round = 0; round < MAX_DRAIN_ROUNDS; round += 1) {
     for (const index of [...undelivered]) await deliver(index, 1);
     await checkNeverTwo(`drain round ${round + 1}, deliveries`);
-    for (const [index, planned] of scenario.endings.entries()) await finish(index, planned.status, planned.callback);
+    for (const [index, planned] of endings.entries()) await finish(index, planned.status, planned.callback);
+    // A person unlocks an environment kept locked by a forced cancel, once its execution has stopped.
+    for (const environment of environments) {
+      const lock = await world.repository.getEnvironmentLock(environment.repo, environment.env).catch(() => undefined);
+      const holder = builds.findIndex((build) => build.repo === lock?.repo && build.sk === lock.holder);
+      if (lock?.keptBy === undefined || (holder >= 0 && (await executionOf(holder))?.status === 'RUNNING')) continue;
+      await world.repository.releaseEnvironmentLock(lock.repo, lock.env, lock.holder, { releasedBy: 'operator', at: new Date() }).catch(() => undefined);
+    }
     // The stream delivers each release: the next build of its environment starts.
     for (const environment of environments) await handOff(environment);
     await checkNeverTwo(`drain round ${round + 1}, hand-offs`);
@@ -327,7 +397,12 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
     if (quiet && (await Promise.all(builds.map((build) => world.repository.get(build).catch(() => undefined)))).every((build) => build && isTerminal(build.status))) break;
   }
 
-  const found = [...neverTwo, ...(await violations(world, builds, withoutRoomForTheArn))];
+  const found = [...neverTwo, ...(await violations(world, builds, withoutRoomForTheArn, redriven))];
+  const executions = await world.executions();
+  for (const id of cancelledUnstarted) {
+    const build = builds.find((candidate) => buildIdOf(candidate) === id)!;
+    if (ownExecutionsOf(executions, build).length > 0) found.push(`${id}: cancelled before it started, yet it ran`);
+  }
   // Never stuck: after draining, no environment stays locked.
   for (const environment of environments) {
     const lock = await world.repository.getEnvironmentLock(environment.repo, environment.env);
@@ -342,7 +417,12 @@ export async function runScenario(world: LifecycleWorld, scenario: Scenario): Pr
   return { builds, violations: found };
 }
 
-async function violations(world: LifecycleWorld, builds: readonly NewBuild[], withoutRoomForTheArn: ReadonlySet<string>): Promise<string[]> {
+async function violations(
+  world: LifecycleWorld,
+  builds: readonly NewBuild[],
+  withoutRoomForTheArn: ReadonlySet<string>,
+  redriven: ReadonlySet<string>,
+): Promise<string[]> {
   const found: string[] = [];
   const executions = await world.executions();
   const stored = new Map<string, Build | undefined>();
@@ -371,7 +451,8 @@ async function violations(world: LifecycleWorld, builds: readonly NewBuild[], wi
     if (!execution && record.status !== 'FAILED') found.push(`${id}: ${record.status} without any execution`);
   }
 
-  found.push(...(await world.backwardMoves(builds)));
+  // A redriven success is recorded over FAILED (the transition table allows it only so).
+  found.push(...(await world.backwardMoves(builds)).filter((move) => !(move.endsWith(': FAILED -> SUCCESS') && redriven.has(move.slice(0, -': FAILED -> SUCCESS'.length)))));
 
   const env = builds[0]!.env;
   const latest = await world.repository.latestBuilds(env);

@@ -2,7 +2,7 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient 
 import type { ServiceContainer } from '../../src/composition/service-container.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBuildRepository } from '../../src/dynamodb.js';
-import { SfnExecutionInspector, SfnExecutionStarter } from '../../src/sfn.js';
+import { SfnExecutionController, SfnExecutionInspector, SfnExecutionStarter } from '../../src/sfn.js';
 import {
   buildKeyOfSerializedInput,
   canTransition,
@@ -12,7 +12,7 @@ import {
   type ConcurrencyPolicy,
   type NewBuild,
 } from '../../src/index.js';
-import { RecordingLogger } from '../../src/testing.js';
+import { InMemoryIdempotencyStore, RecordingLogger } from '../../src/testing.js';
 import { dynamoDbClientFor } from '../../dev/dynamodb-local/builds-table.js';
 import { paddedToLimit } from '../support/dynamodb-local/item-size.js';
 import { aGoBuildItem } from '../support/mothers/go-item.mother.js';
@@ -41,6 +41,9 @@ export async function aLocalAwsWorld(dynamoDbEndpoint: string, tableName: string
   const stepFunctions = sfnClientFor(sfn.endpoint, { maxAttempts: 1 });
   const stateMachineArn = sfn.createStateMachine('deployment');
   const repository = new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(dynamodb), tableName });
+  // The model's manual requests keep their keys in memory: the DynamoDB store has its own contract
+  // suite, and the HTTP API's tests run it against DynamoDB Local.
+  const idempotencyStore = new InMemoryIdempotencyStore();
   let policy: ConcurrencyPolicy = 'queue';
   // One process: a new starter checks the state machine again, as after a cold start.
   const aProcess = (): ServiceContainer =>
@@ -49,6 +52,8 @@ export async function aLocalAwsWorld(dynamoDbEndpoint: string, tableName: string
       buildRepository: repository,
       executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn, limitExceededAttempts: 1 }),
       executionInspector: new SfnExecutionInspector({ client: stepFunctions, stateMachineArn }),
+      executionController: new SfnExecutionController({ client: stepFunctions, stateMachineArn }),
+      idempotencyStore,
       logger: new RecordingLogger(),
     });
   let container = aProcess();

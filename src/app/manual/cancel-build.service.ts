@@ -107,6 +107,8 @@ export class CancelBuildService {
       if (kept.outcome === 'not-running') return this.afterItEnded(build, requestedBy);
     }
     const stop = await this.executions.stop(executionArn, { error: CANCELLED_ERROR, cause: reason });
+    // It had closed on its own (its end not recorded yet): how it ended is the truth, and reconciliation records it.
+    if (stop.outcome === 'not-running') return this.afterItEnded(build, requestedBy);
     const end = await this.builds.recordExecutionEnd(build, executionArn, { status: 'FAILED', errorMsg: reason }, this.clock.now(), {
       cancelledBy: requestedBy,
       releaseEnvironmentLock: false,
@@ -116,15 +118,15 @@ export class CancelBuildService {
     this.logger.warn('Deploying build cancelled: its execution was stopped; its environment stays locked until a person unlocks it', {
       buildId: buildIdOf(build),
       executionArn,
-      stopped: stop.outcome === 'stopped',
       cancelledBy: requestedBy,
     });
     return { ok: true, build: recorded.ok ? recorded.value : build, created: false, replayed: false };
   }
 
   /**
-   * The build ended on its own before the cancel could (it succeeded): it is
-   * not cancelled, and the lock kept for the cancel, if any, is released.
+   * The build's execution ended on its own before the cancel could stop it:
+   * the build is not cancelled (its end, recorded or still to be, is the
+   * execution's), and the lock kept for the cancel, if any, is released.
    */
   private async afterItEnded(build: Build, requestedBy: string | undefined): Promise<ManualDeploymentResult> {
     const found = await readBuild(this.builds, build);
@@ -136,6 +138,7 @@ export class CancelBuildService {
       }
     }
     if (current.status === 'FAILED' && current.cancelledBy === requestedBy) return { ok: true, build: current, created: false, replayed: false };
-    return refusal(new IllegalTransitionError(current, 'FAILED', `it ended ${current.status} before it could be cancelled`));
+    const ended = current.status === 'IN_PROGRESS' ? 'its execution ended (its end is being recorded)' : `it ended ${current.status}`;
+    return refusal(new IllegalTransitionError(current, 'FAILED', `${ended} before it could be cancelled`));
   }
 }

@@ -236,6 +236,23 @@ describe('cancel', () => {
     expect(await world.trigger.triggerNext(scope, options)).toMatchObject({ build: { sk: next.sk }, outcome: { outcome: 'started' } });
   });
 
+  it('with force, leaves a build whose execution closed on its own to reconciliation, and keeps no lock (the model suite found it)', async () => {
+    const world = aWorld();
+    const scope = aUniqueScope();
+    const build = aNewBuild({ ...scope, sk: aSortKey() });
+    await world.buildRepository.create(build, world.clock.now());
+    const started = await world.trigger.trigger(build, options);
+    if (started.outcome !== 'started') throw new Error('not started');
+    // The stack deployed; its report was lost, so the build is IN_PROGRESS still.
+    world.executionStarter.complete(started.executionArn, 'SUCCEEDED');
+
+    const result = await world.cancel.cancel({ build, requestedBy: ALICE, force: true });
+
+    expect(result).toMatchObject({ ok: false, error: { code: 'ILLEGAL_TRANSITION', message: expect.stringContaining('before it could be cancelled') } });
+    expect(await world.buildRepository.get(build)).toMatchObject({ status: 'IN_PROGRESS' });
+    expect((await world.buildRepository.getEnvironmentLock(scope.repo, scope.env))?.keptBy).toBeUndefined();
+  });
+
   it('refuses a build that has ended, with its status', async () => {
     const world = aWorld();
     const build = await deployed(world, aNewBuild());
