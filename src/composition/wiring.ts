@@ -120,8 +120,8 @@ export const redeployBuildWiring = /* @__PURE__ */ wire({
 export const rollBackEnvironmentWiring = /* @__PURE__ */ wire({
   token: ROLL_BACK_ENVIRONMENT,
   service: RollBackEnvironmentService,
-  dependencies: [BUILD_REPOSITORY, IDEMPOTENCY_STORE, CLOCK, LOGGER],
-  create: (builds, idempotency, clock, logger) => new RollBackEnvironmentService(builds, idempotency ?? undefined, clock, logger),
+  dependencies: [BUILD_REPOSITORY, EXECUTION_INSPECTOR, IDEMPOTENCY_STORE, CLOCK, LOGGER],
+  create: (builds, inspector, idempotency, clock, logger) => new RollBackEnvironmentService(builds, inspector, idempotency ?? undefined, clock, logger),
 });
 
 export const redriveBuildWiring = /* @__PURE__ */ wire({
@@ -135,9 +135,9 @@ export const redriveBuildWiring = /* @__PURE__ */ wire({
 export const cancelBuildWiring = /* @__PURE__ */ wire({
   token: CANCEL_BUILD,
   service: CancelBuildService,
-  dependencies: [BUILD_REPOSITORY, EXECUTION_CONTROLLER, IDEMPOTENCY_STORE, CLOCK, LOGGER, CONCURRENCY],
-  create: (builds, controller, idempotency, clock, logger, concurrency) =>
-    new CancelBuildService(builds, controller, idempotency ?? undefined, clock, logger, concurrency),
+  dependencies: [BUILD_REPOSITORY, EXECUTION_INSPECTOR, EXECUTION_CONTROLLER, IDEMPOTENCY_STORE, CLOCK, LOGGER, CONCURRENCY],
+  create: (builds, inspector, controller, idempotency, clock, logger, concurrency) =>
+    new CancelBuildService(builds, inspector, controller, idempotency ?? undefined, clock, logger, concurrency),
 });
 
 /** Every service of the module, in an order where each comes after what it depends on. */

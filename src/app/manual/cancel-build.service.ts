@@ -2,12 +2,13 @@ import {
   IllegalTransitionError,
   buildIdOf,
   cancellationReason,
+  executionName,
   locksEnvironment,
   newKsuid,
   type Build,
   type ConcurrencyPolicy,
 } from '../../domain/index.js';
-import type { BuildRepository, Clock, ExecutionController, IdempotencyStore, Logger } from '../../ports/index.js';
+import type { BuildRepository, Clock, ExecutionController, ExecutionInspector, IdempotencyStore, Logger } from '../../ports/index.js';
 import { IdempotentRequests } from './idempotent-requests.js';
 import type { CancelRequest, ManualDeploymentResult } from './manual-deployment-result.js';
 import { parseRequest, readBuild, refusal } from './request-parts.js';
@@ -21,7 +22,8 @@ export const CANCELLED_ERROR = 'Cancelled';
  * - A `PENDING` build no start attempt holds (it waits for its environment,
  *   or was never started) ends `FAILED` "cancelled by {who}", and never
  *   starts. One a start attempt holds is refused for now: its execution may
- *   be starting.
+ *   be starting; so is one whose execution exists already (its item was put
+ *   back after it started).
  * - An `IN_PROGRESS` build is refused, for stopping its execution does not
  *   stop the stack operation it began, unless `force`: then its environment's
  *   lock is kept for a person first, the execution is stopped with the cause
@@ -42,6 +44,7 @@ export class CancelBuildService {
 
   constructor(
     private readonly builds: BuildRepository,
+    private readonly inspector: ExecutionInspector,
     private readonly executions: ExecutionController,
     idempotencyStore: IdempotencyStore | undefined,
     private readonly clock: Clock,
@@ -65,6 +68,16 @@ export class CancelBuildService {
         if (!found.ok) return refusal(found.error);
         let build = found.value;
         if (build.status === 'PENDING') {
+          const running = await this.executionOf(build);
+          if (running !== undefined) {
+            return refusal(
+              new IllegalTransitionError(
+                build,
+                'FAILED',
+                `its execution ${running} already ran or runs (its item was put back since): its start records it in a moment; cancel it with force then`,
+              ),
+            );
+          }
           const cancelled = await this.builds.cancelPending(build, { reason: cancellationReason(requestedBy), cancelledBy: requestedBy, at: this.clock.now() });
           if (cancelled.outcome === 'cancelled') {
             this.logger.info('Build cancelled before it started', { buildId: buildIdOf(build), cancelledBy: requestedBy });
@@ -84,6 +97,17 @@ export class CancelBuildService {
       },
       () => newKsuid(this.clock.now()),
     );
+  }
+
+  /**
+   * The ARN of the build's own execution when one exists although the build
+   * is `PENDING`: an earlier start ran it and the item was put back since
+   * (an operator, a restore). Such a build is its execution's, and a cancel
+   * cannot stop what it began without force.
+   */
+  private async executionOf(build: Build): Promise<string | undefined> {
+    const executionArn = this.inspector.executionArnOf(executionName(build));
+    return (await this.inspector.describe(executionArn)) === undefined ? undefined : executionArn;
   }
 
   private async cancelDeploying(build: Build, force: boolean, requestedBy: string | undefined): Promise<ManualDeploymentResult> {

@@ -2,6 +2,7 @@ import {
   NothingToRollBackToError,
   ValidationError,
   buildIdOf,
+  executionName,
   newKsuid,
   parseEnvironment,
   parseRecordedBuildKey,
@@ -10,7 +11,7 @@ import {
   whyNotRollbackTarget,
   type Build,
 } from '../../domain/index.js';
-import type { BuildRepository, Clock, IdempotencyStore, Logger } from '../../ports/index.js';
+import type { BuildRepository, Clock, ExecutionInspector, IdempotencyStore, Logger } from '../../ports/index.js';
 import { IdempotentRequests } from './idempotent-requests.js';
 import type { ManualDeploymentResult, RollbackRequest } from './manual-deployment-result.js';
 import { recordRedeployment } from './record-redeployment.js';
@@ -46,6 +47,7 @@ export class RollBackEnvironmentService {
 
   constructor(
     private readonly builds: BuildRepository,
+    private readonly inspector: ExecutionInspector,
     idempotencyStore: IdempotencyStore | undefined,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -114,7 +116,8 @@ export class RollBackEnvironmentService {
   /**
    * The builds waiting for the environment that are older than the rollback
    * end `FAILED`, naming it. One a start attempt holds is left to it (its
-   * execution may be starting); the line's turn puts the rollback first
+   * execution may be starting), and so is one whose execution exists (its
+   * item was put back since it ran); the line's turn puts the rollback first
    * anyway.
    */
   private async supersedeWaiting(rollback: Build, requestedBy: string | undefined): Promise<void> {
@@ -122,6 +125,8 @@ export class RollBackEnvironmentService {
     const reason = rolledBackOverReason(rollback, requestedBy);
     for (const waiting of line.waiting) {
       if (waiting.sk >= rollback.sk) continue;
+      // A build whose execution ran before its item was put back is that execution's to record, never superseded.
+      if ((await this.inspector.describe(this.inspector.executionArnOf(executionName(waiting)))) !== undefined) continue;
       const cancelled = await this.builds.cancelPending(waiting, { reason, at: this.clock.now(), supersededBy: buildIdOf(rollback) });
       if (cancelled.outcome === 'cancelled') this.logger.info('Waiting build superseded by a rollback', { buildId: buildIdOf(waiting), supersededBy: buildIdOf(rollback) });
     }

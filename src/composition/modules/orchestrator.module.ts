@@ -26,9 +26,10 @@ const PORTS_FIRST = 'load an adapter module (dynamoDbModule and sfnModule, or in
  * `TOKENS.ConcurrencyPolicy` to `queue` (bind `'supersede'` or `'parallel'`
  * to it before loading this module for another policy), and
  * `TOKENS.IdempotencyStore` to `null` (manual deployments without
- * idempotency keys). `RedeployBuildService` and `RollBackEnvironmentService`
- * are always bound; `CancelBuildService` when `TOKENS.ExecutionController` is
- * bound, and `RedriveBuildService` when the inspector is too. Rebind
+ * idempotency keys). `RedeployBuildService` is always bound;
+ * `RollBackEnvironmentService` when an execution inspector is bound, and
+ * `CancelBuildService` and `RedriveBuildService` when
+ * `TOKENS.ExecutionController` is bound too. Rebind
  * any port before the first `get` (a singleton keeps what it was made with).
  *
  * @example

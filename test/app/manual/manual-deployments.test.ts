@@ -205,6 +205,21 @@ describe('cancel', () => {
     expect(world.executionStarter.executions).toHaveLength(1);
   });
 
+  it('refuses a PENDING build whose execution ran before its item was put back (the model suite found it on DynamoDB Local)', async () => {
+    const world = aWorld();
+    const build = aNewBuild();
+    const created = await world.buildRepository.create(build, world.clock.now());
+    await world.trigger.trigger(build, options);
+    // An operator deletes the item and puts it back as it was created: PENDING, no claim, no execution ARN.
+    world.buildRepository.seed(created);
+
+    const result = await world.cancel.cancel({ build, requestedBy: ALICE });
+
+    expect(result).toMatchObject({ ok: false, error: { code: 'ILLEGAL_TRANSITION', message: expect.stringContaining('already ran or runs') } });
+    expect(await world.buildRepository.get(build)).toMatchObject({ status: 'PENDING' });
+    expect(await world.trigger.trigger(build, options)).toMatchObject({ outcome: 'started' });
+  });
+
   it('refuses a deploying build without force, with its status, and changes nothing', async () => {
     const world = aWorld();
     const build = aNewBuild();

@@ -125,6 +125,9 @@ export class InMemoryBuildRepository implements BuildRepository {
    * `commitHash`... The way to test how the module treats such builds.
    */
   seed(build: Build): void {
+    // A whole item written anew: as in DynamoDB, nothing of the one it replaces (a start claim, a redrive mark) stays.
+    this.startClaims.delete(buildIdOf(build));
+    this.redriveMarks.delete(buildIdOf(build));
     this.writeStatusChange(undefined, build);
   }
 
