@@ -10,6 +10,7 @@ import {
   RedeployBuildService,
   RedriveBuildService,
   RollBackEnvironmentService,
+  SweepOpenBuildsService,
   TriggerBuildService,
   buildIdOf,
   type Build,
@@ -50,6 +51,7 @@ function aWorld(concurrency: ConcurrencyPolicy = 'queue', idempotencyStore?: InM
     rollback: container.get(RollBackEnvironmentService),
     redrive: container.get(RedriveBuildService),
     cancel: container.get(CancelBuildService),
+    sweeper: container.get(SweepOpenBuildsService),
   };
 }
 type World = ReturnType<typeof aWorld>;
@@ -329,6 +331,52 @@ describe('redrive', () => {
     await world.buildRepository.claimStart(holder, 'attempt', { environmentLock: { policy: 'queue', at: world.clock.now() } });
 
     expect(await world.redrive.redrive({ build })).toMatchObject({ ok: false, error: { code: 'ENVIRONMENT_BUSY' } });
+  });
+});
+
+describe('the sweeper and the locks manual deployments hold', () => {
+  it('leaves a lock kept after a forced cancel to a person', async () => {
+    const world = aWorld();
+    const scope = aUniqueScope();
+    const build = aNewBuild({ ...scope, sk: aSortKey() });
+    await world.buildRepository.create(build, world.clock.now());
+    await world.trigger.trigger(build, options);
+    await world.cancel.cancel({ build, requestedBy: ALICE, force: true });
+
+    const summary = await world.sweeper.sweep({ graceMs: 0 });
+
+    expect(summary.locksReleased).toBe(0);
+    expect(await world.buildRepository.getEnvironmentLock(scope.repo, scope.env)).toMatchObject({ holder: build.sk, keptBy: ALICE });
+  });
+
+  it("keeps a redrive's lock while its execution runs, and releases it once the redrive failed again", async () => {
+    const world = aWorld();
+    const scope = aUniqueScope();
+    const build = await deployed(world, aNewBuild({ ...scope, sk: aSortKey() }), 'FAILED');
+    await world.redrive.redrive({ build, requestedBy: ALICE });
+
+    await world.sweeper.sweep({ graceMs: 0 });
+    expect(await world.buildRepository.getEnvironmentLock(scope.repo, scope.env)).toMatchObject({ holder: build.sk, redrive: true });
+
+    world.executionStarter.complete(build.executionArn!, { status: 'FAILED', error: 'States.TaskFailed' });
+    await world.sweeper.sweep({ graceMs: 0 });
+    expect(await world.buildRepository.getEnvironmentLock(scope.repo, scope.env)).toBeUndefined();
+    expect(await world.buildRepository.get(build)).toMatchObject({ status: 'FAILED', redrivenBy: ALICE });
+  });
+
+  it('records a redriven success and releases the lock with it', async () => {
+    const world = aWorld();
+    const scope = aUniqueScope();
+    const build = await deployed(world, aNewBuild({ ...scope, sk: aSortKey() }), 'FAILED');
+    await world.redrive.redrive({ build, requestedBy: ALICE });
+    world.executionStarter.complete(build.executionArn!, 'SUCCEEDED');
+    // The workflow's report is refused (the build is FAILED): the redrive rule records it.
+    await world.completions.record(build, { status: 'SUCCESS' }, build.executionArn);
+
+    await world.sweeper.sweep({ graceMs: 0 });
+
+    expect(await world.buildRepository.get(build)).toMatchObject({ status: 'SUCCESS' });
+    expect(await world.buildRepository.getEnvironmentLock(scope.repo, scope.env)).toBeUndefined();
   });
 });
 
