@@ -94,7 +94,9 @@ export interface ExecutionOutcome {
  * `failedState` to resume from). Resolving with an outcome closes the
  * execution (unless it was closed, or redriven, meanwhile); returning nothing
  * leaves it RUNNING; rejecting fails it with `States.Runtime`. `signal` aborts
- * when StopExecution closes the execution.
+ * when StopExecution closes the execution: the outcome the runner then
+ * resolves with closes nothing, but its `failedState` (the state the run was
+ * stopped in) is kept, for a redrive to resume there.
  */
 export type ExecutionRunner = (execution: ExecutionRecord, signal?: AbortSignal) => Promise<ExecutionOutcome> | void;
 
@@ -321,8 +323,12 @@ export class SimulatedStepFunctions {
     const outcome = await outcomeOfRunner(runner, snapshotOf(execution), abort.signal);
     // A test may have completed or stopped the execution meanwhile (the first
     // close wins), and a redrive may have started another run of it since.
-    if (outcome !== undefined && execution.status === 'RUNNING' && execution.abort === abort) {
+    if (outcome === undefined || execution.abort !== abort) return;
+    if (execution.status === 'RUNNING') {
       close(execution, outcome);
+    } else if (abort.signal.aborted && execution.status === 'ABORTED' && outcome.failedState !== undefined) {
+      // StopExecution closed it at once; the runner it aborted then says the state it stopped in: where a redrive resumes.
+      execution.failedState = outcome.failedState;
     }
   }
 
@@ -419,7 +425,8 @@ export class SimulatedStepFunctions {
     rejectTooLong('cause', cause, MAX_STOP_CAUSE_LENGTH);
     const execution = this.standardExecution(executionArn);
     if (execution.status === 'RUNNING') {
-      // Redrive resumes where it was stopped, which is where it failed before, as far as this endpoint knows.
+      // Redrive resumes where it was stopped: the runner, aborted below, reports that state (runToCompletion);
+      // until it does (or without a runner), where it failed before, as far as this endpoint knows.
       close(execution, { status: 'ABORTED', error, cause, failedState: execution.failedState });
       execution.abort?.abort();
     }

@@ -12,17 +12,20 @@ export interface MainOptions {
 export const USAGE = `Usage: npm start -- [--keep] [--concurrency queue|supersede|parallel]
 
 Brings up a local stack (DynamoDB Local, a local Step Functions endpoint running
-state-machine/deployment.asl.json, the stream poller and the Lambda handlers),
-drives a few builds through it (among them a burst of three builds to one
-environment) and prints their lifecycle and a summary.
-Exits 0 when every build ended as the policy expects, 1 otherwise.
+state-machine/deployment.asl.json, the stream poller, the Lambda handlers and
+the HTTP API's handler on 127.0.0.1), drives a few builds through it (among them
+a burst of three builds to one environment) and prints their lifecycle and a
+summary; then asks the HTTP API for a redeploy and a rollback and follows both
+until they have deployed.
+Exits 0 when every build ended as the policy expects and both HTTP deployments
+succeeded, 1 otherwise.
 
   --concurrency <policy>  how the builds of one environment share it (default: queue)
                             queue      one deployment at a time; the burst deploys one after another
                             supersede  one at a time; of the builds that waited, only the newest deploys
                             parallel   no lock; the burst's later builds find the stack busy and fail
-  --keep                  leave the stack running afterwards and print how to point the CLI at it;
-                          stop it with Ctrl-C
+  --keep                  leave the stack running afterwards and print how to point the CLI
+                          and curl at it; stop it with Ctrl-C
   --help                  show this text
 
 Environment: DYNAMODB_LOCAL (jvm | testcontainers), DYNAMODB_LOCAL_IMAGE, DYNAMODB_ENDPOINT

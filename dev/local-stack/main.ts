@@ -42,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const startedAt = Date.now();
   try {
-    const run = await runLocalStack({ keep: options.keep, concurrency: options.concurrency, print, signal: interrupted.signal });
+    const run = await runLocalStack({ keep: options.keep, concurrency: options.concurrency, httpApi: true, print, signal: interrupted.signal });
     print(`run time: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     if (options.keep) {
       print('');
@@ -52,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
       await run.stop();
       print('stopped');
     }
-    return run.result.ok ? 0 : 1;
+    return run.ok ? 0 : 1;
   } catch (error) {
     if (interrupted.signal.aborted) {
       process.stderr.write('interrupted: the local stack was stopped\n');

@@ -26,6 +26,12 @@ export function formatStackInfo(stack: LocalStack): string[] {
     `Step Functions   ${stack.stepFunctionsEndpoint}, ${stack.stateMachineArn} (state-machine/deployment.asl.json)`,
     `trigger-build    stream poller (${delivered}) -> createTriggerBuildHandler, artifacts bucket ${stack.s3Bucket}`,
     `concurrency      ${stack.concurrency}: ${POLICY_SUMMARY[stack.concurrency]}`,
+    ...(stack.httpApi === undefined
+      ? []
+      : [
+          `HTTP API         ${stack.httpApi.url} (127.0.0.1 only) -> createHttpApiHandler, payload 2.0, requested_by "${stack.httpApi.requestedBy}", ` +
+            `idempotency table ${stack.httpApi.idempotencyTableName}`,
+        ]),
   ];
 }
 
@@ -179,7 +185,28 @@ export function formatKeepInstructions(stack: LocalStack): string[] {
     `  alias ado='node --import tsx src/composition/cli/main.ts --dynamodb-endpoint ${stack.dynamodbEndpoint} --sfn-endpoint ${stack.stepFunctionsEndpoint}'`,
     '',
     'then run ado create, start, wait, get, list, latest, locks, unlock, complete, reconcile, sweep (--help for each; docs/cli.md).',
+    ...(stack.httpApi === undefined ? [] : ['', ...formatHttpApiInstructions(stack.httpApi.url)]),
     '',
     'Press Ctrl-C to stop it.',
+  ];
+}
+
+/** How to call a kept stack's HTTP API with curl (`{sk}`: a build's key, from the list). */
+export function formatHttpApiInstructions(url: string): string[] {
+  const json = `-H 'content-type: application/json'`;
+  return [
+    `The HTTP API answers on ${url} (127.0.0.1 only; every request is recorded as requested_by "local"):`,
+    '',
+    `  URL=${url}`,
+    '  curl -s "$URL/repos/web/envs/dev/builds?status=SUCCESS&limit=5"',
+    '  curl -s "$URL/repos/web/envs/dev/latest"',
+    '  curl -s "$URL/repos/web/envs/dev/builds/{sk}"',
+    `  curl -s -X POST "$URL/repos/web/envs/dev/builds/{sk}/redeploy" -H 'idempotency-key: my-redeploy-1'`,
+    `  curl -s -X POST "$URL/repos/web/envs/dev/rollback" ${json} -d '{"to": "{sk}"}'`,
+    `  curl -s -X POST "$URL/repos/web/envs/dev/builds/{sk}/cancel" ${json} -d '{"force": true}'`,
+    '  curl -s -X POST "$URL/repos/web/envs/dev/builds/{sk}/redrive"',
+    '  curl -s "$URL/openapi.json"',
+    '',
+    'The same builds through the CLI: ado list web dev, ado get web/dev:{sk} (docs/cli.md).',
   ];
 }

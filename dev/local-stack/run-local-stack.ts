@@ -1,9 +1,11 @@
 /**
  * The whole local run, shared by `npm start` and the integration test: start
  * the stack, drive the scenario's builds through it while printing their
- * lifecycle, print the summary, and stop the stack (unless asked to keep it).
+ * lifecycle, print the summary, with `httpApi` redeploy and roll back over
+ * HTTP, and stop the stack (unless asked to keep it).
  */
 import type { ConcurrencyPolicy } from '../../src/index.js';
+import { runHttpApiDemo, type HttpApiDemoResult } from './http-api-demo.js';
 import { formatEvent, formatStackInfo, formatSummary } from './output.js';
 import { defaultScenario, redeliveryOf, runScenario, type Scenario, type ScenarioResult } from './scenario.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from './stack.js';
@@ -16,7 +18,13 @@ export interface RunLocalStackOptions {
   /** Receives every output line (default: none, for headless runs). */
   readonly print?: (line: string) => void;
   /** Tuning of the stack (stand-in timings, table name...). */
-  readonly stack?: Omit<LocalStackOptions, 'dynamodbEndpoint' | 'brokenStacks' | 'redeliver' | 'concurrency'>;
+  readonly stack?: Omit<LocalStackOptions, 'dynamodbEndpoint' | 'brokenStacks' | 'redeliver' | 'concurrency' | 'httpApi'>;
+  /**
+   * Serve the HTTP API on 127.0.0.1 (`LocalStackOptions.httpApi`) and, after
+   * the scenario, redeploy and roll back its busiest environment over HTTP
+   * ({@link runHttpApiDemo}). Off by default.
+   */
+  readonly httpApi?: boolean;
   /**
    * The policy every function of the stack runs under, and the default
    * scenario's expectations follow (default `queue`; with `scenario`, the
@@ -33,6 +41,10 @@ export interface RunLocalStackOptions {
 
 export interface LocalStackRun {
   readonly result: ScenarioResult;
+  /** The redeploy and the rollback over HTTP, with `httpApi`. */
+  readonly httpApiDemo: HttpApiDemoResult | undefined;
+  /** The scenario, and the HTTP part when it ran, ended as expected. */
+  readonly ok: boolean;
   /** The stack; still running only with `keep`. */
   readonly stack: LocalStack;
   /** Every line printed. */
@@ -67,32 +79,49 @@ export async function runLocalStack(options: RunLocalStackOptions = {}): Promise
     brokenStacks: scenario.brokenStacks,
     concurrency: scenario.concurrency,
     redeliver: redeliveryOf(scenario),
+    ...(options.httpApi === true ? { httpApi: true } : {}),
   });
   let result: ScenarioResult;
+  let httpApiDemo: HttpApiDemoResult | undefined;
   try {
     formatStackInfo(stack).forEach(print);
     print('');
     for (const entry of scenario.builds) print(`scenario: ${entry.build.repo}/${entry.build.env} ${entry.label}, expected ${entry.expectedStatus}`);
     print('');
     const startedAt = Date.now();
-    const unsubscribe = stack.subscribe((event) => {
-      const line = formatEvent(event, startedAt);
-      if (line !== undefined) print(line);
-    });
+    const printEvents = () =>
+      stack.subscribe((event) => {
+        const line = formatEvent(event, startedAt);
+        if (line !== undefined) print(line);
+      });
+    // The HTTP part follows the stack's events itself: the scenario's listener stops first (no line twice).
+    const unsubscribe = printEvents();
     try {
       result = await runScenario(stack, scenario, {
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
     } finally {
-      if (!options.keep) unsubscribe();
+      if (!options.keep || stack.httpApi !== undefined) unsubscribe();
     }
     print('');
     formatSummary(result).forEach(print);
+    if (stack.httpApi !== undefined) {
+      print('');
+      print(`HTTP API on ${stack.httpApi.url}: a redeploy and a rollback asked over HTTP, deployed by the normal path`);
+      httpApiDemo = await runHttpApiDemo(stack, {
+        print,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      // Kept, the stack goes on printing what happens to it (the builds the CLI or curl ask for).
+      if (options.keep) printEvents();
+    }
   } catch (error) {
     await stack.stop().catch(() => undefined);
     throw error;
   }
   if (!options.keep) await stack.stop();
-  return { result, stack, lines, stop: () => stack.stop() };
+  const ok = result.ok && (httpApiDemo?.ok ?? true);
+  return { result, httpApiDemo, ok, stack, lines, stop: () => stack.stop() };
 }

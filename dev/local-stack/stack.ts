@@ -3,15 +3,18 @@
  * its stream, a local Step Functions endpoint running the deployment
  * workflow's ASL, the stream poller feeding trigger-build, and the Lambda
  * handlers built exactly as in AWS (`createAwsContainer`), pointed at the
- * local endpoints.
+ * local endpoints; with `httpApi`, the HTTP API's handler too, served on
+ * 127.0.0.1 with an idempotency table of its own.
  */
 import { randomBytes } from 'node:crypto';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBRecord } from 'aws-lambda';
 import {
   createAwsContainer,
+  createHttpApiHandler,
   createTriggerBuildHandler,
   createUpdateBuildStatusHandler,
+  type AwsContainerOptions,
   type UpdateBuildStatusHandler,
 } from '../../src/lambda.js';
 import {
@@ -26,6 +29,7 @@ import {
 import { RecordingLogger, type LogEntry } from '../../src/testing.js';
 import { createBuildsTable, deleteTable, dynamoDbClientFor } from '../dynamodb-local/builds-table.js';
 import { startDynamoDbLocal, type DynamoDbLocalBackend } from '../dynamodb-local/dynamodb-local.js';
+import { createIdempotencyTable } from '../dynamodb-local/idempotency-table.js';
 import { latestStreamArn, streamsClientFor } from '../dynamodb-local/table-stream.js';
 import { invocationContext } from '../lambda-context.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../local-sfn/local-sfn-server.js';
@@ -39,6 +43,8 @@ import {
   substituteDefinition,
 } from './deployment-definition.js';
 import { deploymentTasks } from './deployment-tasks.js';
+import { LOCAL_CALLER, httpApiServicesOf } from './http-api-services.js';
+import { startHttpApiServer } from './http-api-server.js';
 import { lifecycleChangeOf, lockChangeOf, type LifecycleChange, type LockChange } from './lifecycle.js';
 import { startStreamPoller, type PollerEvent, type StreamPoller } from './stream-poller.js';
 import { triggerBuildFilter } from './trigger-build-filter.js';
@@ -106,6 +112,25 @@ export interface LocalStackOptions {
    * the construct's mapping does under it. Default `queue`.
    */
   readonly concurrency?: ConcurrencyPolicy;
+  /**
+   * Also serve the HTTP API's handler (the fifth Lambda function) on
+   * `127.0.0.1`, on `port` (default: a free one), every request recorded as
+   * `requested_by` `local`: its container gets an idempotency table of its
+   * own on the same DynamoDB Local, and reaches Step Functions through the
+   * local endpoint (`SfnExecutionController` for redrives and forced
+   * cancels). Off by default.
+   */
+  readonly httpApi?: boolean | { readonly port?: number };
+}
+
+/** The HTTP API a stack serves (`httpApi`). */
+export interface LocalHttpApi {
+  /** `http://127.0.0.1:{port}`, no trailing slash. */
+  readonly url: string;
+  /** Where its requests' idempotency keys are kept. */
+  readonly idempotencyTableName: string;
+  /** Who every request is recorded as (`requested_by`, `cancelled_by`, `redriven_by`). */
+  readonly requestedBy: string;
 }
 
 /** A running local stack. */
@@ -129,6 +154,8 @@ export interface LocalStack {
   readonly triggerBuildLog: readonly LogEntry[];
   /** The build ends update-build-status recorded, in order (the first of each build). */
   readonly recordedEnds: readonly RecordedEnd[];
+  /** The HTTP API, when the stack serves it (`httpApi`). */
+  readonly httpApi: LocalHttpApi | undefined;
   /** Adds a listener of the stack's events; returns its removal. */
   subscribe(listener: StackListener): () => void;
   /** Stops everything the stack started, in reverse order; safe to call twice. */
@@ -202,7 +229,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const stateMachineArn = await createStateMachine(stepFunctions.endpoint, region, definition);
 
     // The Lambda functions, each with its own container, as in AWS.
-    const lambda = (name: string) => {
+    const lambda = (name: string, adapters: Pick<AwsContainerOptions, 'idempotencyTableName'> = {}) => {
       const logger = new RecordingLogger({ onEntry: (entry) => emit({ type: 'log', entry: { source: name, ...entry } }) });
       const container = createAwsContainer({
         tableName,
@@ -212,6 +239,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         stepFunctionsEndpoint: stepFunctions.endpoint,
         logger,
         concurrency,
+        ...adapters,
       });
       return { container, logger };
     };
@@ -265,6 +293,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push({ what: 'stream poller', run: () => poller.stop() });
 
+    // The HTTP API: the handler the fifth Lambda function runs, behind a stand-in for API Gateway on 127.0.0.1.
+    let httpApi: LocalHttpApi | undefined;
+    if (options.httpApi !== undefined && options.httpApi !== false) {
+      const idempotencyTableName = idempotencyTableNameFor(tableName);
+      await createIdempotencyTable(dynamodbClient, idempotencyTableName);
+      if (shared) cleanups.push({ what: `table ${idempotencyTableName}`, run: () => deleteTable(dynamodbClient, idempotencyTableName) });
+      const api = lambda('http-api', { idempotencyTableName });
+      const server = await startHttpApiServer({
+        handler: createHttpApiHandler({ services: httpApiServicesOf(api.container), logger: api.logger }),
+        userArn: LOCAL_CALLER,
+        ...(options.httpApi === true || options.httpApi.port === undefined ? {} : { port: options.httpApi.port }),
+      });
+      // Closed before anything it calls stops (cleanups run last-in first-out).
+      cleanups.push({ what: 'HTTP API server', run: () => server.close() });
+      httpApi = { url: server.url, idempotencyTableName, requestedBy: LOCAL_CALLER };
+    }
+
     return {
       region,
       tableName,
@@ -280,6 +325,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cloudFormation,
       triggerBuildLog: triggerBuild.logger.entries,
       recordedEnds,
+      httpApi,
       subscribe: (listener) => {
         listeners.add(listener);
         return () => listeners.delete(listener);
@@ -290,6 +336,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stop().catch(() => undefined);
     throw error;
   }
+}
+
+/** The idempotency table beside a builds table: `dev-aws-deployer--idempotency` for `dev-aws-deployer--builds`. */
+function idempotencyTableNameFor(tableName: string): string {
+  return tableName.includes('--builds') ? tableName.replace('--builds', '--idempotency') : `${tableName}--idempotency`;
 }
 
 /** Creates the state machine over the wire, as a deployment would: the definition is stored with it. */

@@ -433,7 +433,8 @@ export interface BuildRepository {
    * `redriven_at`) and for the sweeper (the mark of `markRedrivePending`,
    * returned as `since`), and with `environmentLock` takes the environment's
    * lock for it (the lock records `redrive`), in one write: the lock is free,
-   * or already the build's. Its end is recorded as any redriven execution's:
+   * or already the build's and not kept for a person (a forced cancel's lock
+   * is `busy` until a person releases it). Its end is recorded as any redriven execution's:
    * a success by `recordExecutionEnd` (`redriven`), anything else by
    * `clearRedrivePending`, each releasing the lock.
    */

@@ -2,10 +2,11 @@
 // resource each command needs: what a test compares with a documented policy.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { STSClient } from '@aws-sdk/client-sts';
 
 /** One command as a client sent it. */
 export interface SentCommand {
-  /** `DynamoDBClient` or `SFNClient`. */
+  /** `DynamoDBClient`, `SFNClient` or `STSClient`. */
   readonly clientName: string;
   /** `GetItemCommand`, `StartExecutionCommand`... */
   readonly commandName: string;
@@ -20,8 +21,8 @@ export interface SentCommand {
  * is recorded as `GetItemCommand`, `TransactWriteCommand` as
  * `TransactWriteItemsCommand`, with the input before marshalling.
  */
-export function recordCommands(client: DynamoDBClient | SFNClient, sent: SentCommand[]): void {
-  // The two clients' stacks differ only in their input and output types, which this never reads.
+export function recordCommands(client: DynamoDBClient | SFNClient | STSClient, sent: SentCommand[]): void {
+  // The clients' stacks differ only in their input and output types, which this never reads.
   (client as DynamoDBClient).middlewareStack.add(
     (next, context) => async (args) => {
       sent.push({
@@ -81,7 +82,12 @@ export function iamRequestsOf(command: SentCommand, tables: TableLocation): IamR
     case 'SFNClient.ListExecutionsCommand':
       return [{ action: `states:${action}`, resource: String(input.stateMachineArn) }];
     case 'SFNClient.DescribeExecutionCommand':
-      return [{ action: 'states:DescribeExecution', resource: String(input.executionArn) }];
+    case 'SFNClient.StopExecutionCommand':
+    case 'SFNClient.RedriveExecutionCommand':
+      return [{ action: `states:${action}`, resource: String(input.executionArn) }];
+    case 'STSClient.GetCallerIdentityCommand':
+      // No resource of its own: the Service Authorization Reference lists none ("*").
+      return [{ action: 'sts:GetCallerIdentity', resource: '*' }];
     default:
       throw new Error(`No IAM mapping for ${command.clientName} ${commandName}: add it to test/support/recording-clients.ts`);
   }

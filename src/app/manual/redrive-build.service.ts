@@ -17,9 +17,12 @@ const NEWER_PAGE = 25;
 
 /**
  * The redrive use case: Step Functions runs a `FAILED` build's own execution
- * again from the state it failed in (`RedriveExecution`: same ARN, same
+ * again from the state it stopped in (`RedriveExecution`: same ARN, same
  * input), when all of these hold:
  *
+ * - the execution was stopped or timed out (`ABORTED`, `TIMED_OUT`): one
+ *   that `FAILED` ended in the shipped workflow's failure path, where a
+ *   redrive would fail again at once, so it is refused (redeploy instead);
  * - Step Functions says it can (`redriveStatus: REDRIVABLE`); a refusal
  *   quotes its `redriveStatusReason`;
  * - no newer build of the environment has started since: a redrive never
@@ -30,9 +33,10 @@ const NEWER_PAGE = 25;
  * `redrivenAt` and the sweeper's redrive mark; the redrive rule records how
  * it ends (a redriven `SUCCESS` replaces `FAILED`), releasing the lock.
  *
- * A redrive resumes at the failed state: with the shipped workflow it
- * deploys again only an execution that timed out, was stopped, or failed in
- * a task; a stack that failed to deploy needs a `redeploy`.
+ * A redrive resumes at the state the execution stopped in: with the shipped
+ * workflow, whose every task catches its errors, that deploys again only an
+ * execution that was stopped or timed out; a stack that failed to deploy
+ * needs a `redeploy`.
  */
 export class RedriveBuildService {
   private readonly requests: IdempotentRequests;
@@ -69,6 +73,17 @@ export class RedriveBuildService {
         if (execution.status === 'RUNNING' && (execution.redriveCount ?? 0) > 0 && build.redrivenBy === requestedBy && build.redrivenAt !== undefined) {
           // This very redrive, asked before (its answer was lost): it runs.
           return { ok: true, build, created: false, replayed: false };
+        }
+        if (execution.status === 'FAILED') {
+          // Every state of the shipped workflow catches its errors and ends in its failure path (ReportFailure,
+          // then the DeploymentFailed Fail state): a redrive resumes in that Fail state and fails again at once.
+          return refusal(
+            new NotRedrivableError(
+              build,
+              'its execution ended in the workflow\'s failure path (the stack did not deploy, or a step failed and was reported): ' +
+                'a redrive would resume in that failed state and fail again at once; redeploy the build instead',
+            ),
+          );
         }
         if (execution.redriveStatus !== 'REDRIVABLE') {
           return refusal(new NotRedrivableError(build, `Step Functions says: ${execution.redriveStatusReason ?? `its execution is ${execution.status}`}`));

@@ -1,6 +1,10 @@
 import {
+  CancelBuildService,
   RecordCompletionService,
   ReconcileExecutionService,
+  RedeployBuildService,
+  RedriveBuildService,
+  RollBackEnvironmentService,
   SweepOpenBuildsService,
   TriggerBuildService,
 } from '../../app/index.js';
@@ -11,7 +15,8 @@ import { ValidationError } from '../../domain/index.js';
 import type { BuildRepository, ExecutionInspector, Logger } from '../../ports/index.js';
 import { UsageError } from '../../adapters/driving/cli/args.js';
 import type { ConnectionConfig } from '../../adapters/driving/cli/config.js';
-import type { CliServices } from '../../adapters/driving/cli/cli-services.js';
+import type { CliServices, WhoAmI } from '../../adapters/driving/cli/cli-services.js';
+import { callerIdentity } from './caller-identity.js';
 
 /**
  * Commands that only read or write the table never call Step Functions, so
@@ -26,9 +31,14 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   tableName: '--table (BUILDS_TABLE_NAME)',
   stateMachineArn: '--state-machine-arn (STATE_MACHINE_ARN)',
   concurrency: '--concurrency (DEPLOYMENT_CONCURRENCY)',
+  idempotencyTableName: '--idempotency-table (IDEMPOTENCY_TABLE_NAME)',
 };
 
-/** The CLI's services on real AWS clients, configured from the command line and the environment. */
+/**
+ * The CLI's services on real AWS clients, configured from the command line
+ * and the environment; who asks is the credentials' ARN (`sts:GetCallerIdentity`),
+ * or `local` against a table that is not on AWS (`config.callerIdentity`).
+ */
 export function composeServices(config: ConnectionConfig, logger: Logger): CliServices {
   let container: ServiceContainer;
   try {
@@ -39,7 +49,7 @@ export function composeServices(config: ConnectionConfig, logger: Logger): CliSe
     }
     throw error;
   }
-  return servicesOf(container);
+  return servicesOf(container, callerIdentity({ source: config.callerIdentity ?? 'sts', region: config.region }));
 }
 
 /**
@@ -57,11 +67,17 @@ export function awsContainerOptionsOf(config: ConnectionConfig, logger: Logger):
     dynamodbEndpoint: config.dynamodbEndpoint,
     stepFunctionsEndpoint: config.stepFunctionsEndpoint,
     concurrency: config.concurrency,
+    idempotencyTableName: config.idempotencyTableName,
   };
 }
 
-/** What the commands use, from any container (tests hand in one on their own clients). */
-export function servicesOf(container: ServiceContainer): CliServices {
+/**
+ * What the commands use, from any container (tests hand in one on their own
+ * clients), and who asks (`whoAmI`: tests give a fixed one). The manual
+ * deployments' services are got when a command first uses them, so a
+ * container without an execution controller serves the other commands.
+ */
+export function servicesOf(container: ServiceContainer, whoAmI: WhoAmI = nobody): CliServices {
   return {
     builds: container.get<BuildRepository>(TOKENS.BuildRepository),
     inspector: container.get<ExecutionInspector>(TOKENS.ExecutionInspector),
@@ -69,5 +85,23 @@ export function servicesOf(container: ServiceContainer): CliServices {
     completions: container.get(RecordCompletionService),
     reconciler: container.get(ReconcileExecutionService),
     sweeper: container.get(SweepOpenBuildsService),
+    get redeploys() {
+      return container.get(RedeployBuildService);
+    },
+    get rollbacks() {
+      return container.get(RollBackEnvironmentService);
+    },
+    get redrives() {
+      return container.get(RedriveBuildService);
+    },
+    get cancellations() {
+      return container.get(CancelBuildService);
+    },
+    whoAmI,
   };
+}
+
+/** A composition that was given no caller identity: a command that needs one says so. */
+async function nobody(): Promise<string> {
+  throw new Error('This composition of the CLI knows no caller identity (servicesOf was given no whoAmI): pass --by where a command takes it');
 }

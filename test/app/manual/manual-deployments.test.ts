@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CancelBuildService,
+  ReconcileExecutionService,
   RecordCompletionService,
   RedeployBuildService,
   RedriveBuildService,
@@ -277,11 +278,34 @@ describe('cancel', () => {
   });
 });
 
+/** A build whose execution timed out (redrivable: it resumes where it was). */
+async function aFailedRun(world: World, scope = aUniqueScope()): Promise<Build> {
+  const build = aNewBuild({ ...scope, sk: aSortKey() });
+  await world.buildRepository.create(build, world.clock.now());
+  const started = await world.trigger.trigger(build, options);
+  if (started.outcome !== 'started') throw new Error(`not started: ${started.outcome}`);
+  world.executionStarter.complete(started.executionArn, { status: 'TIMED_OUT', error: 'States.Timeout' });
+  await world.container.get(ReconcileExecutionService).reconcile(started.executionArn);
+  return (await world.buildRepository.get(build))!;
+}
+
 describe('redrive', () => {
-  /** A build whose execution failed in a task (redrivable). */
-  async function aFailedRun(world: World, scope = aUniqueScope()): Promise<Build> {
-    return deployed(world, aNewBuild({ ...scope, sk: aSortKey() }), 'FAILED');
-  }
+  it("refuses an execution that FAILED: the shipped workflow's failure path would fail again at once", async () => {
+    const world = aWorld();
+    const build = await deployed(world, aNewBuild(), 'FAILED');
+    expect(await world.redrive.redrive({ build })).toMatchObject({ ok: false, error: { code: 'NOT_REDRIVABLE', message: expect.stringContaining('redeploy the build instead') } });
+  });
+
+  it("refuses while a forced cancel's lock waits for a person", async () => {
+    const world = aWorld();
+    const scope = aUniqueScope();
+    const build = aNewBuild({ ...scope, sk: aSortKey() });
+    await world.buildRepository.create(build, world.clock.now());
+    await world.trigger.trigger(build, options);
+    await world.cancel.cancel({ build, requestedBy: ALICE, force: true });
+
+    expect(await world.redrive.redrive({ build })).toMatchObject({ ok: false, error: { code: 'ENVIRONMENT_BUSY' } });
+  });
 
   it('redrives the failed execution, marks the build and holds its environment while it runs again', async () => {
     const world = aWorld();
@@ -319,7 +343,7 @@ describe('redrive', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'NOT_REDRIVABLE', message: expect.stringContaining('has started since') } });
     expect(await world.buildRepository.get(build)).not.toHaveProperty('redrivenBy');
     expect(await world.buildRepository.getEnvironmentLock(scope.repo, scope.env)).toBeUndefined();
-    expect(world.executionStarter.executions[0]).toMatchObject({ status: 'FAILED' });
+    expect(world.executionStarter.executions[0]).toMatchObject({ status: 'TIMED_OUT' });
   });
 
   it('refuses while another build holds the environment', async () => {
@@ -352,7 +376,7 @@ describe('the sweeper and the locks manual deployments hold', () => {
   it("keeps a redrive's lock while its execution runs, and releases it once the redrive failed again", async () => {
     const world = aWorld();
     const scope = aUniqueScope();
-    const build = await deployed(world, aNewBuild({ ...scope, sk: aSortKey() }), 'FAILED');
+    const build = await aFailedRun(world, scope);
     await world.redrive.redrive({ build, requestedBy: ALICE });
 
     await world.sweeper.sweep({ graceMs: 0 });
@@ -367,7 +391,7 @@ describe('the sweeper and the locks manual deployments hold', () => {
   it('records a redriven success and releases the lock with it', async () => {
     const world = aWorld();
     const scope = aUniqueScope();
-    const build = await deployed(world, aNewBuild({ ...scope, sk: aSortKey() }), 'FAILED');
+    const build = await aFailedRun(world, scope);
     await world.redrive.redrive({ build, requestedBy: ALICE });
     world.executionStarter.complete(build.executionArn!, 'SUCCEEDED');
     // The workflow's report is refused (the build is FAILED): the redrive rule records it.

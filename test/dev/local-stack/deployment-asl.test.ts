@@ -329,7 +329,7 @@ describe('the deployment workflow run by the ASL engine', () => {
     const reason =
       'Stack dev-web ended ROLLBACK_COMPLETE: The following resource(s) failed to create: [AppBucket]. Rollback requested by user.';
     expect(reports).toEqual([{ repo: 'web', env: 'dev', sk: input.sk, status: 'FAILED', error_msg: reason, execution_arn: expect.stringContaining(':execution:') }]);
-    expect(outcome).toEqual({ status: 'FAILED', error: 'StackDeploymentFailed', cause: reason });
+    expect(outcome).toEqual({ status: 'FAILED', error: 'StackDeploymentFailed', cause: reason, failedState: 'DeploymentFailed' });
   });
 
   it('catches a failing deploy step into the failure report at once when no stack exists (one look, no wait)', async () => {
@@ -361,7 +361,7 @@ describe('the deployment workflow run by the ASL engine', () => {
         execution_arn: expect.stringContaining(':execution:'),
       },
     ]);
-    expect(outcome).toEqual({ status: 'FAILED', error: 'ValidationError', cause: 'Template format error: unsupported structure.' });
+    expect(outcome).toEqual({ status: 'FAILED', error: 'ValidationError', cause: 'Template format error: unsupported structure.', failedState: 'DeploymentFailed' });
   });
 
   it('retries a failing report before giving up', async () => {
@@ -420,6 +420,7 @@ describe('the deployment workflow run by the ASL engine', () => {
       status: 'FAILED',
       error: 'StackDeploymentFailed',
       cause: 'Stack dev-web ended ROLLBACK_COMPLETE: The following resource(s) failed to create: [AppBucket]. Rollback requested by user.',
+      failedState: 'DeploymentFailed',
     });
   });
 
@@ -493,7 +494,7 @@ describe('the failure path holds the stack until it settles (the report releases
     expect(reports).toEqual([
       { repo: 'web', env: 'dev', sk: input.sk, status: 'FAILED', error_msg: 'Task timed out after 300 seconds', execution_arn: expect.stringContaining(':execution:') },
     ]);
-    expect(outcome).toEqual({ status: 'FAILED', error: 'States.Timeout', cause: 'Task timed out after 300 seconds' });
+    expect(outcome).toEqual({ status: 'FAILED', error: 'States.Timeout', cause: 'Task timed out after 300 seconds', failedState: 'DeploymentFailed' });
   });
 
   it("waits when DescribeStack throws while the stack is UPDATE_IN_PROGRESS, then reports DescribeStack's error", async () => {
@@ -515,7 +516,7 @@ describe('the failure path holds the stack until it settles (the report releases
     expect(settleLooks.map((look) => look.answer)).toEqual(['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE']);
     expect(expectReportAfterTheStackSettled(log).before).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(reports).toEqual([expect.objectContaining({ status: 'FAILED', error_msg: 'Rate exceeded' })]);
-    expect(outcome).toEqual({ status: 'FAILED', error: 'ThrottlingException', cause: 'Rate exceeded' });
+    expect(outcome).toEqual({ status: 'FAILED', error: 'ThrottlingException', cause: 'Rate exceeded', failedState: 'DeploymentFailed' });
   });
 
   it('reports SUCCESS when DescribeStack throws while the update it follows is UPDATE_IN_PROGRESS and the stack then completes: the deployment did deploy', async () => {
@@ -565,7 +566,7 @@ describe('the failure path holds the stack until it settles (the report releases
     // The bound, not the stack, ended the wait: the report runs with the stack still changing.
     expect(log.at(-1)).toMatchObject({ task: 'ReportFailure', before: 'UPDATE_IN_PROGRESS' });
     expect(reports).toEqual([expect.objectContaining({ status: 'FAILED', error_msg: 'Task timed out after 300 seconds' })]);
-    expect(outcome).toEqual({ status: 'FAILED', error: 'States.Timeout', cause: 'Task timed out after 300 seconds' });
+    expect(outcome).toEqual({ status: 'FAILED', error: 'States.Timeout', cause: 'Task timed out after 300 seconds', failedState: 'DeploymentFailed' });
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
@@ -582,7 +583,7 @@ describe('the failure path holds the stack until it settles (the report releases
 
     expect(settleLooks).toHaveLength(SETTLE_LOOKS);
     expect(reports).toEqual([expect.objectContaining({ status: 'FAILED', error_msg: 'Task timed out after 300 seconds' })]);
-    expect(outcome).toEqual({ status: 'FAILED', error: 'States.Timeout', cause: 'Task timed out after 300 seconds' });
+    expect(outcome).toEqual({ status: 'FAILED', error: 'States.Timeout', cause: 'Task timed out after 300 seconds', failedState: 'DeploymentFailed' });
   });
 
   it('looks again after a look that fails, and reports once the stack settled', async () => {
@@ -623,7 +624,7 @@ describe('the failure path holds the stack until it settles (the report releases
       ['DescribeSettlingStack', 'CREATE_COMPLETE'],
       ['ReportFailure', 'ok'],
     ]);
-    expect(outcome).toEqual({ status: 'FAILED', error: 'ValidationError', cause: 'Template format error: unsupported structure.' });
+    expect(outcome).toEqual({ status: 'FAILED', error: 'ValidationError', cause: 'Template format error: unsupported structure.', failedState: 'DeploymentFailed' });
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
@@ -649,7 +650,7 @@ describe('the failure path holds the stack until it settles (the report releases
     });
 
     expect(settleLooks).toHaveLength(1);
-    expect(outcome).toEqual({ status: 'FAILED', error: 'Lambda.Unknown', cause: 'The function ran out of memory' });
+    expect(outcome).toEqual({ status: 'FAILED', error: 'Lambda.Unknown', cause: 'The function ran out of memory', failedState: 'DeploymentFailed' });
   });
 
   it("keeps the deployment's own error when the failure report also fails through all its retries after the wait", async () => {
@@ -669,7 +670,7 @@ describe('the failure path holds the stack until it settles (the report releases
 
     expect(settleLooks.map((look) => look.answer)).toEqual(['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE']);
     expect(reports).toBe(6);
-    expect(outcome).toEqual({ status: 'FAILED', error: 'States.Timeout', cause: 'Task timed out after 300 seconds' });
+    expect(outcome).toEqual({ status: 'FAILED', error: 'States.Timeout', cause: 'Task timed out after 300 seconds', failedState: 'DeploymentFailed' });
   });
 });
 
@@ -735,7 +736,7 @@ describe('a report that keeps failing, then reconciliation (in memory, the real 
         .replace('{env}', build.env);
 
       expect(reports).toHaveLength(6);
-      expect(outcome).toEqual({ status: 'FAILED', error: 'StackDeploymentFailed', cause: reason });
+      expect(outcome).toEqual({ status: 'FAILED', error: 'StackDeploymentFailed', cause: reason, failedState: 'DeploymentFailed' });
 
       await reconcile(reconciler, healthy, execution.executionArn, 'FAILED');
 

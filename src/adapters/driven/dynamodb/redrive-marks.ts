@@ -189,8 +189,9 @@ export class RedriveMarks {
                 Put: {
                   TableName: this.table.tableName,
                   Item: lockItem,
-                  // Guards: the lock is free, or already this build's (a repeat); another holder keeps it.
-                  ConditionExpression: 'attribute_not_exists(pk) OR holder = :sk',
+                  // Guards: the lock is free, or already this build's (a repeat); another holder keeps it, and so
+                  // does a lock kept for a person after a forced cancel (its stack may still change: unlock first).
+                  ConditionExpression: 'attribute_not_exists(pk) OR (holder = :sk AND attribute_not_exists(kept_by))',
                   ExpressionAttributeValues: { ':sk': key.sk },
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },

@@ -328,7 +328,8 @@ export class InMemoryBuildRepository implements BuildRepository {
     const since = toWholeSecond(options.at);
     if (options.environmentLock !== undefined) {
       const held = this.locks.get(environment);
-      if (held !== undefined && held.holder !== valid.sk) return { outcome: 'busy', lock: held };
+      // A lock kept for a person after a forced cancel is not the redrive's to take over: unlock first.
+      if (held !== undefined && (held.holder !== valid.sk || held.keptBy !== undefined)) return { outcome: 'busy', lock: held };
       this.locks.set(environment, { repo: valid.repo, env: valid.env, holder: valid.sk, policy: options.environmentLock.policy, takenAt: since, redrive: true });
     }
     // Not a status change; the update time moves with the redrive mark, as `markRedrivePending` moves it.

@@ -214,6 +214,7 @@ function unreachableMessage(error: Error, connection: ConnectionConfig): string 
 const AWS_HOSTS: ReadonlyArray<readonly [string, string]> = [
   ['dynamodb', 'DynamoDB'],
   ['states', 'Step Functions'],
+  ['sts', 'STS'],
 ];
 
 function sameHost(url: string, host: string | undefined, port: unknown): boolean {

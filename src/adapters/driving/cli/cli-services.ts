@@ -1,6 +1,24 @@
-import type { ReconcileExecutionService, RecordCompletionService, SweepOpenBuildsService, TriggerBuildService } from '../../../app/index.js';
+import type {
+  CancelBuildService,
+  ReconcileExecutionService,
+  RecordCompletionService,
+  RedeployBuildService,
+  RedriveBuildService,
+  RollBackEnvironmentService,
+  SweepOpenBuildsService,
+  TriggerBuildService,
+} from '../../../app/index.js';
 import type { BuildRepository, ExecutionInspector, Logger } from '../../../ports/index.js';
 import type { ConnectionConfig } from './config.js';
+
+/**
+ * Who runs the CLI, as recorded on the builds a command creates or ends
+ * (`requested_by`, `cancelled_by`, `redriven_by`) and by `unlock` without
+ * `--by`: the credentials' ARN (`sts:GetCallerIdentity`), or `local` against
+ * a table that is not on AWS. Rejects when it cannot be told (the error of
+ * the call that failed); never makes a name up.
+ */
+export type WhoAmI = () => Promise<string>;
 
 /** What the commands use. */
 export interface CliServices {
@@ -10,6 +28,12 @@ export interface CliServices {
   readonly completions: RecordCompletionService;
   readonly reconciler: ReconcileExecutionService;
   readonly sweeper: SweepOpenBuildsService;
+  /** The manual deployments (`redeploy`, `rollback`, `redrive`, `cancel`). */
+  readonly redeploys: RedeployBuildService;
+  readonly rollbacks: RollBackEnvironmentService;
+  readonly redrives: RedriveBuildService;
+  readonly cancellations: CancelBuildService;
+  readonly whoAmI: WhoAmI;
 }
 
 /**

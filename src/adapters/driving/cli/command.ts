@@ -22,9 +22,10 @@ export interface Command {
    * Whether the command calls Step Functions: `required` (the state machine
    * must be configured), `optional` (used when configured: `complete` checks
    * the execution of a build that records none by its derived name) or
-   * `unused`.
+   * `unused`; or which of these, given the arguments (`cancel` needs it only
+   * with `--force` or `--wait`).
    */
-  readonly stateMachine: StateMachineUse;
+  readonly stateMachine: StateMachineUse | ((args: ParsedArgs) => StateMachineUse);
   /**
    * Validates the arguments. Throws `UsageError` or the domain's
    * `ValidationError` (exit code 2); nothing is read or written yet.

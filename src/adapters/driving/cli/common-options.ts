@@ -16,16 +16,20 @@ export const OUTPUT_OPTIONS: OptionSpecs = {
 /**
  * Where the builds and executions live (docs/cli.md, "Configuration"). Every
  * command accepts all of them, so one alias or wrapper serves every command;
- * a command ignores those it does not use (`start`, `wait`, `reconcile` and
- * `sweep` use the state machine, `complete` and `unlock` when it is given;
- * only `start` and `sweep` the artifacts bucket).
+ * a command ignores those it does not use (`start`, `wait`, `reconcile`,
+ * `sweep`, `rollback` and `redrive` use the state machine, `redeploy` and
+ * `cancel` with `--wait` (`cancel` also with `--force`), `complete` and
+ * `unlock` when it is given; only `start` and `sweep` the artifacts bucket; only the manual
+ * deployment commands, with `--idempotency-key`, the idempotency table).
  */
 export const CONFIGURATION_OPTIONS: OptionSpecs = {
   table: { type: 'string', valueName: 'name', description: 'Builds table (default: $BUILDS_TABLE_NAME).' },
   'state-machine-arn': {
     type: 'string',
     valueName: 'arn',
-    description: 'STANDARD deployment state machine, for start, wait, reconcile, sweep, complete and unlock (default: $STATE_MACHINE_ARN).',
+    description:
+      'STANDARD deployment state machine, for start, wait, reconcile, sweep, rollback, redrive, complete and unlock, and ' +
+      'redeploy --wait or cancel --force/--wait (default: $STATE_MACHINE_ARN).',
   },
   's3-bucket': {
     type: 'string',
@@ -35,11 +39,31 @@ export const CONFIGURATION_OPTIONS: OptionSpecs = {
   region: { type: 'string', valueName: 'region', description: 'AWS region (default: $AWS_REGION, then the SDK profile).' },
   'dynamodb-endpoint': { type: 'string', valueName: 'url', description: 'DynamoDB endpoint, e.g. http://localhost:8000 for DynamoDB Local.' },
   'sfn-endpoint': { type: 'string', valueName: 'url', description: 'Step Functions endpoint, for a local one.' },
+  'idempotency-table': {
+    type: 'string',
+    valueName: 'name',
+    description: 'Idempotency table, for redeploy, rollback, redrive and cancel with --idempotency-key (default: $IDEMPOTENCY_TABLE_NAME).',
+  },
+};
+
+/**
+ * What makes a manual deployment request (`redeploy`, `rollback`, `redrive`,
+ * `cancel`) safe to retry.
+ */
+export const IDEMPOTENCY_OPTIONS: OptionSpecs = {
+  'idempotency-key': {
+    type: 'string',
+    valueName: 'key',
+    description:
+      'Makes a retry safe: your same request with the same key within 24 hours gets the first result and does nothing new ' +
+      '(1 to 255 visible ASCII characters, e.g. a UUID; needs --idempotency-table).',
+  },
 };
 
 /**
  * The concurrency policy of the services that start or end builds (`start`,
- * `wait`, `complete`, `reconcile`, `sweep`): how the builds of one
+ * `wait`, `complete`, `reconcile`, `sweep`, and the manual deployment
+ * commands `redeploy`, `rollback`, `redrive`, `cancel`): how the builds of one
  * environment share it. It must be the deployment's own (the functions'
  * `DEPLOYMENT_CONCURRENCY`): one policy per table.
  */

@@ -16,7 +16,25 @@ export interface ConnectionConfig {
    * services never use it.
    */
   readonly concurrency?: ConcurrencyPolicy | undefined;
+  /**
+   * The table manual deployments keep idempotency keys in
+   * (`--idempotency-table`, `IDEMPOTENCY_TABLE_NAME`): needed only with
+   * `--idempotency-key`; absent when not configured.
+   */
+  readonly idempotencyTableName?: string | undefined;
+  /**
+   * Who the CLI says is asking (`requested_by`, `unlock`'s default `--by`):
+   * `sts`, the ARN `sts:GetCallerIdentity` gives for the credentials; `local`,
+   * the word `local`, when the builds table is reached at an endpoint that is
+   * not AWS's (`--dynamodb-endpoint`) and no STS endpoint is configured
+   * (`AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`): there is no AWS identity to
+   * ask for, and the CLI never makes one up.
+   */
+  readonly callerIdentity?: CallerIdentitySource | undefined;
 }
+
+/** Where the caller's identity comes from: see {@link ConnectionConfig.callerIdentity}. */
+export type CallerIdentitySource = 'sts' | 'local';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -38,8 +56,45 @@ export function resolveConnection(
   const dynamodbEndpoint = nonEmpty(stringValue(args, 'dynamodb-endpoint'));
   const stepFunctionsEndpoint = nonEmpty(stringValue(args, 'sfn-endpoint'));
   const concurrency = needs.concurrency === true ? resolveConcurrency(args, env) : undefined;
-  return { tableName, stateMachineArn, region, dynamodbEndpoint, stepFunctionsEndpoint, ...(concurrency ? { concurrency } : {}) };
+  const idempotencyTableName = resolveIdempotencyTable(args, env);
+  return {
+    tableName,
+    stateMachineArn,
+    region,
+    dynamodbEndpoint,
+    stepFunctionsEndpoint,
+    ...(concurrency ? { concurrency } : {}),
+    ...(idempotencyTableName ? { idempotencyTableName } : {}),
+    callerIdentity: callerIdentitySource(dynamodbEndpoint, env),
+  };
 }
+
+/**
+ * `local` when the builds table is not on AWS (an endpoint whose host is not
+ * an AWS one: DynamoDB Local, a container) and nothing says where STS is;
+ * `sts` otherwise. A VPC or FIPS endpoint of DynamoDB is AWS's: the caller is
+ * asked for there too.
+ */
+export function callerIdentitySource(dynamodbEndpoint: string | undefined, env: Env): CallerIdentitySource {
+  if (dynamodbEndpoint === undefined || isAwsEndpoint(dynamodbEndpoint)) return 'sts';
+  const ignored = nonEmpty(env['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'])?.toLowerCase() === 'true';
+  const stsConfigured = !ignored && (nonEmpty(env['AWS_ENDPOINT_URL_STS']) ?? nonEmpty(env['AWS_ENDPOINT_URL'])) !== undefined;
+  return stsConfigured ? 'sts' : 'local';
+}
+
+/** Whether `url` names a host of AWS's own (`*.amazonaws.com`, `*.amazonaws.com.cn`, `*.api.aws`...). */
+function isAwsEndpoint(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return AWS_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`));
+}
+
+// The partitions' DNS suffixes (aws, aws-cn, aws-us-gov, aws-iso...) and their dual-stack one.
+const AWS_DOMAINS = ['amazonaws.com', 'amazonaws.com.cn', 'api.aws', 'c2s.ic.gov', 'sc2s.sgov.gov', 'cloud.adc-e.uk', 'csp.hci.ic.gov'];
 
 /**
  * The concurrency policy: `--concurrency`, then `DEPLOYMENT_CONCURRENCY`,
@@ -64,6 +119,11 @@ export function resolveConcurrency(args: ParsedArgs, env: Env): ConcurrencyPolic
 
 function isConcurrencyPolicy(value: string): value is ConcurrencyPolicy {
   return (CONCURRENCY_POLICIES as readonly string[]).includes(value);
+}
+
+/** The idempotency table (`--idempotency-table`, then `IDEMPOTENCY_TABLE_NAME`), when one is configured. */
+export function resolveIdempotencyTable(args: ParsedArgs, env: Env): string | undefined {
+  return fromFlagOrEnv(args, 'idempotency-table', env, 'IDEMPOTENCY_TABLE_NAME');
 }
 
 /** The artifacts bucket `start` passes to the execution. */

@@ -3,7 +3,7 @@ import { numberValue, type OptionSpecs, type ParsedArgs } from './args.js';
 import type { CommandContext } from './command.js';
 import { buildView, executionView, formatTime } from './format.js';
 import { EXIT, type ExitCode } from './io.js';
-import { waitForBuild, type WaitEvent, type WaitOptions } from './wait.js';
+import { buildEnded, waitForBuild, type WaitEnd, type WaitEvent, type WaitOptions, type WaitResult } from './wait.js';
 
 /** How `start --wait` and `wait` follow a build. */
 export const WAIT_OPTIONS: OptionSpecs = {
@@ -24,6 +24,23 @@ export function waitOptionsFrom(args: ParsedArgs): WaitOptions {
   };
 }
 
+/** How a wait ended, as {@link followBuild} reports it. */
+export interface FollowedEnd {
+  /** `result` in the JSON document. */
+  readonly result: string;
+  /** The line printed in text mode. */
+  readonly text: string;
+  readonly exitCode: ExitCode;
+}
+
+/** What a command follows other than a build's own end (`redrive`: the execution it runs again). */
+export interface FollowHow {
+  /** When the wait is over (default: the build reached `SUCCESS` or `FAILED`). */
+  readonly ended?: WaitEnd;
+  /** What the end means (default: the build's status; exit 0 on `SUCCESS`, 1 on `FAILED`). */
+  readonly end?: (waited: WaitResult, buildId: string) => FollowedEnd;
+}
+
 /**
  * Follows a build until it ends or the wait gives up, printing each status
  * change as progress, then the result: `summary` plus `result`, the build
@@ -34,25 +51,43 @@ export async function followBuild(
   key: BuildKey,
   options: WaitOptions,
   summary: { readonly buildId: string } & Readonly<Record<string, unknown>>,
+  how: FollowHow = {},
 ): Promise<ExitCode> {
   const { output, io } = context;
-  const waited = await waitForBuild(key, { ...context.services(), sleep: io.sleep, now: io.now }, options, (event) =>
-    output.progress(event, waitEventText(event)),
+  const { builds, inspector, reconciler } = context.services();
+  const waited = await waitForBuild(
+    key,
+    { builds, inspector, reconciler, sleep: io.sleep, now: io.now },
+    options,
+    (event) => output.progress(event, waitEventText(event)),
+    how.ended ?? buildEnded,
   );
+  const end =
+    waited.result === 'timed-out'
+      ? {
+          result: 'timed-out',
+          text: `Gave up after ${options.timeoutMs / 60_000} minute(s): ${summary.buildId} is still ${waited.build.status}.\n`,
+          exitCode: EXIT.WAIT_TIMED_OUT,
+        }
+      : (how.end ?? buildEnd)(waited, summary.buildId);
   const document = {
     ...summary,
-    result: waited.result === 'ended' ? waited.build.status : 'timed-out',
+    result: end.result,
     build: buildView(waited.build),
     ...(waited.execution ? { execution: executionView(waited.execution) } : {}),
   };
-  if (waited.result === 'timed-out') {
-    const minutes = options.timeoutMs / 60_000;
-    output.result(document, `Gave up after ${minutes} minute(s): ${summary.buildId} is still ${waited.build.status}.\n`);
-    return EXIT.WAIT_TIMED_OUT;
-  }
+  output.result(document, end.text);
+  return end.exitCode;
+}
+
+/** The build's own end: exit 0 on `SUCCESS`, 1 on `FAILED`. */
+function buildEnd(waited: WaitResult, buildId: string): FollowedEnd {
   const reason = waited.build.status === 'FAILED' && waited.build.errorMsg ? `: ${waited.build.errorMsg}` : '';
-  output.result(document, `${summary.buildId} ended ${waited.build.status}${reason}\n`);
-  return waited.build.status === 'SUCCESS' ? EXIT.OK : EXIT.FAILED;
+  return {
+    result: waited.build.status,
+    text: `${buildId} ended ${waited.build.status}${reason}\n`,
+    exitCode: waited.build.status === 'SUCCESS' ? EXIT.OK : EXIT.FAILED,
+  };
 }
 
 function waitEventText(event: WaitEvent): string {

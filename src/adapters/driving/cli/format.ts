@@ -26,6 +26,17 @@ export interface BuildView {
   /** Who released, by hand (`unlock`), the environment lock this build held, and when. */
   readonly unlockedBy?: string;
   readonly unlockedAt?: string;
+  /** `redeploy` or `rollback`: a build a person asked for; absent for a build the upload recorded. */
+  readonly kind?: string;
+  /** The build a redeploy or rollback deploys again. */
+  readonly redeployOf?: string;
+  /** Who asked for a redeploy or rollback. */
+  readonly requestedBy?: string;
+  /** Who cancelled the build (`cancel`). */
+  readonly cancelledBy?: string;
+  /** Who had the build's failed execution run again (`redrive`), and when. */
+  readonly redrivenBy?: string;
+  readonly redrivenAt?: string;
 }
 
 export function buildView(build: Build): BuildView {
@@ -49,6 +60,12 @@ export function buildView(build: Build): BuildView {
     waitingFor: build.waitingFor,
     unlockedBy: build.unlockedBy,
     unlockedAt: build.unlockedAt?.toISOString(),
+    kind: build.kind,
+    redeployOf: build.redeployOf,
+    requestedBy: build.requestedBy,
+    cancelledBy: build.cancelledBy,
+    redrivenBy: build.redrivenBy,
+    redrivenAt: build.redrivenAt?.toISOString(),
   });
 }
 
@@ -136,11 +153,21 @@ export function formatBuild(build: Build): string {
     ['Superseded by', build.supersededBy],
     ['Waiting for', build.waitingFor],
     ['Unlocked', build.unlockedBy && `by ${build.unlockedBy}${build.unlockedAt ? ` at ${formatTime(build.unlockedAt)}` : ''}`],
+    ['Kind', build.kind && (build.redeployOf ? `${build.kind} of ${build.redeployOf}` : build.kind)],
+    ['Requested by', build.requestedBy],
+    ['Cancelled by', build.cancelledBy],
+    ['Redriven', build.redrivenBy !== undefined || build.redrivenAt !== undefined ? redrivenText(build) : undefined],
     ['Created', formatTime(build.createdAt)],
     ['Updated', formatTime(build.updatedAt)],
     ['Finished', build.finishedAt && formatTime(build.finishedAt)],
   ];
   return formatFields(rows);
+}
+
+function redrivenText(build: Build): string {
+  const by = build.redrivenBy === undefined ? '' : `by ${build.redrivenBy}`;
+  const at = build.redrivenAt === undefined ? '' : `at ${formatTime(build.redrivenAt)}`;
+  return [by, at].filter((part) => part !== '').join(' ');
 }
 
 export function formatFields(rows: ReadonlyArray<readonly [string, string | number | undefined]>): string {

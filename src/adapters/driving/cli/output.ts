@@ -1,4 +1,15 @@
-import { OrchestratorError, ValidationError } from '../../../domain/index.js';
+import {
+  EnvironmentBusyError,
+  IdempotentRequestInProgressError,
+  IllegalTransitionError,
+  NothingToRollBackToError,
+  NotRedrivableError,
+  OrchestratorError,
+  ValidationError,
+  buildIdOf,
+  environmentIdOf,
+  holderIdOf,
+} from '../../../domain/index.js';
 import { PROGRAM, UsageError } from './args.js';
 import { AwsProblemError } from './aws-problems.js';
 import type { CliIo } from './io.js';
@@ -43,7 +54,18 @@ function errorDocument(error: unknown): Record<string, unknown> {
     return { code: error.code, field: error.field, message: error.message };
   }
   if (error instanceof UsageError) return { code: 'USAGE', message: error.message };
-  if (error instanceof OrchestratorError || error instanceof AwsProblemError) return { code: error.code, message: error.message };
+  if (error instanceof OrchestratorError) return { code: error.code, message: error.message, ...detailsOf(error) };
+  if (error instanceof AwsProblemError) return { code: error.code, message: error.message };
   if (error instanceof Error) return { code: error.name, message: error.message };
   return { code: 'UNKNOWN', message: String(error) };
+}
+
+/** What a refusal of a manual deployment adds to `code` and `message`: what a script acts on. */
+function detailsOf(error: OrchestratorError): Record<string, unknown> {
+  if (error instanceof IllegalTransitionError) return { buildId: buildIdOf(error.existing), status: error.existing.status };
+  if (error instanceof NotRedrivableError) return { buildId: buildIdOf(error.build), reason: error.reason };
+  if (error instanceof NothingToRollBackToError) return { environment: environmentIdOf(error.environment), reason: error.reason };
+  if (error instanceof EnvironmentBusyError) return { buildId: error.buildId, heldBy: holderIdOf(error.lock) };
+  if (error instanceof IdempotentRequestInProgressError) return { retryAfter: error.retryAfter.toISOString() };
+  return {};
 }

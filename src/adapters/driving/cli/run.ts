@@ -2,6 +2,7 @@ import { ValidationError } from '../../../domain/index.js';
 import { flag, locateCommand, parseCommandArgs, UsageError, type OptionSpecs, type ParsedArgs } from './args.js';
 import { isInfrastructureError, restateAwsError } from './aws-problems.js';
 import type { Command } from './command.js';
+import { cancelCommand } from './commands/cancel.js';
 import { completeCommand } from './commands/complete.js';
 import { createCommand } from './commands/create.js';
 import { getCommand } from './commands/get.js';
@@ -9,6 +10,9 @@ import { latestCommand } from './commands/latest.js';
 import { listCommand } from './commands/list.js';
 import { locksCommand } from './commands/locks.js';
 import { reconcileCommand } from './commands/reconcile.js';
+import { redeployCommand } from './commands/redeploy.js';
+import { redriveCommand } from './commands/redrive.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { startCommand } from './commands/start.js';
 import { sweepCommand } from './commands/sweep.js';
 import { unlockCommand } from './commands/unlock.js';
@@ -34,6 +38,10 @@ export const COMMANDS: readonly Command[] = [
   sweepCommand,
   locksCommand,
   unlockCommand,
+  redeployCommand,
+  rollbackCommand,
+  redriveCommand,
+  cancelCommand,
 ];
 
 const ALL_OPTIONS: OptionSpecs = Object.assign({}, PROGRAM_OPTIONS, ...COMMANDS.map((command) => command.spec.options)) as OptionSpecs;
@@ -106,7 +114,8 @@ async function runCommand(
     output = new Output(io, flag(parsed, 'json'));
     action = command.parse(parsed, io.env);
     // A command that starts or ends builds takes --concurrency: its services follow the policy.
-    connection = resolveConnection(parsed, io.env, { stateMachine: command.stateMachine, concurrency: 'concurrency' in command.spec.options });
+    const stateMachine = typeof command.stateMachine === 'function' ? command.stateMachine(parsed) : command.stateMachine;
+    connection = resolveConnection(parsed, io.env, { stateMachine, concurrency: 'concurrency' in command.spec.options });
     const composeWith = await loadComposition();
     const logger = new StderrJsonLogger(io.stderr, flag(parsed, 'verbose') ? 'info' : 'warn', io.now);
     let composed: CliServices | undefined;

@@ -30,22 +30,33 @@ export type WaitEvent =
     }
   | { readonly event: 'reconciled'; readonly at: string; readonly outcome: string; readonly buildStatus?: Build['status'] };
 
+/**
+ * Whether the wait is over, given the build and its execution as just read.
+ * By default ({@link buildEnded}), when the build is `SUCCESS` or `FAILED`.
+ */
+export type WaitEnd = (build: Build, execution: ExecutionDescription | undefined) => boolean;
+
+/** The build reached `SUCCESS` or `FAILED`. */
+export const buildEnded: WaitEnd = (build) => isTerminal(build.status);
+
 export interface WaitResult {
-  /** `ended`: the build reached SUCCESS or FAILED; `timed-out`: it had not by the deadline. */
+  /** `ended`: the build reached SUCCESS or FAILED (or what `ended` waits for); `timed-out`: it had not by the deadline. */
   readonly result: 'ended' | 'timed-out';
   readonly build: Build;
   readonly execution?: ExecutionDescription;
 }
 
 /**
- * Polls a build and its execution until the build ends or time runs out,
- * reporting every change of either status as it is seen.
+ * Polls a build and its execution until the build ends (or `ended` says the
+ * wait is over) or time runs out, reporting every change of either status as
+ * it is seen.
  */
 export async function waitForBuild(
   key: BuildKey,
   dependencies: WaitDependencies,
   options: WaitOptions,
   report: (event: WaitEvent) => void,
+  ended: WaitEnd = buildEnded,
 ): Promise<WaitResult> {
   const { builds, inspector, reconciler, sleep, now } = dependencies;
   const deadline = now().getTime() + options.timeoutMs;
@@ -68,7 +79,7 @@ export async function waitForBuild(
         ...(execution ? { executionStatus: execution.status } : {}),
       });
     }
-    if (isTerminal(build.status)) return { result: 'ended', build, ...(execution ? { execution } : {}) };
+    if (ended(build, execution)) return { result: 'ended', build, ...(execution ? { execution } : {}) };
 
     if (execution && isClosed(execution)) {
       closedSince ??= now().getTime();
@@ -91,6 +102,6 @@ export async function waitForBuild(
   }
 }
 
-function isClosed(execution: ExecutionDescription): boolean {
+export function isClosed(execution: ExecutionDescription): boolean {
   return execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE';
 }

@@ -31,18 +31,25 @@ import {
 } from '../../../../src/index.js';
 import {
   InMemoryBuildRepository,
+  InMemoryExecutionController,
   InMemoryExecutionInspector,
   InMemoryExecutionStarter,
+  InMemoryIdempotencyStore,
   ManualClock,
   RecordingLogger,
 } from '../../../../src/testing.js';
 import { aNewBuild, anInputFor, aUniqueScope, STATE_MACHINE_ARN } from '../../../support/mothers/build.mother.js';
+
+/** Who runs the CLI in these tests: what sts:GetCallerIdentity would answer. */
+const ALICE = 'arn:aws:iam::123456789012:user/alice';
 
 function aCli(onSleep: (elapsedMs: number) => void = () => {}, env: Readonly<Record<string, string | undefined>> = {}) {
   const clock = new ManualClock();
   const builds = new InMemoryBuildRepository();
   const starter = new InMemoryExecutionStarter({ stateMachineArn: STATE_MACHINE_ARN });
   const inspector = new InMemoryExecutionInspector(starter);
+  const executionController = new InMemoryExecutionController(starter);
+  const idempotencyStore = new InMemoryIdempotencyStore();
   // Composed as compose.ts composes them: on the concurrency policy the command resolved.
   const servicesFor = (concurrency?: ConcurrencyPolicy) =>
     servicesOf(
@@ -50,10 +57,13 @@ function aCli(onSleep: (elapsedMs: number) => void = () => {}, env: Readonly<Rec
         buildRepository: builds,
         executionStarter: starter,
         executionInspector: inspector,
+        executionController,
+        idempotencyStore,
         clock,
         logger: new RecordingLogger(),
         concurrency,
       }),
+      async () => ALICE,
     );
   const services = servicesFor();
   const configs: ConnectionConfig[] = [];
@@ -212,7 +222,15 @@ describe('run', () => {
     const configuration = docs.slice(docs.indexOf('## Configuration'), docs.indexOf('## Output, logs and exit codes'));
     expect(configuration).toContain('Every command accepts every flag of this table');
     const documented = [...configuration.matchAll(/^\| `(--[a-z0-9-]+)(?: <[^>]+>)?` \|/gm)].map((match) => match[1] ?? '');
-    expect(documented).toEqual(['--table', '--state-machine-arn', '--s3-bucket', '--region', '--dynamodb-endpoint', '--sfn-endpoint']);
+    expect(documented).toEqual([
+      '--table',
+      '--state-machine-arn',
+      '--s3-bucket',
+      '--region',
+      '--dynamodb-endpoint',
+      '--sfn-endpoint',
+      '--idempotency-table',
+    ]);
     const values: Readonly<Record<string, string>> = {
       '--table': 'builds',
       '--state-machine-arn': STATE_MACHINE_ARN,
@@ -220,11 +238,19 @@ describe('run', () => {
       '--region': 'us-east-1',
       '--dynamodb-endpoint': 'http://127.0.0.1:8000',
       '--sfn-endpoint': 'http://127.0.0.1:8083',
+      '--idempotency-table': 'idempotency',
     };
     const everyFlag = [...documented.flatMap((flag) => [flag, values[flag] ?? '']), '--json', '--verbose'];
-    const { cli, out, builds } = aCli();
-    const build = await builds.create(aNewBuild());
+    const cli_ = aCli();
+    const { cli, out, builds } = cli_;
+    const older = await builds.create(aNewBuild({ version: '1.0.0' }));
+    await builds.recordCompletion(older, { status: 'SUCCESS' }, new Date());
+    const build = await builds.create(aNewBuild({ repo: older.repo, env: older.env }));
     await builds.recordCompletion(build, { status: 'SUCCESS' }, new Date());
+    const waiting = await builds.create(aNewBuild());
+    const failed = await aRunningBuild(cli_);
+    cli_.starter.complete(failed.executionArn, { status: 'TIMED_OUT' });
+    await builds.recordCompletion(failed.build, { status: 'FAILED', errorMsg: 'execution TIMED_OUT' }, new Date());
     const argumentsOf: Readonly<Record<string, readonly string[]>> = {
       start: [buildIdOf(build)],
       wait: [buildIdOf(build)],
@@ -237,6 +263,10 @@ describe('run', () => {
       create: [build.repo, build.env, '--branch', 'main', '--version', '7.abc', '--commit-hash', 'abc'],
       locks: [],
       unlock: [build.repo, build.env, '--by', 'alice'],
+      redeploy: [buildIdOf(build)],
+      rollback: [build.repo, build.env],
+      redrive: [buildIdOf(failed.build)],
+      cancel: [buildIdOf(waiting)],
     };
 
     for (const command of COMMANDS.map((candidate) => candidate.spec.name)) {
@@ -704,7 +734,7 @@ describe('run: logs', () => {
 });
 
 describe('run: --concurrency', () => {
-  const STARTING_OR_ENDING = ['start', 'wait', 'complete', 'reconcile', 'sweep'];
+  const STARTING_OR_ENDING = ['start', 'wait', 'complete', 'reconcile', 'sweep', 'redeploy', 'rollback', 'redrive', 'cancel'];
 
   it('is taken by the commands that start or end builds, and by no other', () => {
     const taking = COMMANDS.filter((command) => 'concurrency' in command.spec.options).map((command) => command.spec.name);
@@ -722,6 +752,10 @@ describe('run: --concurrency', () => {
         complete: [buildIdOf(build), '--status', 'SUCCESS'],
         get: [buildIdOf(build)],
         unlock: [build.repo, build.env, '--by', 'alice'],
+        redeploy: [buildIdOf(build)],
+        rollback: [build.repo, build.env],
+        redrive: [buildIdOf(build)],
+        cancel: [buildIdOf(build)],
       };
       await cli.cli(...argv.flatMap((arg) => (arg in args ? [arg, ...(args[arg] ?? [])] : [arg])));
       return cli.configs.map((config) => config.concurrency);
@@ -869,11 +903,11 @@ describe('run: get and list say what a PENDING build waits for', () => {
     await expect(cli.cli('unlock', holder.repo, holder.env)).resolves.toBe(0);
     cli.out.stdout = '';
     await expect(cli.cli('get', buildIdOf(holder))).resolves.toBe(0);
-    expect(cli.out.stdout).toMatch(/^Unlocked: +by alice at 2026-01-01 00:01:00Z$/m);
+    expect(cli.out.stdout).toMatch(new RegExp(`^Unlocked: +by ${escapeRegExp(ALICE)} at 2026-01-01 00:01:00Z$`, 'm'));
     expect(cli.out.stdout).not.toContain('Waiting for');
     cli.out.stdout = '';
     await expect(cli.cli('get', buildIdOf(holder), '--json')).resolves.toBe(0);
-    expect(JSON.parse(cli.out.stdout)).toMatchObject({ status: 'IN_PROGRESS', unlockedBy: 'alice', unlockedAt: '2026-01-01T00:01:00.000Z' });
+    expect(JSON.parse(cli.out.stdout)).toMatchObject({ status: 'IN_PROGRESS', unlockedBy: ALICE, unlockedAt: '2026-01-01T00:01:00.000Z' });
   });
 
   it('list (and list --status PENDING) add a NOTE column, "waiting for {holder}", only when a build waits', async () => {
@@ -940,8 +974,8 @@ describe('run: unlock', () => {
     await expect(cli.builds.get(holder)).resolves.toMatchObject({ status: 'IN_PROGRESS', unlockedBy: 'bob' });
   });
 
-  it('releases the lock of a holder whose execution ended unrecorded, recording who ($USER, or --by) and when on the holder', async () => {
-    const cli = aCli(undefined, { USER: 'alice' });
+  it('releases the lock of a holder whose execution ended unrecorded, recording who (the caller\'s ARN, or --by) and when on the holder', async () => {
+    const cli = aCli(undefined, { USER: 'somebody-else' });
     const { scope, holder, executionArn } = await aBusyEnvironment(cli);
     cli.starter.complete(executionArn, { status: 'TIMED_OUT' });
     cli.clock.advance(2 * 60 * 60_000 + 5 * 60_000);
@@ -949,11 +983,11 @@ describe('run: unlock', () => {
     await expect(cli.cli('unlock', scope.repo, scope.env)).resolves.toBe(0);
     expect(cli.out.stdout).toBe(
       `${scope.repo}/${scope.env} is locked by ${buildIdOf(holder)} (IN_PROGRESS), since 2026-01-01 00:00:00Z (queue).\n` +
-        "Released by alice at 2026-01-01 02:05:00Z. The next waiting build starts through the deployed trigger-build (the release's stream record), " +
+        `Released by ${ALICE} at 2026-01-01 02:05:00Z. The next waiting build starts through the deployed trigger-build (the release's stream record), ` +
         "or run 'aws-deployer-orchestrator sweep'.\n",
     );
     await expect(cli.builds.getEnvironmentLock(scope.repo, scope.env)).resolves.toBeUndefined();
-    await expect(cli.builds.get(holder)).resolves.toMatchObject({ unlockedBy: 'alice', unlockedAt: new Date('2026-01-01T02:05:00Z') });
+    await expect(cli.builds.get(holder)).resolves.toMatchObject({ unlockedBy: ALICE, unlockedAt: new Date('2026-01-01T02:05:00Z') });
 
     const again = await aBusyEnvironment(cli);
     cli.starter.complete(again.executionArn, 'SUCCEEDED');
@@ -989,16 +1023,39 @@ describe('run: unlock', () => {
     expect(cli.out.stdout).toContain('is not locked now: the lock was released meanwhile; nothing was written.');
   });
 
-  it('needs --by without $USER, and a valid repo and env: usage errors (exit 2), nothing composed', async () => {
+  it('an empty --by, an invalid repo or env: usage errors (exit 2), nothing composed', async () => {
     const cli = aCli(undefined, { USER: undefined });
 
-    await expect(cli.cli('unlock', 'myapp', 'prd')).resolves.toBe(2);
-    expect(cli.out.stderr).toContain('missing --by: who releases the lock');
     await expect(cli.cli('unlock', 'myapp', 'prd', '--by', '  ')).resolves.toBe(2);
+    expect(cli.out.stderr).toContain('--by must name who releases the lock');
     await expect(cli.cli('unlock', 'my/app', 'prd', '--by', 'alice')).resolves.toBe(2);
     await expect(cli.cli('unlock', 'myapp', '--by', 'alice')).resolves.toBe(2);
     expect(cli.out.stderr).toContain('missing argument <env>');
     expect(cli.composed()).toBe(0);
+  });
+
+  it('without --by, STS failing: exit 4 naming sts:GetCallerIdentity and --by; nothing is released, $USER is not used', async () => {
+    const cli = aCli(undefined, { USER: 'alice' });
+    const { scope, holder, executionArn } = await aBusyEnvironment(cli);
+    cli.starter.complete(executionArn, 'SUCCEEDED');
+    const refused = Object.assign(new Error('The security token included in the request is invalid.'), {
+      name: 'InvalidClientTokenId',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 403 },
+    });
+    vi.spyOn(cli.services, 'whoAmI').mockRejectedValue(refused);
+
+    await expect(cli.cli('unlock', scope.repo, scope.env)).resolves.toBe(4);
+    expect(cli.out.stderr).toMatch(
+      /^aws-deployer-orchestrator: Could not tell who is asking \(sts:GetCallerIdentity, the default of --by: pass --by NAME .*\): AWS did not accept the credentials \(InvalidClientTokenId: /,
+    );
+    await expect(cli.cli('unlock', scope.repo, scope.env, '--json')).resolves.toBe(4);
+    expect(JSON.parse(cli.out.stderr.trim().split('\n').at(-1) ?? '')).toMatchObject({ error: { code: 'AWS_CREDENTIALS' } });
+    await expect(cli.builds.getEnvironmentLock(scope.repo, scope.env)).resolves.toMatchObject({ holder: holder.sk });
+    await expect(cli.builds.get(holder)).resolves.not.toHaveProperty('unlockedBy');
+    // --by needs no STS.
+    await expect(cli.cli('unlock', scope.repo, scope.env, '--by', 'alice')).resolves.toBe(0);
+    await expect(cli.builds.get(holder)).resolves.toMatchObject({ unlockedBy: 'alice' });
   });
 });
 

@@ -15,6 +15,7 @@ import { CONFIGURATION_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import type { Command, CommandContext } from '../command.js';
 import { formatTime, lockView } from '../format.js';
 import { EXIT, type ExitCode } from '../io.js';
+import { callerOf } from './caller.js';
 import { runningExecutionOf } from './running-execution.js';
 
 const environmentSchema = z.object({ repo: recordedBuildKeySchema.shape.repo, env: recordedBuildKeySchema.shape.env });
@@ -28,7 +29,8 @@ type Holder = { readonly build: Build; readonly problem?: undefined } | { readon
 interface UnlockRequest {
   readonly repo: string;
   readonly env: string;
-  readonly releasedBy: string;
+  /** `--by`; absent: who runs the CLI (its credentials' ARN), asked when the command runs. */
+  readonly releasedBy: string | undefined;
   readonly force: boolean;
 }
 
@@ -43,13 +45,18 @@ export const unlockCommand: Command = {
       'one its name derives) nothing is written (exit 1): stop the execution, check that the stack is no\n' +
       'longer *_IN_PROGRESS, then release it with --force. The next waiting build starts through the\n' +
       "deployed trigger-build (the release is a stream record it hands off on), or run the sweep command.\n" +
-      'The CLI has no STS client to name the caller: --by names who releases it (default: $USER).',
+      'Who releases it is, by default, the ARN of the credentials (sts:GetCallerIdentity), or "local"\n' +
+      "against a table that is not on AWS; --by names someone else (when STS cannot be asked, it is needed).",
     positionals: [
       { name: 'repo', description: 'The repository.' },
       { name: 'env', description: 'The environment.' },
     ],
     options: {
-      by: { type: 'string', valueName: 'name', description: 'Who releases the lock, recorded on its holder (default: $USER; required without it).' },
+      by: {
+        type: 'string',
+        valueName: 'name',
+        description: "Who releases the lock, recorded on its holder (default: the credentials' ARN, from sts:GetCallerIdentity).",
+      },
       force: { type: 'boolean', description: "Release the lock even while the holder's execution runs (without asking Step Functions)." },
       ...CONFIGURATION_OPTIONS,
       ...OUTPUT_OPTIONS,
@@ -63,11 +70,12 @@ export const unlockCommand: Command = {
   // The holder's execution is described by the ARN it records; one that records none, by its derived
   // name when a state machine is configured.
   stateMachine: 'optional',
-  parse(args, env) {
+  parse(args) {
     const { repo, env: environment } = parseWith(environmentSchema, { repo: args.positionals.repo, env: args.positionals.env });
-    const releasedBy = nonEmpty(stringValue(args, 'by')) ?? nonEmpty(env['USER']);
-    if (releasedBy === undefined) {
-      throw new UsageError('missing --by: who releases the lock, recorded on the build that holds it (default: $USER, which is not set)');
+    const by = stringValue(args, 'by');
+    const releasedBy = nonEmpty(by);
+    if (by !== undefined && releasedBy === undefined) {
+      throw new UsageError('--by must name who releases the lock (it is recorded on the build that holds it), got an empty value');
     }
     const request: UnlockRequest = { repo, env: environment, releasedBy, force: flag(args, 'force') };
     return (context) => unlock(context, request);
@@ -102,12 +110,14 @@ async function unlock(context: CommandContext, request: UnlockRequest): Promise<
     return EXIT.FAILED;
   }
 
+  // Asked only now that there is something to release; nothing is written without it.
+  const releasedBy = request.releasedBy ?? (await callerOf(context, 'the default of --by: pass --by NAME to name who releases the lock'));
   const at = io.now();
-  const release = await builds.releaseEnvironmentLock(lock.repo, lock.env, lock.holder, { releasedBy: request.releasedBy, at });
+  const release = await builds.releaseEnvironmentLock(lock.repo, lock.env, lock.holder, { releasedBy, at });
   if (release.outcome === 'released') {
     output.result(
-      { ...found, outcome: 'released', releasedBy: request.releasedBy, releasedAt: at.toISOString() },
-      `${lockText}Released by ${request.releasedBy} at ${formatTime(at)}. The next waiting build starts through the deployed ` +
+      { ...found, outcome: 'released', releasedBy, releasedAt: at.toISOString() },
+      `${lockText}Released by ${releasedBy} at ${formatTime(at)}. The next waiting build starts through the deployed ` +
         `trigger-build (the release's stream record), or run '${PROGRAM} sweep'.\n`,
     );
     return EXIT.OK;
