@@ -104,10 +104,16 @@ const ADDED_SINCE_0_1_0: Record<string, string[]> = {
     'MissingBindingError', 'isLatestPointerPartition', 'orchestratorModule', 'BuildUnreadableError', 'isLatestPointerKey',
     'ksuidOf', 'newKsuid', 'CONCURRENCY_POLICIES', 'DEFAULT_CONCURRENCY_POLICY', 'parseConcurrencyPolicy', 'locksEnvironment',
     'EnvironmentBusyError', 'ENVIRONMENT_LOCK_PARTITION', 'isEnvironmentLockKey', 'environmentOfLockKey', 'environmentIdOf', 'holderIdOf',
+    // 0.3.0, manual deployments
+    'RedeployBuildService', 'RollBackEnvironmentService', 'RedriveBuildService', 'CancelBuildService', 'CANCELLED_ERROR',
+    'IDEMPOTENCY_HOLD_SECONDS', 'IDEMPOTENCY_KEY_LIFETIME_SECONDS', 'NothingToRollBackToError', 'NotRedrivableError',
+    'IdempotencyKeyReusedError', 'IdempotentRequestInProgressError', 'DEPLOYMENT_KINDS', 'MAX_REQUESTED_BY_LENGTH',
+    'requestedBySchema', 'redeploymentOf', 'rollbackTargetIn', 'whyNotRollbackTarget', 'cancellationReason',
+    'rolledBackOverReason', 'parseEnvironment',
   ],
   '@aws-deployer/orchestrator/dynamodb': ['DEFAULT_STATUS_INDEX_NAME', /* 0.3.0 */ 'dynamoDbModule', 'DynamoDbIdempotencyStore'],
   '@aws-deployer/orchestrator/sfn': [/* 0.3.0 */ 'sfnModule', 'SfnExecutionController'],
   '@aws-deployer/orchestrator/testing': [/* 0.3.0 */ 'inMemoryModule', 'InMemoryIdempotencyStore', 'InMemoryExecutionController'],
-  '@aws-deployer/orchestrator/lambda': ['LAMBDA_FUNCTIONS'],
+  '@aws-deployer/orchestrator/lambda': ['LAMBDA_FUNCTIONS', /* 0.3.0 */ 'createHttpApiHandler', 'httpApiServicesOf', 'httpApiHandlerFromEnvironment'],
   '@aws-deployer/orchestrator/cdk': ['BuildOrchestrator', 'BuildsTable', 'LAMBDA_FUNCTIONS', 'shippedBundlesDirectory'],
 };
