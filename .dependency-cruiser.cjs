@@ -20,8 +20,9 @@ const CDK_PACKAGES = '(^|/)node_modules/(aws-cdk-lib|constructs)/';
 // Matched resolved (node_modules/inversify/...) or, where a resolver without `exports` support leaves it, bare.
 const DI_PACKAGES = '(^|/node_modules/)(inversify|@inversifyjs/[^/]+|reflect-metadata)(/|$)';
 
-// What the CDK constructs read of the handlers' code at synth time: the Lambda permissions and S3's bucket naming rules.
-const CDK_PLAIN_DATA = '^src/(adapters/driving/lambda/permissions|domain/s3-bucket-name)\\.ts$';
+// What the CDK constructs read of the handlers' code at synth time: the Lambda permissions, the HTTP API's routes
+// and S3's bucket naming rules.
+const CDK_PLAIN_DATA = '^src/(adapters/driving/lambda/permissions|adapters/driving/lambda/http-api/http-api-routes|domain/s3-bucket-name)\\.ts$';
 
 // What the Step Functions adapter shares, as plain data, with the in-memory doubles and the main entry point.
 const SFN_PLAIN_DATA = '^src/adapters/driven/sfn/(start-error-codes|execution-input-limit|execution-control-limits)\\.ts$';
@@ -115,7 +116,7 @@ module.exports = {
       name: 'cdk-constructs-load-no-runtime',
       comment:
         'A CDK app loads the constructs at synth time: not the AWS SDK, not the handlers. ' +
-        "They read the permissions, the errors and S3's bucket naming rules, all plain.",
+        "They read the permissions, the HTTP API's routes, the errors and S3's bucket naming rules, all plain.",
       severity: 'error',
       from: { path: '^src/cdk/' },
       to: {

@@ -45,6 +45,7 @@ export const VERIFY_ENV = {
   BUILDS_TABLE_NAME: 'verify-aws-deployer--builds',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:verify',
   ARTIFACT_BUCKET: 'verify-artifacts',
+  IDEMPOTENCY_TABLE_NAME: 'verify-aws-deployer--idempotency',
 };
 
 // An ESM bundle has no `require`; CommonJS dependencies bundled into it

@@ -1,6 +1,6 @@
 /**
  * `@aws-deployer/orchestrator/lambda`: the Lambda handlers (trigger-build,
- * update-build-status, execution-end reconciliation, sweeper) as factories
+ * update-build-status, execution-end reconciliation, sweeper, the HTTP API) as factories
  * over the services they use, their ready-made versions configured from environment
  * variables, and `createAwsContainer`. See docs/lambda.md for IAM policies,
  * event sources, variables, logs and metrics.
@@ -10,11 +10,20 @@ export type { AwsAdapterOptions } from './composition/aws-adapters.js';
 export type { HandlerObservability } from './adapters/driving/lambda/observability/observed-handler.js';
 export {
   createExecutionStatusChangeHandler,
+  createHttpApiHandler,
   createSweeperHandler,
   createTriggerBuildHandler,
   createUpdateBuildStatusHandler,
+  httpApiServicesOf,
   type ContainerHandlerDeps,
 } from './composition/lambda/handler-factories.js';
+export type {
+  HttpApiBuildReads,
+  HttpApiHandler,
+  HttpApiHandlerDeps,
+  HttpApiServices,
+} from './adapters/driving/lambda/http-api/http-api.handler.js';
+export type { HttpApiEvent } from './adapters/driving/lambda/http-api/http-api-request.js';
 export type {
   TriggerBuildHandler,
   TriggerBuildHandlerDeps,
@@ -39,6 +48,7 @@ export type {
 } from './adapters/driving/lambda/reconciliation/sweeper.handler.js';
 export {
   executionStatusChangeHandlerFromEnvironment,
+  httpApiHandlerFromEnvironment,
   sweeperHandlerFromEnvironment,
   triggerBuildHandlerFromEnvironment,
   updateBuildStatusHandlerFromEnvironment,

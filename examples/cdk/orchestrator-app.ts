@@ -11,7 +11,7 @@
 //   cdk deploy --app "npx tsx examples/cdk/orchestrator-app.ts" -c deployerEnv=prd \
 //     -c buildsTableStreamArn=arn:aws:dynamodb:... -c stateMachineArn=arn:aws:states:... \
 //     -c artifactsBucketName=... [-c alarmTopicArn=arn:aws:sns:...] [-c startBuilds=true] \
-//     [-c updateBuildStatusFunctionName=prd-aws-deployer-ts-update-build-status]
+//     [-c updateBuildStatusFunctionName=prd-aws-deployer-ts-update-build-status] [-c api=true]
 // Without it, synthesize into cdk.out with the context as JSON:
 //   CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"deployerEnv":"prd",...}' npx tsx examples/cdk/orchestrator-app.ts
 import { pathToFileURL } from 'node:url';
@@ -43,6 +43,8 @@ export interface ExistingDeployer {
    * the Go stack's state machine role may invoke (`{deployerEnv}-aws-deployer-*`).
    */
   readonly updateBuildStatusFunctionName?: string;
+  /** The HTTP API of manual deployments, with its defaults (docs/deploy.md, "The HTTP API"); none by default. */
+  readonly api?: boolean;
 }
 
 export interface OrchestratorStackProps extends StackProps {
@@ -68,6 +70,7 @@ export class OrchestratorStack extends Stack {
       startBuilds: deployer.startBuilds,
       ...(deployer.updateBuildStatusFunctionName === undefined ? {} : { functionNames: { 'update-build-status': deployer.updateBuildStatusFunctionName } }),
       ...(deployer.alarmTopicArn === undefined ? {} : { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', deployer.alarmTopicArn) }),
+      ...(deployer.api === true ? { api: true } : {}),
       ...(props.bundlesDirectory === undefined ? {} : { bundlesDirectory: props.bundlesDirectory }),
     });
     // What the switch needs from this stack (docs/deploy.md).
@@ -86,6 +89,9 @@ export class OrchestratorStack extends Stack {
     new CfnOutput(this, 'TriggerBuildFailureQueueUrl', { value: this.orchestrator.triggerBuildFailureQueue.queueUrl });
     new CfnOutput(this, 'ExecutionEventsDeadLetterQueueUrl', { value: this.orchestrator.executionEventsDeadLetterQueue.queueUrl });
     if (this.orchestrator.dashboard !== undefined) new CfnOutput(this, 'DashboardName', { value: this.orchestrator.dashboard.dashboardName });
+    if (this.orchestrator.apiUrl !== undefined) {
+      new CfnOutput(this, 'ApiUrl', { description: 'The HTTP API; callers sign with SigV4 and need execute-api:Invoke on its routes', value: this.orchestrator.apiUrl });
+    }
   }
 }
 
@@ -114,7 +120,19 @@ export function deployerFromContext(app: App): ExistingDeployer {
     ...(alarmTopicArn === undefined ? {} : { alarmTopicArn }),
     ...(updateBuildStatusFunctionName === undefined ? {} : { updateBuildStatusFunctionName }),
     startBuilds: startBuildsFromContext(app.node.tryGetContext('startBuilds')),
+    ...(flagFromContext('api', app.node.tryGetContext('api')) ? { api: true } : {}),
   };
+}
+
+/**
+ * `-c api=...`: `true` or `false`, as for `startBuilds`; absent, `false`.
+ *
+ * @throws ValidationError naming `api` for any other value.
+ */
+function flagFromContext(key: string, value: unknown): boolean {
+  if (value === undefined || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  throw new ValidationError(key, `must be true or false, not ${JSON.stringify(value)}`);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Duration, Resource, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import type { IManagedPolicy } from 'aws-cdk-lib/aws-iam';
@@ -179,6 +179,18 @@ export interface BuildOrchestratorProps {
    */
   readonly dashboard?: boolean;
   /**
+   * An HTTP API for manual deployments (redeploy, rollback, redrive, cancel)
+   * and reads of the builds: API Gateway HTTP API, AWS_IAM authorization on
+   * every route, stage throttling, access logs that name each caller, no
+   * CORS, the http-api function (docs/lambda.md) and an idempotency table of
+   * its own. `true` for the defaults, or its settings (docs/deploy.md, "The
+   * HTTP API"). The function starts no execution: the builds it records are
+   * started by trigger-build or the sweeper.
+   *
+   * @default - no API
+   */
+  readonly api?: boolean | OrchestratorApiProps;
+  /**
    * Names of the functions, by handler (each 1 to 64 of A-Z a-z 0-9 - _).
    * Use it to fit a naming convention, or IAM policies scoped by name: Go's
    * state machine role may invoke `${Env}-aws-deployer-*` only
@@ -205,7 +217,7 @@ export interface BuildOrchestratorProps {
    */
   readonly logsEncryptionKey?: IKey;
   /**
-   * A permissions boundary set on every role the construct creates (the four
+   * A permissions boundary set on every role the construct creates (the
    * functions' roles).
    *
    * @default - no boundary
@@ -218,6 +230,48 @@ export interface BuildOrchestratorProps {
    * @default - the bundles this package ships (dist/lambda)
    */
   readonly bundlesDirectory?: string;
+}
+
+/** The settings of the HTTP API (`api`). */
+export interface OrchestratorApiProps {
+  /**
+   * Requests per second the stage lets through, all routes and callers
+   * together, once the burst is spent; more are answered `429` by API
+   * Gateway. An integer from 1 to 10,000 (the account's default quota).
+   *
+   * @default 10
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Requests the stage lets through at once above that rate: an integer from
+   * 1 to 5,000 (the account's default quota).
+   *
+   * @default 20
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * How long the stage's access logs are kept: the audit trail of who called
+   * what (calls to the API are not CloudTrail management events). They hold
+   * the callers' IAM ARNs, which may be personal data.
+   *
+   * @default RetentionDays.ONE_YEAR
+   */
+  readonly accessLogRetention?: RetentionDays;
+  /**
+   * The idempotency table's fate when it leaves the stack. Its items expire
+   * by themselves (TTL, 24 hours after their request).
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly idempotencyTableRemovalPolicy?: RemovalPolicy;
+}
+
+/** The HTTP API's settings, defaults filled in. */
+export interface OrchestratorApiSettings {
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+  readonly accessLogRetention: RetentionDays;
+  readonly idempotencyTableRemovalPolicy: RemovalPolicy;
 }
 
 /** The props with their defaults, checked. */
@@ -244,6 +298,8 @@ export interface OrchestratorSettings {
   readonly metricsNamespace: string | undefined;
   readonly tracing: boolean;
   readonly dashboard: boolean;
+  /** `undefined`: no API. */
+  readonly api: OrchestratorApiSettings | undefined;
   readonly functionNames: Partial<Record<LambdaFunctionName, string>>;
   readonly bundlesDirectory: string;
   /** The table's stream. */
@@ -268,6 +324,7 @@ export function settingsOf(props: BuildOrchestratorProps): OrchestratorSettings 
   const metricsNamespace = props.metrics === false ? undefined : (props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE);
   const maxRecordAge = props.maxRecordAge ?? Duration.hours(6);
   const sweepSchedule = props.sweepSchedule ?? Schedule.rate(Duration.minutes(5));
+  const api = apiSettingsOf(props.api);
   return {
     artifactsBucketName: bucketName('artifactsBucket', props.artifactsBucket.bucketName),
     concurrency: concurrencyOf(props.concurrency ?? DEFAULT_CONCURRENCY_POLICY),
@@ -293,7 +350,8 @@ export function settingsOf(props: BuildOrchestratorProps): OrchestratorSettings 
         : matching('metricsNamespace', metricsNamespace, METRICS_NAMESPACE_PATTERN, '1 to 255 printable ASCII characters, not starting with ":" or "AWS/"'),
     tracing: props.tracing ?? false,
     dashboard: props.dashboard ?? true,
-    functionNames: functionNamesOf(props.functionNames ?? {}),
+    api,
+    functionNames: functionNamesOf(props.functionNames ?? {}, api !== undefined),
     bundlesDirectory: props.bundlesDirectory ?? shippedBundlesDirectory(),
     tableStreamArn,
   };
@@ -321,15 +379,47 @@ function startBuildsOf(props: BuildOrchestratorProps): boolean {
 /** A Lambda function name as `FunctionName` takes it (no ARN, no alias). */
 const FUNCTION_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-function functionNamesOf(names: Partial<Record<LambdaFunctionName, string>>): Partial<Record<LambdaFunctionName, string>> {
+function functionNamesOf(names: Partial<Record<LambdaFunctionName, string>>, withApi: boolean): Partial<Record<LambdaFunctionName, string>> {
   for (const [handler, name] of Object.entries(names)) {
     const prop = `functionNames.${handler}`;
     if (!(LAMBDA_FUNCTIONS as readonly string[]).includes(handler)) throw new ValidationError(prop, `is no function of the construct (${LAMBDA_FUNCTIONS.join(', ')})`);
+    if (handler === API_FUNCTION && !withApi) throw new ValidationError(prop, `names the ${API_FUNCTION} function, which exists only with api`);
     if (!Token.isUnresolved(name) && !FUNCTION_NAME_PATTERN.test(name)) throw new ValidationError(prop, 'must be 1 to 64 of A-Z a-z 0-9 - _');
   }
   const given = Object.values(names).filter((name) => !Token.isUnresolved(name));
   if (new Set(given).size !== given.length) throw new ValidationError('functionNames', 'must name each function differently');
   return names;
+}
+
+/** The function behind the HTTP API. */
+const API_FUNCTION: LambdaFunctionName = 'http-api';
+
+const DEFAULT_API_SETTINGS: OrchestratorApiSettings = {
+  throttlingRateLimit: 10,
+  throttlingBurstLimit: 20,
+  accessLogRetention: RetentionDays.ONE_YEAR,
+  idempotencyTableRemovalPolicy: RemovalPolicy.RETAIN,
+};
+
+/** `api`, decided: `undefined` (no API) for nothing or `false`, the defaults for `true`, the settings given otherwise. */
+function apiSettingsOf(api: unknown): OrchestratorApiSettings | undefined {
+  if (api === undefined || api === false) return undefined;
+  if (api === true) return DEFAULT_API_SETTINGS;
+  if (typeof api !== 'object' || api === null || Array.isArray(api)) throw new ValidationError('api', 'must be true, false or the API\'s settings');
+  const given = api as OrchestratorApiProps;
+  const known: ReadonlySet<string> = new Set(['throttlingRateLimit', 'throttlingBurstLimit', 'accessLogRetention', 'idempotencyTableRemovalPolicy']);
+  const unknown = Object.keys(given).find((key) => !known.has(key));
+  if (unknown !== undefined) throw new ValidationError(`api.${unknown}`, `is no setting of the API (${[...known].join(', ')})`);
+  const removalPolicy = given.idempotencyTableRemovalPolicy ?? DEFAULT_API_SETTINGS.idempotencyTableRemovalPolicy;
+  if (!(Object.values(RemovalPolicy) as unknown[]).includes(removalPolicy)) {
+    throw new ValidationError('api.idempotencyTableRemovalPolicy', `must be one of ${Object.values(RemovalPolicy).join(', ')}`);
+  }
+  return {
+    throttlingRateLimit: integerWithin('api.throttlingRateLimit', given.throttlingRateLimit ?? DEFAULT_API_SETTINGS.throttlingRateLimit, 1, 10_000),
+    throttlingBurstLimit: integerWithin('api.throttlingBurstLimit', given.throttlingBurstLimit ?? DEFAULT_API_SETTINGS.throttlingBurstLimit, 1, 5_000),
+    accessLogRetention: given.accessLogRetention ?? DEFAULT_API_SETTINGS.accessLogRetention,
+    idempotencyTableRemovalPolicy: removalPolicy,
+  };
 }
 
 /**

@@ -1,10 +1,13 @@
 import { Annotations, Arn, ArnFormat, Duration, Resource, Stack } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PermissionsBoundary, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { EventSourceMapping, FilterCriteria, FilterRule, StartingPosition, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -19,6 +22,7 @@ import {
   type ConcurrencyPolicyName,
 } from './handler-facts.js';
 import { OrchestratorAlarms } from './orchestrator-alarms.js';
+import { IdempotencyTable, OrchestratorApi } from './orchestrator-api.js';
 import { OrchestratorDashboard } from './orchestrator-dashboard.js';
 import { QueueFailureDestination } from './queue-failure-destination.js';
 import { KEPT_RULES, flattened, isIntrinsic, keepFinding } from './security-findings.js';
@@ -38,6 +42,9 @@ import { KEPT_RULES, flattened, isIntrinsic, keepFinding } from './security-find
  *   Status Change" events for closed executions (retry policy, dead-letter
  *   queue);
  * - the sweeper, on a schedule;
+ * - with `api`, the http-api function behind an API Gateway HTTP API (AWS_IAM
+ *   on every route, throttled, access logs naming each caller) and its
+ *   idempotency table: manual redeploys, rollbacks, redrives and cancels;
  * - one role per function with exactly its permissions
  *   (src/adapters/driving/lambda/permissions.ts, as docs/lambda.md prints them), a
  *   log group each, CloudWatch alarms and a dashboard.
@@ -90,6 +97,16 @@ export class BuildOrchestrator extends Construct {
   readonly alarms: readonly Alarm[];
   /** The CloudWatch dashboard of the functions, queues, alarms and build metrics (`undefined` with `dashboard: false`). */
   readonly dashboard: Dashboard | undefined;
+  /** The HTTP API of manual deployments (`undefined` without `api`): grant callers `execute-api:Invoke` on its routes (docs/deploy.md). */
+  readonly api: HttpApi | undefined;
+  /** The API's URL, `https://{api-id}.execute-api.{region}.amazonaws.com/` (`undefined` without `api`). */
+  readonly apiUrl: string | undefined;
+  /** The function behind the API (`undefined` without `api`). */
+  readonly httpApiFunction: LambdaFunction | undefined;
+  /** Where the API's stage writes its access logs, the audit trail of its callers (`undefined` without `api`). */
+  readonly apiAccessLogs: LogGroup | undefined;
+  /** The API's idempotency keys, each kept 24 hours (`undefined` without `api`). */
+  readonly idempotencyTable: Table | undefined;
 
   constructor(scope: Construct, id: string, props: BuildOrchestratorProps) {
     super(scope, id);
@@ -117,7 +134,7 @@ export class BuildOrchestrator extends Construct {
         'too often to need a dead-letter queue of its own; messages stay 14 days and the first one fires an alarm.',
     );
 
-    const resources: Omit<PermissionResourceArns, 'log-group' | 'failure-queue'> = {
+    const resources: Omit<PermissionResourceArns, 'log-group' | 'failure-queue' | 'idempotency-table'> = {
       table: props.table.tableArn,
       'status-index': `${props.table.tableArn}/index/${settings.statusIndexName}`,
       'table-stream': settings.tableStreamArn,
@@ -142,11 +159,16 @@ export class BuildOrchestrator extends Construct {
           sweepGraceMinutes: settings.sweepGraceMinutes,
           metricsNamespace: settings.metricsNamespace,
           tracing: settings.tracing,
+          idempotencyTableName: options.idempotencyTable?.tableName,
         }),
         logRetention: settings.logRetention,
         tracing: settings.tracing,
         timeout: options.timeout,
-        resources: options.failureQueue === undefined ? resources : { ...resources, 'failure-queue': options.failureQueue.queueArn },
+        resources: {
+          ...resources,
+          ...(options.failureQueue === undefined ? {} : { 'failure-queue': options.failureQueue.queueArn }),
+          ...(options.idempotencyTable === undefined ? {} : { 'idempotency-table': options.idempotencyTable.tableArn }),
+        },
         ...(options.retryAttempts === undefined ? {} : { retryAttempts: options.retryAttempts }),
         ...(options.onFailure === undefined ? {} : { onFailure: options.onFailure }),
       }).function;
@@ -166,6 +188,21 @@ export class BuildOrchestrator extends Construct {
     });
     // A sweep stops reading new pages after 60 s; the next scheduled run covers what one misses.
     this.sweeperFunction = bundled('Sweeper', 'sweeper', { timeout: Duration.seconds(90), retryAttempts: 0 });
+
+    if (settings.api === undefined) {
+      this.api = this.apiUrl = this.httpApiFunction = this.apiAccessLogs = this.idempotencyTable = undefined;
+    } else {
+      this.idempotencyTable = new IdempotencyTable(this, 'IdempotencyKeys', settings.api).table;
+      this.httpApiFunction = bundled('HttpApi', 'http-api', { timeout: Duration.seconds(HTTP_API_TIMEOUT_SECONDS), idempotencyTable: this.idempotencyTable });
+      const api = new OrchestratorApi(this, 'Api', {
+        settings: settings.api,
+        handler: this.httpApiFunction,
+        ...(props.logsEncryptionKey === undefined ? {} : { logsEncryptionKey: props.logsEncryptionKey }),
+      });
+      this.api = api.httpApi;
+      this.apiUrl = api.url;
+      this.apiAccessLogs = api.accessLogs;
+    }
 
     this.triggerBuildEventSource = this.triggerBuildStream(settings);
     this.executionEndedRule = new Rule(this, 'ExecutionEnded', {
@@ -228,6 +265,18 @@ export class BuildOrchestrator extends Construct {
             "What to do: read the error in its log group and fix the cause (the status index missing or still backfilling, " +
             'permissions, throttling); one failed run among good ones needs nothing.',
         },
+        ...(this.httpApiFunction === undefined
+          ? {}
+          : {
+              HttpApi: {
+                function: this.httpApiFunction,
+                meaning:
+                  'http-api failed an invocation (it timed out or crashed; errors it catches are answered 500 and logged at ' +
+                  'level ERROR instead): the caller got a 500 or 503 and may retry with the same Idempotency-Key, which ' +
+                  'answers once the first request ends or its hold lapses (60 s). What to do: read its log group for the ' +
+                  'request, and fix the cause (its permissions, the tables, Step Functions throttling, the function timeout).',
+              },
+            }),
       },
       failureQueues: {
         TriggerBuildFailures: {
@@ -269,6 +318,7 @@ export class BuildOrchestrator extends Construct {
             'update-build-status': this.updateBuildStatusFunction,
             'execution-status-change': this.executionStatusChangeFunction,
             sweeper: this.sweeperFunction,
+            ...(this.httpApiFunction === undefined ? {} : { 'http-api': this.httpApiFunction }),
           },
           triggerBuild: this.triggerBuildFunction,
           queues: { 'trigger-build failures': this.triggerBuildFailureQueue, 'execution events dead letters': this.executionEventsDeadLetterQueue },
@@ -379,7 +429,17 @@ function triggerBuildFilters(concurrency: ConcurrencyPolicyName): Array<Record<s
 interface FunctionOptions extends Pick<BundledFunctionProps, 'timeout' | 'retryAttempts' | 'onFailure'> {
   /** The queue its permissions name as its `failure-queue` (an event source's or its asynchronous invocations' destination). */
   readonly failureQueue?: Queue;
+  /** The table its permissions name as its `idempotency-table` (the http-api function's), told to it as `IDEMPOTENCY_TABLE_NAME`. */
+  readonly idempotencyTable?: Table;
 }
+
+/**
+ * The http-api function's timeout: under the API integration's 29 s, so a
+ * hung request ends as the function's error, and under the idempotency
+ * key's hold (`IDEMPOTENCY_HOLD_SECONDS`, 60 s; test/cdk/orchestrator-api.test.ts),
+ * so no retry takes over a request still running.
+ */
+const HTTP_API_TIMEOUT_SECONDS = 25;
 
 /** `arn:{partition}:states:{region}:{account}:execution:{name}:*`, from the state machine's own ARN. */
 function executionsArnOf(stateMachine: IStateMachine): string {

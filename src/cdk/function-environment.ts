@@ -14,6 +14,8 @@ export interface FunctionSettings {
   /** `undefined`: metrics are off. */
   readonly metricsNamespace: string | undefined;
   readonly tracing: boolean;
+  /** The HTTP API's idempotency table; only the http-api function has one. */
+  readonly idempotencyTableName?: string | undefined;
 }
 
 /**
@@ -45,5 +47,8 @@ export function environmentOf(functionName: LambdaFunctionName, settings: Functi
     case 'update-build-status':
     case 'execution-status-change':
       return common;
+    case 'http-api':
+      if (settings.idempotencyTableName === undefined) throw new Error('The http-api function needs its idempotency table');
+      return { ...common, IDEMPOTENCY_TABLE_NAME: settings.idempotencyTableName };
   }
 }

@@ -76,3 +76,19 @@ export const INDEX_NAME_PATTERN = /^[A-Za-z0-9_.-]{3,255}$/;
  * 255 printable ASCII characters, not starting with ":" nor "AWS/".
  */
 export const METRICS_NAMESPACE_PATTERN = /^(?!AWS\/)[\x20-\x39\x3b-\x7e][\x20-\x7e]{0,254}$/;
+
+/**
+ * The idempotency table as the DynamoDB idempotency store reads it
+ * (src/adapters/driven/dynamodb/dynamodb-idempotency-store.ts): partition key
+ * `id` (S), no sort key, DynamoDB's TTL on `expiration` (epoch seconds).
+ */
+export const IDEMPOTENCY_PARTITION_KEY = 'id';
+export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
+
+/**
+ * How long a manual deployment request holds its idempotency key before
+ * another request may take it over (src/app/manual/idempotent-requests.ts):
+ * the http-api function's timeout stays below it, so a request still running
+ * is never taken over.
+ */
+export const IDEMPOTENCY_HOLD_SECONDS = 60;

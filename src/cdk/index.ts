@@ -5,7 +5,7 @@
  * dependencies); nothing else in the package loads them.
  */
 export { BuildOrchestrator } from './build-orchestrator.js';
-export type { BuildOrchestratorProps } from './build-orchestrator-props.js';
+export type { BuildOrchestratorProps, OrchestratorApiProps } from './build-orchestrator-props.js';
 export { BuildsTable, type BuildsTableProps } from './builds-table.js';
 export { shippedBundlesDirectory } from './shipped-bundles.js';
 export { LAMBDA_FUNCTIONS, type LambdaFunctionName } from '../adapters/driving/lambda/permissions.js';

@@ -74,7 +74,7 @@ beforeAll(() => {
     bundlesDirectory: bundles.path,
   });
   template = Template.fromStack(stack);
-});
+}, 60_000);
 
 afterAll(() => {
   removeApp();

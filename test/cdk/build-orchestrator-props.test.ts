@@ -138,6 +138,10 @@ describe('BuildOrchestrator props', () => {
     ['functionNames.sweeper', { functionNames: { sweeper: 'prd aws-deployer sweeper' } }, /1 to 64 of A-Z a-z 0-9 - _/],
     ['functionNames.sweeper', { functionNames: { sweeper: 'x'.repeat(65) } }, /1 to 64/],
     ['functionNames', { functionNames: { sweeper: 'same', 'trigger-build': 'same' } }, /differently/],
+    ['functionNames.http-api', { functionNames: { 'http-api': 'prd-aws-deployer-ts-http-api' } }, /exists only with api/],
+    ['api.throttlingRateLimit', { api: { throttlingRateLimit: 0 } }, /from 1 to 10000/],
+    ['api.throttlingRateLimit', { api: { throttlingRateLimit: 2.5 } }, /integer/],
+    ['api.throttlingBurstLimit', { api: { throttlingBurstLimit: 5_001 } }, /from 1 to 5000/],
   ] as const)('refuses an invalid %s (%o)', (field, props, reason) => {
     expect(() => anOrchestrator(() => props)).toThrow(invalid(field, reason));
   });
@@ -196,6 +200,15 @@ describe('BuildOrchestrator props', () => {
     expect(thresholdOf(byDefault, 'OpenBuildsFound')).toEqual([]);
     expect(thresholdOf(given, 'StuckBuilds')).toEqual([{ threshold: 3, comparisonOperator: 'GreaterThanOrEqualToThreshold' }]);
     expect(thresholdOf(given, 'OpenBuildsFound')).toEqual([{ threshold: 20, comparisonOperator: 'GreaterThanThreshold' }]);
+  });
+
+  it('refuses an api that is neither a flag nor its settings, and a setting it does not have, naming it', () => {
+    const asGiven = (api: unknown) => () => anOrchestrator(() => ({ api: api as NonNullable<BuildOrchestratorProps['api']> }));
+
+    expect(asGiven('yes')).toThrow(invalid('api', /must be true, false or the API's settings/));
+    expect(asGiven([])).toThrow(invalid('api', /must be true, false or the API's settings/));
+    expect(asGiven({ cors: true })).toThrow(invalid('api.cors', /is no setting of the API/));
+    expect(asGiven({ idempotencyTableRemovalPolicy: 'keep' })).toThrow(invalid('api.idempotencyTableRemovalPolicy', /must be one of/));
   });
 
   it('refuses a function name for no function of the construct', () => {

@@ -64,6 +64,7 @@ let topic: Topic;
 let orchestrator: BuildOrchestrator;
 let template: Template;
 
+// One synthesis of the whole stack: seconds on two busy cores.
 beforeAll(() => {
   bundles = someBundleDirectories();
   const { app, remove } = anAppInATemporaryDirectory();
@@ -84,20 +85,22 @@ beforeAll(() => {
   stateMachineRole = new Role(stack, 'StateMachineRole', { assumedBy: new ServicePrincipal('states.amazonaws.com') });
   orchestrator.updateBuildStatusFunction.grantInvoke(stateMachineRole);
   template = Template.fromStack(stack);
-});
+}, 60_000);
 
 afterAll(() => {
   removeApp();
   bundles.remove();
 });
 
-const functionsByName = (): Record<LambdaFunctionName, LambdaFunction> => ({
+// The functions of a construct without `api` (test/cdk/orchestrator-api.test.ts has the http-api function).
+type FunctionName = Exclude<LambdaFunctionName, 'http-api'>;
+const functionsByName = (): Record<FunctionName, LambdaFunction> => ({
   'trigger-build': orchestrator.triggerBuildFunction,
   'update-build-status': orchestrator.updateBuildStatusFunction,
   'execution-status-change': orchestrator.executionStatusChangeFunction,
   sweeper: orchestrator.sweeperFunction,
 });
-const FUNCTION_NAMES = ['trigger-build', 'update-build-status', 'execution-status-change', 'sweeper'] as const;
+const FUNCTION_NAMES = ['trigger-build', 'update-build-status', 'execution-status-change', 'sweeper'] as const satisfies readonly FunctionName[];
 const environmentOf = (fn: LambdaFunction) => (propertiesOf(template, fn).Environment as { Variables: Record<string, string> }).Variables;
 
 describe('BuildOrchestrator on an imported table and state machine', () => {
@@ -306,7 +309,7 @@ describe('BuildOrchestrator on an imported table and state machine', () => {
 
   it('watches each function and queue by its own dimensions, and the handlers\' metrics by their service', () => {
     const dimensions = orchestrator.alarms.map((alarm) => propertiesOf(template, alarm).Dimensions);
-    const fn = (name: LambdaFunctionName) => [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(functionsByName()[name]) } }];
+    const fn = (name: FunctionName) => [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(functionsByName()[name]) } }];
     const queue = (construct: typeof orchestrator.triggerBuildFailureQueue) => [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(construct), 'QueueName'] } }];
 
     expect(dimensions).toEqual([

@@ -36,6 +36,8 @@ beforeAll(async () => {
   await bundleLambdas(bundles);
   app = anAppInATemporaryDirectory(CONTEXT);
   new OrchestratorStack(app.app, 'AwsDeployerOrchestrator', { deployer: deployerFromContext(app.app), bundlesDirectory: bundles });
+  // With -c api=true: the fifth function, http-api, behind the HTTP API.
+  new OrchestratorStack(app.app, 'WithApi', { deployer: { ...deployerFromContext(app.app), api: true }, bundlesDirectory: bundles });
   assembly = app.app.synth();
 }, 120_000);
 
@@ -103,8 +105,24 @@ describe('the example CDK app', () => {
     }
   });
 
+  it('serves the HTTP API with -c api=true, and gives its URL', () => {
+    const withApi = anAppInATemporaryDirectory({ ...CONTEXT, api: 'true' });
+    const wrong = anAppInATemporaryDirectory({ ...CONTEXT, api: 'yes' });
+    try {
+      expect(deployerFromContext(withApi.app).api).toBe(true);
+      expect(deployerFromContext(app.app).api).toBeUndefined();
+      expect(() => deployerFromContext(wrong.app)).toThrow(expect.objectContaining({ constructor: ValidationError, field: 'api' }));
+      const stack = assembly.getStackByName('WithApi');
+      expect(Object.keys(stack.template.Outputs as object)).toContain('ApiUrl');
+      expect(Object.values(stack.template.Resources as Record<string, TemplateResource>).filter((resource) => resource.Type === 'AWS::Lambda::Function')).toHaveLength(5);
+    } finally {
+      withApi.remove();
+      wrong.remove();
+    }
+  });
+
   it.each(LAMBDA_FUNCTIONS)("gives %s an asset that is its handler's bundle, byte for byte", (name) => {
-    const stack = assembly.getStackByName('AwsDeployerOrchestrator');
+    const stack = assembly.getStackByName('WithApi');
     const fn = Object.values(stack.template.Resources as Record<string, TemplateResource>).find(
       (resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Description === `${name} (@aws-deployer/orchestrator)`,
     );

@@ -35,6 +35,10 @@ import {
   UNREADABLE_OPEN_ITEMS_METRIC,
 } from '../../src/cdk/handler-facts.js';
 import { LAMBDA_FUNCTIONS } from '../../src/adapters/driving/lambda/permissions.js';
+import { IDEMPOTENCY_HOLD_SECONDS as APP_HOLD_SECONDS } from '../../src/app/manual/idempotent-requests.js';
+import { DynamoDbIdempotencyStore } from '../../src/dynamodb.js';
+import { IDEMPOTENCY_HOLD_SECONDS, IDEMPOTENCY_PARTITION_KEY, IDEMPOTENCY_TTL_ATTRIBUTE } from '../../src/cdk/handler-facts.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 describe("the construct's copies of the handlers' facts", () => {
   it('name the status index the DynamoDB adapter queries by default', () => {
@@ -98,4 +102,17 @@ describe("the construct's copies of the handlers' facts", () => {
       expect(METRICS_NAMESPACE_PATTERN.test(namespace)).toBe(readerAccepts);
     },
   );
+
+  it("shape the idempotency table as the DynamoDB idempotency store reads and writes it, and hold a key as long as the app does", async () => {
+    const sent: Array<Record<string, unknown>> = [];
+    const client = { send: async (command: { input: Record<string, unknown> }) => (sent.push(command.input), {}) } as unknown as DynamoDBDocumentClient;
+    const store = new DynamoDbIdempotencyStore({ client, tableName: 'prd-aws-deployer--idempotency' });
+
+    await store.complete('redeploy#caller#key-1', 'a-hash', '{}', new Date('2026-01-02T00:00:00Z'));
+    await store.release('redeploy#caller#key-1', 'a-hash');
+
+    for (const input of sent) expect(Object.keys(input.Key as object)).toEqual([IDEMPOTENCY_PARTITION_KEY]);
+    expect(sent[0]?.ExpressionAttributeNames).toMatchObject({ '#expiration': IDEMPOTENCY_TTL_ATTRIBUTE });
+    expect(IDEMPOTENCY_HOLD_SECONDS).toBe(APP_HOLD_SECONDS);
+  });
 });

@@ -3,7 +3,8 @@
 // aws-cdk-lib's own Validations.acknowledge (the construct does not load
 // cdk-nag, a development dependency). Run on the example app's stack (imported
 // table and state machine, builds started) and on a new table with every hook
-// a reviewer asks for (tracing, keys, a permissions boundary, function names).
+// a reviewer asks for (tracing, keys, a permissions boundary, function names)
+// and the HTTP API.
 import { Duration, Stack, Validations, type PolicyViolation } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ManagedPolicy, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -58,6 +59,7 @@ beforeAll(() => {
     }),
     functionNames: { 'update-build-status': 'dev-aws-deployer-ts-update-build-status' },
     sweeperStoppedAlarmPeriod: Duration.minutes(20),
+    api: true,
     bundlesDirectory: bundles.path,
   });
   apps = [exampleApp, hookedApp];
@@ -96,7 +98,7 @@ function keptFindings(orchestrator: BuildOrchestrator): Array<{ id: string; reas
 describe("cdk-nag's AWS Solutions checks", () => {
   it.each([
     ['the example app', () => example],
-    ['a new table with tracing, keys, a permissions boundary and a function name', () => hooked],
+    ['a new table with tracing, keys, a permissions boundary, a function name and the HTTP API', () => hooked],
   ])('find no error nor warning the construct does not keep, on %s', (_, orchestrator) => {
     expect(violationsIn(orchestrator())).toEqual([]);
   });
@@ -144,14 +146,18 @@ describe("cdk-nag's AWS Solutions checks", () => {
     const machineId = Stack.of(machine).getLogicalId(machine.node.defaultChild as never);
 
     expect(kept.filter(({ id }) => id === 'AwsSolutions-IAM5[Resource::*]').map(({ path }) => path).sort()).toEqual(
-      ['ExecutionStatusChange/Role', 'Sweeper/Role', 'TriggerBuild/Role', 'UpdateBuildStatus/Role'],
+      ['ExecutionStatusChange/Role', 'HttpApi/Role', 'Sweeper/Role', 'TriggerBuild/Role', 'UpdateBuildStatus/Role'],
     );
     expect(kept.find(({ id, path }) => id === 'AwsSolutions-IAM5[Resource::*]' && path === 'TriggerBuild/Role')?.reason).toMatch(
       /dynamodb:ListStreams .* xray:PutTraceSegments and xray:PutTelemetryRecords/s,
     );
     // The state machine's ARN is a token here: cdk-nag names the finding by the template's Fn::Select/Fn::Split of its Ref.
     const executions = kept.filter(({ id }) => id.includes(':execution:'));
-    expect(executions.map(({ path }) => path).sort()).toEqual(['ExecutionStatusChange/Role', 'Sweeper/Role', 'TriggerBuild/Role']);
+    expect(executions.map(({ path }) => path).sort()).toEqual(['ExecutionStatusChange/Role', 'HttpApi/Role', 'Sweeper/Role', 'TriggerBuild/Role']);
     for (const { id } of executions) expect(id).toContain(`{"Ref":"${machineId}"}`);
+    // The HTTP API's role: its reads, stops and redrives of the machine's executions, in one finding.
+    expect(executions.find(({ path }) => path === 'HttpApi/Role')?.reason).toMatch(
+      /^states:DescribeExecution on the executions .* states:StopExecution, states:RedriveExecution on the executions/s,
+    );
   });
 });

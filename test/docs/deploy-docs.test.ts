@@ -21,6 +21,14 @@ describe('docs/deploy.md', () => {
     expect(rows).toEqual(propsOf(readDoc('src/cdk/build-orchestrator-props.ts'), 'BuildOrchestratorProps'));
   });
 
+  it("lists in the HTTP API's table every setting of OrchestratorApiProps, in order, and no other", () => {
+    const rows = sectionOf(readDoc('docs/deploy.md'), '## The HTTP API')
+      .split('\n')
+      .flatMap((line) => /^\| `(\w+)` \|/.exec(line)?.[1] ?? []);
+
+    expect(rows).toEqual(propsOf(readDoc('src/cdk/build-orchestrator-props.ts'), 'OrchestratorApiProps'));
+  });
+
   it('has the section the startBuilds error sends a reader to, with its steps, what to watch and the way back', () => {
     const heading = /^docs\/deploy\.md, "(.+)"$/.exec(SWITCH_GUIDE)?.[1] ?? '';
     const guide = sectionOf(readDoc('docs/deploy.md'), `## ${heading}`);

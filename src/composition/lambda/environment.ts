@@ -42,6 +42,12 @@ export interface TriggerBuildEnvironment extends TableEnvironment {
   readonly concurrency?: number | undefined;
 }
 
+/** The table variables and the idempotency table of the HTTP API's manual deployments. */
+export interface HttpApiEnvironment extends TableEnvironment {
+  /** The table idempotency keys are kept in (partition key `id`, TTL on `expiration`), never the builds table. */
+  readonly idempotencyTableName: string;
+}
+
 /** The table variables and the sweeper's settings, as `createSweeperHandler` takes them. */
 export interface SweeperEnvironment extends TableEnvironment, Omit<SweeperHandlerDeps, 'sweeper' | 'logger' | 'metrics'> {}
 
@@ -100,6 +106,12 @@ const triggerBuildSchema = z.object({
   TRIGGER_CONCURRENCY: positiveInteger('items processed at the same time'),
 });
 
+const httpApiSchema = z.object({
+  IDEMPOTENCY_TABLE_NAME: required('the idempotency table name').check(
+    z.regex(TABLE_NAME, { error: `is invalid: a DynamoDB table name is ${TABLE_NAME_RULE}` }),
+  ),
+});
+
 const sweeperSchema = z.object({
   ARTIFACT_BUCKET: z.optional(artifactBucket),
   SWEEP_GRACE_MINUTES: positiveInteger('minutes an open build is left alone'),
@@ -152,6 +164,22 @@ export function readTriggerBuildEnvironment(env: Environment): TriggerBuildEnvir
     s3Bucket: vars.ARTIFACT_BUCKET,
     concurrency: vars.TRIGGER_CONCURRENCY,
   };
+}
+
+/**
+ * Reads the table variables plus `IDEMPOTENCY_TABLE_NAME`, the table the
+ * manual deployments keep idempotency keys in: a table of its own, never the
+ * builds table.
+ *
+ * @throws EnvironmentVariableError naming the variable.
+ */
+export function readHttpApiEnvironment(env: Environment): HttpApiEnvironment {
+  const table = readTableEnvironment(env);
+  const { IDEMPOTENCY_TABLE_NAME: idempotencyTableName } = read(httpApiSchema, env);
+  if (idempotencyTableName === table.tableName) {
+    throw new EnvironmentVariableError('IDEMPOTENCY_TABLE_NAME', 'is invalid: it names the builds table; idempotency keys need a table of their own');
+  }
+  return { ...table, idempotencyTableName };
 }
 
 /**

@@ -1,6 +1,10 @@
 // The handler factories `./lambda` exports: each takes the services its
 // handler uses, or (deprecated, CHANGELOG 0.3.0) a whole container instead,
-// which is resolved here so no adapter names the container type.
+// which is resolved here so no adapter names the container type. The HTTP
+// API's, newer than that form, takes its services only (`httpApiServicesOf`
+// makes them from a container).
+export { createHttpApiHandler } from '../../adapters/driving/lambda/http-api/http-api.handler.js';
+export { httpApiServicesOf } from './http-api-services.js';
 import {
   createExecutionStatusChangeHandler as executionStatusChangeHandlerOf,
   type ExecutionStatusChangeHandler,

@@ -6,25 +6,32 @@ import {
   type ExecutionStatusChangeHandler,
 } from '../../adapters/driving/lambda/reconciliation/execution-status-change.handler.js';
 import { createSweeperHandler, type SweeperHandler } from '../../adapters/driving/lambda/reconciliation/sweeper.handler.js';
+import { createHttpApiHandler, type HttpApiHandler } from '../../adapters/driving/lambda/http-api/http-api.handler.js';
 import { createTriggerBuildHandler, type TriggerBuildHandler } from '../../adapters/driving/lambda/trigger-build/trigger-build.handler.js';
 import {
   createUpdateBuildStatusHandler,
   type UpdateBuildStatusHandler,
 } from '../../adapters/driving/lambda/update-build-status/update-build-status.handler.js';
+import { httpApiServicesOf } from './http-api-services.js';
 import { loadTracer } from './tracer.js';
 import { createAwsAdapters } from '../aws-adapters.js';
 import { portBinding, resolveServices, type ResolvedServices } from '../resolve-services.js';
 import { TOKENS } from '../tokens.js';
 import {
+  cancelBuildWiring,
   orchestratorWiring,
   reconcileExecutionWiring,
   recordCompletionWiring,
+  redeployBuildWiring,
+  redriveBuildWiring,
+  rollBackEnvironmentWiring,
   sweepOpenBuildsWiring,
   triggerBuildWiring,
   type AnyServiceWiring,
 } from '../wiring.js';
 import {
   readConcurrencyPolicy,
+  readHttpApiEnvironment,
   readObservabilityEnvironment,
   readSweeperEnvironment,
   readTableEnvironment,
@@ -51,7 +58,7 @@ interface FunctionParts {
 /** A function's services (from `wirings`), logger and metrics; `serviceName` names it in its logs, metrics and traces. */
 async function functionParts(
   env: Environment,
-  table: TableEnvironment,
+  table: TableEnvironment & { readonly idempotencyTableName?: string | undefined },
   serviceName: string,
   wirings: readonly AnyServiceWiring[],
 ): Promise<FunctionParts> {
@@ -65,6 +72,9 @@ async function functionParts(
       portBinding(TOKENS.BuildRepository, adapters.buildRepository),
       portBinding(TOKENS.ExecutionStarter, adapters.executionStarter),
       portBinding(TOKENS.ExecutionInspector, adapters.executionInspector),
+      portBinding(TOKENS.ExecutionController, adapters.executionController),
+      // Only the HTTP API's function has an idempotency table; the manual deployments read `null` as none.
+      portBinding(TOKENS.IdempotencyStore, adapters.idempotencyStore ?? null),
       portBinding(TOKENS.Clock, new SystemClock()),
       portBinding(TOKENS.Logger, logger),
       // A value, not an adapter: every service reads the policy (DEPLOYMENT_CONCURRENCY).
@@ -152,4 +162,28 @@ export async function sweeperHandlerFromEnvironment(env: Environment = process.e
     sweepOpenBuildsWiring,
   ]);
   return createSweeperHandler({ sweeper: services.get(TOKENS.SweepOpenBuildsService), logger, metrics, ...sweep });
+}
+
+/**
+ * The HTTP API handler (API Gateway HTTP API, payload format 2.0, every route
+ * authorized with AWS_IAM) configured from `BUILDS_TABLE_NAME`,
+ * `STATE_MACHINE_ARN`, `IDEMPOTENCY_TABLE_NAME`, optionally
+ * `DEPLOYMENT_CONCURRENCY`, and Powertools' variables (docs/lambda.md). It
+ * reads builds and runs the manual deployments (redeploy, rollback, redrive,
+ * cancel); it starts no execution: the builds it creates are started by
+ * trigger-build or the sweeper.
+ *
+ * @example
+ * ```ts
+ * export const handler = await httpApiHandlerFromEnvironment();
+ * ```
+ */
+export async function httpApiHandlerFromEnvironment(env: Environment = process.env): Promise<HttpApiHandler> {
+  const { services, logger } = await functionParts(env, readHttpApiEnvironment(env), 'http-api', [
+    redeployBuildWiring,
+    rollBackEnvironmentWiring,
+    redriveBuildWiring,
+    cancelBuildWiring,
+  ]);
+  return createHttpApiHandler({ services: httpApiServicesOf(services), logger });
 }

@@ -60,3 +60,15 @@ export function everyIamAction(template: Template): string[] {
   }) as Array<{ Statement: PolicyStatementInTemplate[] }>;
   return documents.flatMap((document) => document.Statement.flatMap((statement) => [statement.Action].flat() as string[]));
 }
+
+/**
+ * The route keys of a template's API Gateway v2 routes that are not
+ * authorized with AWS_IAM (no `AuthorizationType`, `NONE`, `JWT`, `CUSTOM`):
+ * each one would let an unsigned caller in.
+ */
+export function routesWithoutIamAuthorization(template: { readonly Resources?: Record<string, TemplateResource> }): string[] {
+  return Object.values(template.Resources ?? {})
+    .filter((resource) => resource.Type === 'AWS::ApiGatewayV2::Route')
+    .filter((route) => route.Properties.AuthorizationType !== 'AWS_IAM')
+    .map((route) => String(route.Properties.RouteKey));
+}

@@ -69,6 +69,8 @@ describe('Lambda bundles', () => {
     'update-build-status': ['record-completion'],
     'execution-status-change': ['reconcile-execution'],
     sweeper: ['orchestrator', 'trigger-build', 'reconcile-execution', 'sweep-open-builds'],
+    // The manual deployments; no trigger-build: the builds they record are started by the normal path.
+    'http-api': ['manual/redeploy-build', 'manual/roll-back-environment', 'manual/redrive-build', 'manual/cancel-build'],
   };
 
   it.each(LAMBDA_FUNCTIONS)('%s loads no DI library and only the services it uses', (name) => {

@@ -6,6 +6,7 @@
 // request must be allowed by the function's policy, each action the policy
 // grants the code must be sent by some path, and the platform's part may hold
 // only what AWS documents Lambda sends with the function's role.
+import { randomBytes } from 'node:crypto';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -29,18 +30,23 @@ import {
 import {
   createAwsContainer,
   createExecutionStatusChangeHandler,
+  createHttpApiHandler,
   createSweeperHandler,
   createTriggerBuildHandler,
   createUpdateBuildStatusHandler,
+  httpApiServicesOf,
 } from '../../../src/lambda.js';
 import { RecordingLogger } from '../../../src/testing.js';
 import { createBuildsTable, deleteTable, dynamoDbClientFor, uniqueTableName } from '../../../dev/dynamodb-local/builds-table.js';
+import { createIdempotencyTable } from '../../../dev/dynamodb-local/idempotency-table.js';
+import { ksuidOf } from '../../../dev/ksuid.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../../dev/local-sfn/local-sfn-server.js';
 import { allows, type Policy } from '../../support/iam-policy.js';
 import { aBuildKey, aNewBuild, anInputFor } from '../../support/mothers/build.mother.js';
 import { aCallbackPayload } from '../../support/mothers/callback-payload.mother.js';
 import { anInsertOf, aStreamEvent } from '../../support/mothers/dynamodb-stream-event.mother.js';
 import { anExecutionStatusChangeEvent, aScheduledEvent } from '../../support/mothers/eventbridge-event.mother.js';
+import { anHttpApiEvent } from '../../support/mothers/http-api-event.mother.js';
 import { aGoBuildItem } from '../../support/mothers/go-item.mother.js';
 import { invokedByLambda } from '../../support/mothers/lambda-context.mother.js';
 import { iamRequestsOf, recordCommands, type IamRequest, type SentCommand } from '../../support/recording-clients.js';
@@ -56,6 +62,7 @@ const dynamodbEndpoint = inject('dynamodbEndpoint');
 const admin = dynamoDbClientFor(dynamodbEndpoint);
 const tableName = uniqueTableName('lambda-iam');
 const tableWithoutIndex = uniqueTableName('lambda-iam-no-index');
+const idempotencyTableName = uniqueTableName('lambda-iam-idempotency');
 const builds = new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(admin), tableName });
 
 let sfn: LocalStepFunctions;
@@ -85,6 +92,8 @@ function deployed(functionName: LambdaFunctionName, table = tableName, concurren
     region: REGION,
     dynamodbEndpoint,
     stepFunctionsEndpoint: sfn.endpoint,
+    // Only the HTTP API's function is told an idempotency table.
+    ...(functionName === 'http-api' ? { idempotencyTableName } : {}),
     logger: new RecordingLogger(),
     concurrency,
     tracer: {
@@ -226,6 +235,81 @@ async function sweeperPaths(): Promise<void> {
   expect(await statusOf(old, new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.from(admin), tableName: tableWithoutIndex }))).toBe('SUCCESS');
 }
 
+async function httpApiPaths(): Promise<void> {
+  const container = deployed('http-api');
+  const handler = invokedByLambda(createHttpApiHandler({ services: httpApiServicesOf(container), logger: new RecordingLogger() }));
+  const send = async (method: string, path: string, options: { key?: string; body?: unknown; query?: string } = {}) => {
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const result = await handler(
+      anHttpApiEvent({
+        method,
+        path,
+        ...(options.query === undefined ? {} : { query: options.query }),
+        headers: { ...(options.key === undefined ? {} : { 'idempotency-key': options.key }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body }),
+      }),
+    );
+    return { status: result.statusCode, body: JSON.parse(result.body ?? 'null') as Record<string, unknown> };
+  };
+  const base = (key: { repo: string; env: string }) => `/repos/${key.repo}/envs/${key.env}`;
+
+  // Reads: a page (Query), a page of one status (Query, filtered), a build (GetItem). The history is minutes old, so
+  // the builds recorded now sort after it.
+  const minutesAgo = (minutes: number) => ksuidOf(new Date(Date.now() - minutes * 60_000), randomBytes(16));
+  const older = { ...aBuildKey(), sk: minutesAgo(10) };
+  await putRaw({ ...older, status: 'SUCCESS', version: '1.0.0' });
+  const newer = { ...older, sk: minutesAgo(5) };
+  await putRaw({ ...newer, status: 'SUCCESS', version: '2.0.0' });
+  expect((await send('GET', `${base(older)}/builds`)).status).toBe(200);
+  expect((await send('GET', `${base(older)}/builds`, { query: 'status=SUCCESS&limit=1' })).status).toBe(200);
+  expect((await send('GET', `${base(older)}/builds/${newer.sk}`)).status).toBe(200);
+
+  // A redeploy with a key: the key taken (PutItem) and completed (UpdateItem); the build and its pointer (PutItem, PutItem).
+  const redeploy = await send('POST', `${base(newer)}/builds/${newer.sk}/redeploy`, { key: 'redeploy-1' });
+  expect(redeploy.status).toBe(202);
+  // Its retry: the key's PutItem refused, the record read (GetItem: DynamoDB Local does not return it), the first result.
+  expect((await send('POST', `${base(newer)}/builds/${newer.sk}/redeploy`, { key: 'redeploy-1' })).body).toEqual(redeploy.body);
+  // The latest: the pointers' Query, the builds they name (BatchGetItem).
+  expect((await send('GET', `${base(older)}/latest`)).status).toBe(200);
+
+  // A rollback: the successes (Query), the new build, the line (Query), a waiting build superseded (UpdateItem, PutItem).
+  const waitingBehind = { ...older, sk: minutesAgo(1) };
+  await putRaw({ ...waitingBehind, status: 'PENDING', version: '3.0.0' });
+  expect((await send('POST', `${base(older)}/rollback`, { key: 'rollback-1' })).status).toBe(202);
+  expect(await statusOf(waitingBehind)).toBe('FAILED');
+  // A refused rollback gives its key up (DeleteItem on the idempotency table).
+  expect((await send('POST', `${base(older)}/rollback`, { key: 'rollback-2', body: { to: aBuildKey().sk } })).status).toBe(404);
+
+  // A waiting build cancelled (UpdateItem, PutItem).
+  const waiting = await builds.create(aNewBuild());
+  expect((await send('POST', `${base(waiting)}/builds/${waiting.sk}/cancel`)).status).toBe(202);
+
+  // A running build cancelled with force: its lock kept (ConditionCheckItem, UpdateItem), its execution stopped
+  // (DescribeExecution, StopExecution), its end recorded (UpdateItem, PutItem).
+  const running = aBuildKey();
+  await putRaw({ ...running, status: 'IN_PROGRESS', executionArn: anExecutionOf(running) });
+  expect((await send('POST', `${base(running)}/builds/${running.sk}/cancel`, { body: { force: true } })).status).toBe(202);
+  expect(await builds.getEnvironmentLock(running.repo, running.env)).toMatchObject({ holder: running.sk });
+
+  // A failed build redriven: DescribeExecution, its mark and the lock (UpdateItem, PutItem), the newer builds (Query), RedriveExecution.
+  const failed = aBuildKey();
+  const failedArn = anExecutionOf(failed);
+  sfn.completeExecution(failedArn, { status: 'FAILED', error: 'States.TaskFailed', cause: 'the deploy step failed' });
+  await putRaw({ ...failed, status: 'FAILED', executionArn: failedArn });
+  expect((await send('POST', `${base(failed)}/builds/${failed.sk}/redrive`)).status).toBe(202);
+
+  // A redrive refused once it holds the lock, a newer build having started: its mark cleared (UpdateItem), the lock
+  // given back (DeleteItem).
+  const overtaken = aBuildKey();
+  const overtakenArn = anExecutionOf(overtaken);
+  sfn.completeExecution(overtakenArn, { status: 'FAILED', error: 'States.TaskFailed', cause: 'the deploy step failed' });
+  await putRaw({ ...overtaken, status: 'FAILED', executionArn: overtakenArn });
+  const started = { ...aBuildKey(), repo: overtaken.repo, env: overtaken.env };
+  await putRaw({ ...started, status: 'SUCCESS', executionArn: anExecutionOf(started) });
+  expect((await send('POST', `${base(overtaken)}/builds/${overtaken.sk}/redrive`)).status).toBe(409);
+  expect(await builds.getEnvironmentLock(overtaken.repo, overtaken.env)).toBeUndefined();
+}
+
 /** The function's policy on this deployment's resources, as the docs print it with the placeholders filled in. */
 function policyOf(run: FunctionRun): Policy {
   const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${run.tableName}`;
@@ -235,6 +319,7 @@ function policyOf(run: FunctionRun): Policy {
     'table-stream': `${table}/stream/*`,
     'state-machine': stateMachineArn,
     executions: executionArnFor(parseStateMachineArn(stateMachineArn), '*'),
+    'idempotency-table': `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${idempotencyTableName}`,
     'failure-queue': `arn:aws:sqs:${REGION}:${ACCOUNT}:aws-deployer-${run.functionName}-failures`,
     'log-group': `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/aws-deployer-${run.functionName}:*`,
   });
@@ -252,6 +337,7 @@ const PLATFORM_SENDS: { readonly [F in LambdaFunctionName]: readonly string[] } 
   'update-build-status': LOG_DELIVERY,
   'execution-status-change': [...FAILURE_DESTINATION, ...LOG_DELIVERY],
   sweeper: LOG_DELIVERY,
+  'http-api': LOG_DELIVERY,
 };
 
 beforeAll(async () => {
@@ -262,16 +348,19 @@ beforeAll(async () => {
   stateMachineArn = sfn.createStateMachine('deployment');
   await createBuildsTable(admin, tableName);
   await createBuildsTable(admin, tableWithoutIndex, { statusIndex: false });
+  await createIdempotencyTable(admin, idempotencyTableName);
   await triggerBuildPaths();
   await updateBuildStatusPaths();
   await executionStatusChangePaths();
   await sweeperPaths();
+  await httpApiPaths();
 });
 
 afterAll(async () => {
   await sfn?.close();
   await deleteTable(admin, tableName);
   await deleteTable(admin, tableWithoutIndex);
+  await deleteTable(admin, idempotencyTableName);
   admin.destroy();
   vi.unstubAllEnvs();
 });

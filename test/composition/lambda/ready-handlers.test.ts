@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   EnvironmentVariableError,
   executionStatusChangeHandlerFromEnvironment,
+  httpApiHandlerFromEnvironment,
   sweeperHandlerFromEnvironment,
   triggerBuildHandlerFromEnvironment,
   updateBuildStatusHandlerFromEnvironment,
@@ -17,11 +18,13 @@ import {
 import { ValidationError } from '../../../src/index.js';
 import { STATE_MACHINE_ARN, aNewBuild } from '../../support/mothers/build.mother.js';
 import { aModifyOf, aStreamEvent } from '../../support/mothers/dynamodb-stream-event.mother.js';
+import { anHttpApiEvent } from '../../support/mothers/http-api-event.mother.js';
 import { aLambdaContext } from '../../support/mothers/lambda-context.mother.js';
 import { capturePowertoolsOutput, type PowertoolsOutput } from '../../support/powertools-output.js';
 
 const TABLE_ENV = { BUILDS_TABLE_NAME: 'prd-aws-deployer--builds', STATE_MACHINE_ARN, AWS_REGION: 'us-east-1' };
 const TRIGGER_ENV = { ...TABLE_ENV, ARTIFACT_BUCKET: 'my-artifacts-bucket' };
+const HTTP_API_ENV = { ...TABLE_ENV, IDEMPOTENCY_TABLE_NAME: 'prd-aws-deployer--idempotency' };
 
 describe('ready handlers', () => {
   it.each([
@@ -29,8 +32,30 @@ describe('ready handlers', () => {
     ['update-build-status', () => updateBuildStatusHandlerFromEnvironment(TABLE_ENV)],
     ['execution-status-change', () => executionStatusChangeHandlerFromEnvironment(TABLE_ENV)],
     ['sweeper', () => sweeperHandlerFromEnvironment(TABLE_ENV)],
+    ['http-api', () => httpApiHandlerFromEnvironment(HTTP_API_ENV)],
   ])('%s is built from its environment', async (_, build) => {
     expect(await build()).toBeTypeOf('function');
+  });
+
+  it.each([
+    ['IDEMPOTENCY_TABLE_NAME', { IDEMPOTENCY_TABLE_NAME: undefined }, /is not set: it must hold the idempotency table name/],
+    ['IDEMPOTENCY_TABLE_NAME', { IDEMPOTENCY_TABLE_NAME: 'x' }, /is invalid: a DynamoDB table name is/],
+    ['IDEMPOTENCY_TABLE_NAME', { IDEMPOTENCY_TABLE_NAME: 'prd-aws-deployer--builds' }, /names the builds table/],
+    ['BUILDS_TABLE_NAME', { BUILDS_TABLE_NAME: undefined }, /is not set/],
+    ['DEPLOYMENT_CONCURRENCY', { DEPLOYMENT_CONCURRENCY: 'serial' }, /must be one of queue, supersede, parallel/],
+  ])('refuses to start http-api without a valid %s, naming it', async (variable, overrides, reason) => {
+    const start = httpApiHandlerFromEnvironment({ ...HTTP_API_ENV, ...overrides });
+
+    await expect(start).rejects.toThrow(expect.objectContaining({ constructor: EnvironmentVariableError, variable, message: expect.stringMatching(reason) }));
+  });
+
+  it('serves http-api from its environment: a path of no route is its 404, without a call to AWS', async () => {
+    const handler = await httpApiHandlerFromEnvironment(HTTP_API_ENV);
+
+    const answer = await handler(anHttpApiEvent({ method: 'GET', path: '/nowhere' }), aLambdaContext());
+
+    expect(answer.statusCode).toBe(404);
+    expect(answer.headers?.['content-type']).toBe('application/problem+json');
   });
 
   it.each([

@@ -1,5 +1,5 @@
 /**
- * What each of the four Lambda functions may do in AWS, as plain data: the one
+ * What each of the five Lambda functions may do in AWS, as plain data: the one
  * source of docs/lambda.md's IAM policies and of the roles the CDK construct
  * (`@aws-deployer/orchestrator/cdk`) gives the functions.
  *
@@ -14,7 +14,7 @@
  */
 import { ValidationError } from '../../../domain/orchestrator.errors.js';
 
-export const LAMBDA_FUNCTIONS = ['trigger-build', 'update-build-status', 'execution-status-change', 'sweeper'] as const;
+export const LAMBDA_FUNCTIONS = ['trigger-build', 'update-build-status', 'execution-status-change', 'sweeper', 'http-api'] as const;
 
 export type LambdaFunctionName = (typeof LAMBDA_FUNCTIONS)[number];
 
@@ -32,6 +32,8 @@ export type PermissionResource =
   | 'state-machine'
   /** The state machine's executions (`arn:...:execution:{name}:*`). */
   | 'executions'
+  /** The table the manual deployments keep their idempotency keys in (the HTTP API's; partition key `id`, TTL on `expiration`). */
+  | 'idempotency-table'
   /** The function's own SQS queue for what it could not process. */
   | 'failure-queue'
   /** The function's CloudWatch Logs log group. */
@@ -166,6 +168,39 @@ export const LAMBDA_PERMISSIONS: { readonly [F in LambdaFunctionName]: readonly 
     { sid: 'StartPendingBuilds', actions: ['states:StartExecution', 'states:DescribeStateMachine'], resource: 'state-machine', sentBy: 'code' },
     { sid: 'ListRecentExecutionsWithoutTheIndex', actions: ['states:ListExecutions'], resource: 'state-machine', sentBy: 'code' },
     DESCRIBE_EXECUTIONS,
+    WRITE_LOGS,
+  ],
+  // The manual deployments (redeploy, rollback, redrive, cancel) and the reads of the HTTP API. No
+  // states:StartExecution: a build it creates is inserted PENDING and started by the normal path only
+  // (the stream's trigger-build, or the sweeper), under the environment's concurrency policy.
+  'http-api': [
+    // GetItem: a build, a lock; Query: an environment's builds (listed, a status filtered, the newer builds
+    // a redrive must not go under, the rollback's successes), its line, the latest pointers; BatchGetItem:
+    // the builds those pointers name (`GET .../latest`).
+    { sid: 'ReadBuilds', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], resource: 'table', sentBy: 'code' },
+    // A redeploy or rollback inserts its build with the environment's latest pointer (Put, Put in one
+    // TransactWriteItems); a cancel ends a waiting build, or a running one whose execution it stopped (an
+    // Update and the pointer's Put); a redrive marks its build (Update) and takes the environment's lock (Put),
+    // and clears the mark again when the redrive is refused (Update); the lock a cancel kept, released because
+    // the build ended first, names who released it on the build (Update).
+    { sid: 'RecordManualDeployments', actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: 'table', sentBy: 'code' },
+    // The environment locks (items of the table, `pk = lock`): a forced cancel keeps the running build's lock for
+    // a person (a ConditionCheck on the build beside the lock's Update); a refused redrive gives back the lock it
+    // took, and a cancel the build outran gives back the lock it kept (a conditional Delete).
+    { sid: 'KeepAndReleaseEnvironmentLocks', actions: ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'], resource: 'table', sentBy: 'code' },
+    // One record per idempotency key: a conditional Put takes the key, an Update completes it or takes over a
+    // lapsed hold, a Delete gives up the key of a refused request (a retry asks again), a GetItem reads the
+    // record a refused write did not return.
+    {
+      sid: 'KeepIdempotencyKeys',
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      resource: 'idempotency-table',
+      sentBy: 'code',
+    },
+    // DescribeExecution: whether an execution may be redriven, and whether a stop has taken effect.
+    { ...DESCRIBE_EXECUTIONS, sid: 'ReadExecutions' },
+    // A forced cancel stops the build's execution; a redrive runs a failed one again from its failed state.
+    { sid: 'StopAndRedriveExecutions', actions: ['states:StopExecution', 'states:RedriveExecution'], resource: 'executions', sentBy: 'code' },
     WRITE_LOGS,
   ],
 };

@@ -15,6 +15,11 @@ describe("the Lambda functions' permissions", () => {
     ['update-build-status', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
     ['execution-status-change', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
     ['sweeper', ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+    // Also BatchGetItem: the builds the latest pointers name (GET .../latest).
+    [
+      'http-api',
+      ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    ],
   ] as const)('%s: may do on the table exactly what its builds and its environment locks need', (functionName, actions) => {
     const onTable = LAMBDA_PERMISSIONS[functionName].filter((permission) => permission.resource === 'table').flatMap((permission) => permission.actions);
 
@@ -25,8 +30,23 @@ describe("the Lambda functions' permissions", () => {
   it.each(LAMBDA_FUNCTIONS)('%s: grants the lock writes in a statement named for them', (functionName) => {
     const lockStatement = LAMBDA_PERMISSIONS[functionName].find((permission) => permission.actions.includes('dynamodb:DeleteItem'));
 
-    expect(lockStatement?.sid).toBe(functionName === 'trigger-build' || functionName === 'sweeper' ? 'TakeAndReleaseEnvironmentLocks' : 'ReleaseEnvironmentLocks');
+    const expected = { 'trigger-build': 'TakeAndReleaseEnvironmentLocks', sweeper: 'TakeAndReleaseEnvironmentLocks', 'http-api': 'KeepAndReleaseEnvironmentLocks' }[
+      functionName as string
+    ];
+    expect(lockStatement?.sid).toBe(expected ?? 'ReleaseEnvironmentLocks');
     expect(lockStatement?.resource).toBe('table');
+  });
+
+  it('lets http-api stop and redrive executions, keep idempotency keys in their own table, and never start an execution', () => {
+    const permissions = LAMBDA_PERMISSIONS['http-api'];
+    const on = (resource: string) => permissions.filter((permission) => permission.resource === resource).flatMap((permission) => permission.actions);
+
+    expect(on('executions').sort()).toEqual(['states:DescribeExecution', 'states:RedriveExecution', 'states:StopExecution']);
+    expect(on('idempotency-table').sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(on('state-machine')).toEqual([]);
+    expect(permissions.flatMap((permission) => permission.actions)).not.toContain('states:StartExecution');
+    // Only the platform's log delivery besides its code's calls: no stream, no failure destination.
+    expect(permissions.filter((permission) => permission.sentBy === 'platform').map((permission) => permission.sid)).toEqual(['WriteLogs']);
   });
 
   it('renders a lone action or resource as a string and grants ListStreams on *', () => {
