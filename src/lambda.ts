@@ -48,10 +48,10 @@ export type {
 } from './adapters/driving/lambda/reconciliation/sweeper.handler.js';
 export {
   executionStatusChangeHandlerFromEnvironment,
-  httpApiHandlerFromEnvironment,
   sweeperHandlerFromEnvironment,
   triggerBuildHandlerFromEnvironment,
   updateBuildStatusHandlerFromEnvironment,
 } from './composition/lambda/ready-handlers.js';
+export { httpApiHandlerFromEnvironment } from './composition/lambda/http-api-ready-handler.js';
 export { EnvironmentVariableError, type Environment } from './composition/lambda/environment.js';
 export { LAMBDA_FUNCTIONS, type LambdaFunctionName } from './adapters/driving/lambda/permissions.js';

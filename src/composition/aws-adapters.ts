@@ -42,22 +42,27 @@ export interface AwsAdapterOptions {
   readonly logger?: Logger | undefined;
 }
 
-/** The adapters of the ports AWS serves. */
+/** The adapters of the ports every function uses, on AWS. */
 export interface AwsAdapters {
   readonly buildRepository: BuildRepository;
   readonly executionStarter: ExecutionStarter;
   readonly executionInspector: ExecutionInspector;
+}
+
+/** The adapters manual deployments add: stopping and redriving executions, and idempotency keys. */
+export interface AwsManualDeploymentAdapters {
   readonly executionController: ExecutionController;
   /** Present with `idempotencyTableName`. */
   readonly idempotencyStore?: IdempotencyStore | undefined;
 }
 
-/**
- * The DynamoDB repository and the Step Functions starter and inspector, on
- * new SDK clients configured from `options`: what `createAwsContainer` and
- * the Lambda entry points build on.
- */
-export function createAwsAdapters(options: AwsAdapterOptions): AwsAdapters {
+/** The SDK clients the adapters share, configured from the options (region, local endpoints, tracing). */
+export interface AwsClients {
+  readonly documents: DynamoDBDocumentClient;
+  readonly stepFunctions: SFNClient;
+}
+
+export function createAwsClients(options: Omit<AwsAdapterOptions, 'tableName' | 'stateMachineArn'>): AwsClients {
   // The SDK's client configuration types refuse an explicit `undefined`: leave the unset ones out.
   const region = options.region === undefined ? {} : { region: options.region };
   // The document client made `from` the DynamoDB client shares its middleware stack, so its calls are traced too.
@@ -74,18 +79,36 @@ export function createAwsAdapters(options: AwsAdapterOptions): AwsAdapters {
       ...(options.stepFunctionsEndpoint === undefined ? {} : { endpoint: options.stepFunctionsEndpoint }),
     }),
   );
-  const documents = DynamoDBDocumentClient.from(dynamodb);
+  return { documents: DynamoDBDocumentClient.from(dynamodb), stepFunctions };
+}
+
+/**
+ * The DynamoDB repository and the Step Functions starter and inspector, on
+ * the SDK clients (new ones configured from `options` when none are given):
+ * what `createAwsContainer` and the Lambda entry points build on.
+ */
+export function createAwsAdapters(options: AwsAdapterOptions, clients: AwsClients = createAwsClients(options)): AwsAdapters {
   return {
     buildRepository: new DynamoDbBuildRepository({
-      client: documents,
+      client: clients.documents,
       tableName: options.tableName,
       statusIndexName: options.statusIndexName,
       logger: options.logger,
     }),
-    executionStarter: new SfnExecutionStarter({ client: stepFunctions, stateMachineArn: options.stateMachineArn }),
-    executionInspector: new SfnExecutionInspector({ client: stepFunctions, stateMachineArn: options.stateMachineArn }),
-    executionController: new SfnExecutionController({ client: stepFunctions, stateMachineArn: options.stateMachineArn }),
+    executionStarter: new SfnExecutionStarter({ client: clients.stepFunctions, stateMachineArn: options.stateMachineArn }),
+    executionInspector: new SfnExecutionInspector({ client: clients.stepFunctions, stateMachineArn: options.stateMachineArn }),
+  };
+}
+
+/**
+ * The execution controller and, with `idempotencyTableName`, the idempotency
+ * store, on the same clients: apart from `createAwsAdapters`, so the
+ * functions that never act on manual requests do not bundle them.
+ */
+export function createAwsManualDeploymentAdapters(options: AwsAdapterOptions, clients: AwsClients): AwsManualDeploymentAdapters {
+  return {
+    executionController: new SfnExecutionController({ client: clients.stepFunctions, stateMachineArn: options.stateMachineArn }),
     idempotencyStore:
-      options.idempotencyTableName === undefined ? undefined : new DynamoDbIdempotencyStore({ client: documents, tableName: options.idempotencyTableName }),
+      options.idempotencyTableName === undefined ? undefined : new DynamoDbIdempotencyStore({ client: clients.documents, tableName: options.idempotencyTableName }),
   };
 }

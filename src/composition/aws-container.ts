@@ -1,4 +1,4 @@
-import { createAwsAdapters, type AwsAdapterOptions } from './aws-adapters.js';
+import { createAwsAdapters, createAwsClients, createAwsManualDeploymentAdapters, type AwsAdapterOptions } from './aws-adapters.js';
 import { createContainer, type ContainerOptions } from './container.js';
 import type { ServiceContainer } from './service-container.js';
 
@@ -21,5 +21,12 @@ export interface AwsContainerOptions extends AwsAdapterOptions, Pick<ContainerOp
  * ```
  */
 export function createAwsContainer(options: AwsContainerOptions): ServiceContainer {
-  return createContainer({ ...createAwsAdapters(options), clock: options.clock, logger: options.logger, concurrency: options.concurrency });
+  const clients = createAwsClients(options);
+  return createContainer({
+    ...createAwsAdapters(options, clients),
+    ...createAwsManualDeploymentAdapters(options, clients),
+    clock: options.clock,
+    logger: options.logger,
+    concurrency: options.concurrency,
+  });
 }
