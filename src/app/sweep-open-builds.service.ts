@@ -1,11 +1,9 @@
 import {
   BuildsByStatusUnavailableError,
   buildIdOf,
-  environmentIdOf,
   executionName,
   holderIdOf,
   isClosedExecutionStatus,
-  isTerminal,
   locksEnvironment,
   parseBuildId,
   type Build,
@@ -14,6 +12,7 @@ import {
   type EnvironmentLock,
 } from '../domain/index.js';
 import type { BuildRepository, Clock, ExecutionInspector, Logger, RedrivePendingBuild, UnreadableBuild } from '../ports/index.js';
+import { lockHolderOf, releaseLeftOverLock } from './environment-lock-holder.js';
 import { type ReconcileExecutionService, type SweepOptions } from './reconcile-execution.service.js';
 import { type TriggerBuildService, type TriggerOutcome } from './trigger-build.service.js';
 
@@ -201,12 +200,7 @@ export class SweepOpenBuildsService {
             return this.done(tally, encodeContinuation({ status: phase, cursor }));
           }
           if (phase === 'LOCKS') {
-            const page = await this.builds.listEnvironmentLocks({ limit, cursor });
-            for (const item of page.unreadable ?? []) {
-              this.logger.error('Environment lock not checked: its item does not read as a lock', { environment: item.id, reason: item.reason });
-            }
-            for (const lock of page.locks) await this.sweepLock(lock, tally);
-            cursor = page.nextCursor;
+            cursor = await this.sweepLockPage(limit, cursor, tally);
           } else if (phase === 'FAILED') {
             const page = await this.builds.listRedrivePending({ updatedSince: redriveWindowStart, limit, cursor });
             tally.mode('status-index');
@@ -324,27 +318,27 @@ export class SweepOpenBuildsService {
    * `IN_PROGRESS` one deploys, or its end is recorded by the IN_PROGRESS
    * phase.
    */
+  /** One page of the held locks, each checked on its own; returns the cursor of the next page. */
+  private async sweepLockPage(limit: number, cursor: string | undefined, tally: Tally): Promise<string | undefined> {
+    const page = await this.builds.listEnvironmentLocks({ limit, cursor });
+    for (const item of page.unreadable ?? []) {
+      this.logger.error('Environment lock not checked: its item does not read as a lock', { environment: item.id, reason: item.reason });
+    }
+    for (const lock of page.locks) await this.sweepLock(lock, tally);
+    return page.nextCursor;
+  }
+
   private async sweepLock(lock: EnvironmentLock, tally: Tally): Promise<void> {
     const holderId = holderIdOf(lock);
     try {
-      const holder = await this.builds.get({ repo: lock.repo, env: lock.env, sk: lock.holder });
-      if (holder !== undefined && !isTerminal(holder.status)) return;
-      // Kept for a person after a forced cancel: only `unlock` releases it (the release below would not).
-      if (lock.keptBy !== undefined) return;
-      // A redrive's holder stays FAILED while its execution runs again: its lock goes when that run ends.
-      if (lock.redrive === true && holder?.status === 'FAILED' && holder.executionArn !== undefined) {
+      const { state, holder } = await lockHolderOf(this.builds, lock);
+      if (state === 'redriving' && holder?.executionArn !== undefined) {
+        // A redrive's lock goes with the end of its run (the redrive rule clears its mark and releases it); a run
+        // that ended while that was lost leaves the lock over.
         const execution = await this.executions.describe(holder.executionArn);
         if (execution !== undefined && !isClosedExecutionStatus(execution.status)) return;
-      }
-      const { outcome } = await this.builds.releaseEnvironmentLock(lock.repo, lock.env, lock.holder, { at: this.clock.now() });
-      if (outcome !== 'released') return;
-      tally.add('locksReleased');
-      this.logger.warn('Environment lock released by the sweeper: its holder had ended without releasing it', {
-        environment: environmentIdOf(lock),
-        holder: holderId,
-        holderStatus: holder?.status ?? 'deleted',
-        takenAt: lock.takenAt.toISOString(),
-      });
+      } else if (state !== 'ended') return;
+      if (await releaseLeftOverLock(this.builds, this.clock, this.logger, lock, 'the sweeper', holder)) tally.add('locksReleased');
     } catch (error) {
       tally.add('failed');
       this.logger.error('Environment lock not checked; the next sweep tries again', { holder: holderId, error: describeError(error) });
@@ -429,11 +423,8 @@ export class SweepOpenBuildsService {
     tally.add('failed', failed);
     // Locks are items of their own, listed without the status index.
     let cursor: string | undefined;
-    do {
-      const page = await this.builds.listEnvironmentLocks({ limit: options.pageSize ?? DEFAULT_PAGE_SIZE, cursor });
-      for (const lock of page.locks) await this.sweepLock(lock, tally);
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
+    do cursor = await this.sweepLockPage(options.pageSize ?? DEFAULT_PAGE_SIZE, cursor, tally);
+    while (cursor !== undefined);
     return { mode: 'execution-window', ...tally.counts };
   }
 

@@ -2,16 +2,13 @@ import { randomUUID } from 'node:crypto';
 import {
   BuildNotFoundError,
   BuildRecordTooLargeError,
-  BuildUnreadableError,
   PermanentExecutionStartError,
   TransientExecutionStartError,
   ValidationError,
   boundErrorMessage,
   buildIdOf,
-  environmentIdOf,
   executionInputFor,
   holderIdOf,
-  isTerminal,
   locksEnvironment,
   type Build,
   type BuildKey,
@@ -21,6 +18,7 @@ import {
   type LockingPolicy,
 } from '../domain/index.js';
 import type { BuildRepository, ClaimOptions, Clock, EnvironmentLine, Logger, ReleaseOptions, StartClaim } from '../ports/index.js';
+import { lockHolderOf, releaseLeftOverLock } from './environment-lock-holder.js';
 import { type Orchestrator } from './orchestrator.service.js';
 
 export type TriggerOutcome =
@@ -178,13 +176,13 @@ export class TriggerBuildService {
       const claim = await this.claim(build, attempt, { environmentLock: { policy, at: this.clock.now() } });
       if (!('claimed' in claim)) return claim;
       if (claim.busy !== undefined) {
-        const holder = await this.holderState(claim.busy);
-        if (holder === 'ended') {
+        const { state, holder } = await lockHolderOf(this.builds, claim.busy);
+        if (state === 'ended') {
           // Its end was recorded by a writer that does not release (Go, 0.2.0, a hand edit): release it now, not on the next sweep.
-          await this.releaseLeftLock(claim.busy);
+          await releaseLeftOverLock(this.builds, this.clock, this.logger, claim.busy, 'a build of its environment', holder);
           continue;
         }
-        if (holder === 'pending' && helping) {
+        if (state === 'pending' && helping) {
           // The holder was given its turn but its start did not complete (an error, a crash, a lost answer): start it.
           helping = false;
           await this.triggerInLine({ repo: claim.busy.repo, env: claim.busy.env, sk: claim.busy.holder }, policy, options, false);
@@ -352,35 +350,6 @@ export class TriggerBuildService {
     if (outcome === 'superseded') return { outcome: 'waiting', holder: supersededBy };
     this.logger.info('Build superseded by a newer build of its environment', { buildId: buildIdOf(build), supersededBy });
     return { outcome: 'superseded', supersededBy, reason };
-  }
-
-  /**
-   * What became of the lock's holder: still `PENDING` (its start is under
-   * way, or was cut short), deploying, or ended (or gone). A holder whose
-   * item does not read as a build is taken as deploying: the sweeper counts
-   * it stuck, and a person decides.
-   */
-  private async holderState(lock: EnvironmentLock): Promise<'pending' | 'deploying' | 'ended'> {
-    let holder: Build | undefined;
-    try {
-      holder = await this.builds.get({ repo: lock.repo, env: lock.env, sk: lock.holder });
-    } catch (error) {
-      if (error instanceof ValidationError || error instanceof BuildUnreadableError) return 'deploying';
-      throw error;
-    }
-    // A lock kept for a person (a forced cancel: its stack may still change) waits for `unlock`; a
-    // redrive's holder stays FAILED while its execution runs again (the sweeper settles it).
-    if (lock.keptBy !== undefined || (lock.redrive === true && holder?.status === 'FAILED')) return 'deploying';
-    if (holder === undefined || isTerminal(holder.status)) return 'ended';
-    return holder.status === 'PENDING' ? 'pending' : 'deploying';
-  }
-
-  /** Releases a lock whose holder has ended, only while that build still holds it. */
-  private async releaseLeftLock(lock: EnvironmentLock): Promise<void> {
-    const { outcome } = await this.builds.releaseEnvironmentLock(lock.repo, lock.env, lock.holder, { at: this.clock.now() });
-    if (outcome === 'released') {
-      this.logger.warn('Environment lock released: its holder had ended without releasing it', { environment: environmentIdOf(lock), holder: holderIdOf(lock) });
-    }
   }
 
   /** The environment is busy: the build stays `PENDING` and records what it waits for. */

@@ -124,7 +124,7 @@ describe('queue (the default)', () => {
 
     expect(await world.trigger.trigger(second!, options)).toMatchObject({ outcome: 'started', transitioned: true });
     expect(await world.buildRepository.getEnvironmentLock(second!.repo, second!.env)).toMatchObject({ holder: second!.sk });
-    expect(world.logger.entries.map((entry) => entry.message)).toContain('Environment lock released: its holder had ended without releasing it');
+    expect(world.logger.entries.map((entry) => entry.message)).toContain('Environment lock released by a build of its environment: its holder had ended without releasing it');
   });
 
   it('gives the lock to a deployment started outside it (Go, parallel) and waits for it to end', async () => {

@@ -124,49 +124,31 @@ export class EnvironmentLocks {
     requireLockingPolicy('policy', policy);
     requireDate('at', at);
     const lock: EnvironmentLock = { repo: valid.repo, env: valid.env, holder: valid.sk, policy, takenAt: toWholeSecond(at), adopted: true };
-    for (let attempt = 1; ; ) {
-      try {
-        await this.table.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                ConditionCheck: {
-                  TableName: this.table.tableName,
-                  Key: buildItemKey(valid),
-                  // Guards: only a running build adopts its environment's lock (one that ended holds nothing).
-                  ConditionExpression: '#status = :in_progress',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: { ':in_progress': 'IN_PROGRESS' },
-                },
-              },
-              {
-                Put: {
-                  TableName: this.table.tableName,
-                  Item: toEnvironmentLockItem(lock),
-                  // Guards: the lock is free, or already this build's (a repeat); another holder keeps it.
-                  ConditionExpression: 'attribute_not_exists(pk) OR holder = :sk',
-                  ExpressionAttributeValues: { ':sk': valid.sk },
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
-            ],
-          }),
-        );
-        return { outcome: 'adopted', lock };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const [buildReason, lockReason] = error.CancellationReasons ?? [];
-        if (buildReason?.Code === 'ConditionalCheckFailed') return { outcome: 'not-running' };
-        if (lockReason?.Code === 'ConditionalCheckFailed') {
-          // DynamoDB returns the lock inside a transaction; should it not, read it (released since: try again).
-          const held = lockReason.Item ? lockFrom(lockReason.Item) : await this.getEnvironmentLock(valid.repo, valid.env);
-          if (held !== undefined) return { outcome: 'busy', lock: held };
-        } else if (!isTransactionConflict(error)) throw error;
-        if (attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
-        await backOff(attempt);
-        attempt += 1;
-      }
-    }
+    const result = await writeWithEnvironmentLock(
+      this.table,
+      valid,
+      {
+        ConditionCheck: {
+          TableName: this.table.tableName,
+          Key: buildItemKey(valid),
+          // Guards: only a running build adopts its environment's lock (one that ended holds nothing).
+          ConditionExpression: '#status = :in_progress',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':in_progress': 'IN_PROGRESS' },
+        },
+      },
+      {
+        Put: {
+          TableName: this.table.tableName,
+          Item: toEnvironmentLockItem(lock),
+          // Guards: the lock is free, or already this build's (a repeat); another holder keeps it.
+          ConditionExpression: 'attribute_not_exists(pk) OR holder = :sk',
+          ExpressionAttributeValues: { ':sk': valid.sk },
+        },
+      },
+    );
+    if (result.written) return { outcome: 'adopted', lock };
+    return 'busy' in result ? { outcome: 'busy', lock: result.busy } : { outcome: 'not-running' };
   }
 
   async releaseEnvironmentLock(repo: string, env: string, holder: string, options: LockReleaseOptions): Promise<LockRelease> {
@@ -261,52 +243,36 @@ export class EnvironmentLocks {
     requireText('keptBy', options.keptBy);
     requireLockingPolicy('policy', options.policy);
     requireDate('at', options.at);
-    for (let attempt = 1; ; ) {
-      try {
-        await this.table.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                ConditionCheck: {
-                  TableName: this.table.tableName,
-                  Key: buildItemKey(valid),
-                  // Guards: the build still deploys with this execution (one that ended holds nothing to keep).
-                  ConditionExpression: '#status = :in_progress AND execution_arn = :arn',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: { ':in_progress': 'IN_PROGRESS', ':arn': executionArn },
-                },
-              },
-              {
-                Update: {
-                  TableName: this.table.tableName,
-                  Key: environmentLockKey(valid),
-                  // A lock held keeps when and how it was taken; a free one is taken now.
-                  UpdateExpression: 'SET holder = :sk, policy = if_not_exists(policy, :policy), taken_at = if_not_exists(taken_at, :at), kept_by = :by',
-                  // Guards: the lock is free or this build's; another holder keeps it.
-                  ConditionExpression: 'attribute_not_exists(pk) OR holder = :sk',
-                  ExpressionAttributeValues: { ':sk': valid.sk, ':policy': options.policy, ':at': toEpochSeconds(options.at), ':by': options.keptBy },
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
-            ],
-          }),
-        );
-        const lock = await this.getEnvironmentLock(valid.repo, valid.env);
-        if (lock === undefined) throw new Error(`The lock of ${valid.repo}/${valid.env} was kept, yet it is gone`);
-        return { outcome: 'kept', lock };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const [buildReason, lockReason] = error.CancellationReasons ?? [];
-        if (buildReason?.Code === 'ConditionalCheckFailed') return { outcome: 'not-running' };
-        if (lockReason?.Code === 'ConditionalCheckFailed') {
-          const held = lockReason.Item ? lockFrom(lockReason.Item) : await this.getEnvironmentLock(valid.repo, valid.env);
-          if (held !== undefined) return { outcome: 'busy', lock: held };
-        } else if (!isTransactionConflict(error)) throw error;
-        if (attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
-        await backOff(attempt);
-        attempt += 1;
-      }
-    }
+    const result = await writeWithEnvironmentLock(
+      this.table,
+      valid,
+      {
+        ConditionCheck: {
+          TableName: this.table.tableName,
+          Key: buildItemKey(valid),
+          // Guards: the build still deploys with this execution (one that ended holds nothing to keep).
+          ConditionExpression: '#status = :in_progress AND execution_arn = :arn',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':in_progress': 'IN_PROGRESS', ':arn': executionArn },
+        },
+      },
+      {
+        Update: {
+          TableName: this.table.tableName,
+          Key: environmentLockKey(valid),
+          // A lock held keeps when and how it was taken; a free one is taken now.
+          UpdateExpression: 'SET holder = :sk, policy = if_not_exists(policy, :policy), taken_at = if_not_exists(taken_at, :at), kept_by = :by',
+          // Guards: the lock is free or this build's; another holder keeps it.
+          ConditionExpression: 'attribute_not_exists(pk) OR holder = :sk',
+          ExpressionAttributeValues: { ':sk': valid.sk, ':policy': options.policy, ':at': toEpochSeconds(options.at), ':by': options.keptBy },
+        },
+      },
+    );
+    if ('busy' in result) return { outcome: 'busy', lock: result.busy };
+    if (!result.written) return { outcome: 'not-running' };
+    const lock = await this.getEnvironmentLock(valid.repo, valid.env);
+    if (lock === undefined) throw new Error(`The lock of ${valid.repo}/${valid.env} was kept, yet it is gone`);
+    return { outcome: 'kept', lock };
   }
 
   /**
@@ -341,4 +307,45 @@ export class EnvironmentLocks {
 /** `not-held`, with the lock as found when there is one. */
 function notHeld(lock: EnvironmentLock | undefined): LockRelease {
   return lock === undefined ? { outcome: 'not-held' } : { outcome: 'not-held', lock };
+}
+
+/** How a build's write with its environment lock's write ended (see {@link writeWithEnvironmentLock}). */
+export type LockedWrite =
+  | { readonly written: true }
+  /** The build's condition failed: nothing was written; the item as found, when DynamoDB returned it. */
+  | { readonly written: false; readonly existing?: Record<string, unknown> | undefined }
+  /** The lock's condition failed: another build holds it (as found); nothing was written. */
+  | { readonly written: false; readonly busy: EnvironmentLock };
+
+/**
+ * A build's write (or condition check) and its environment lock's write in
+ * one transaction: both land, or neither. A refused build condition is
+ * answered first, then a lock held by another build; a conflict with
+ * another transaction is retried briefly.
+ */
+export async function writeWithEnvironmentLock(table: BuildsTable, key: BuildKey, buildWrite: BuildWrite, lockWrite: BuildWrite): Promise<LockedWrite> {
+  for (let attempt = 1; ; ) {
+    try {
+      await table.client.send(new TransactWriteCommand({ TransactItems: [withOldItem(buildWrite), withOldItem(lockWrite)] }));
+      return { written: true };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [buildReason, lockReason] = error.CancellationReasons ?? [];
+      if (buildReason?.Code === 'ConditionalCheckFailed') return { written: false, existing: buildReason.Item ? itemFrom(buildReason.Item) : undefined };
+      if (lockReason?.Code === 'ConditionalCheckFailed') {
+        // DynamoDB returns the lock inside a transaction; should it not, read it (released since: try again).
+        const held = lockReason.Item ? lockFrom(lockReason.Item) : await readEnvironmentLock(table, key);
+        if (held !== undefined) return { written: false, busy: held };
+      } else if (!isTransactionConflict(error)) throw error;
+      if (attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+      await backOff(attempt);
+      attempt += 1;
+    }
+  }
+}
+
+/** The write, asking for the item as found when its condition fails. */
+function withOldItem(write: BuildWrite): BuildWrite {
+  const [[kind, body]] = Object.entries(write) as [[keyof BuildWrite, object]];
+  return { [kind]: { ...body, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } } as BuildWrite;
 }

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   ValidationError,
   fromEpochSeconds,
@@ -8,7 +8,6 @@ import {
   toWholeSecond,
   type Build,
   type BuildKey,
-  type EnvironmentLock,
 } from '../../../domain/index.js';
 import { withoutUndefined } from '../../../domain/without-undefined.js';
 import type {
@@ -25,11 +24,10 @@ import type {
 import { requireDate, requireLockingPolicy, requireText } from '../arguments.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../paging.js';
 import { buildItemKey, fromBuildItem } from '../builds-table/build-item.js';
-import { toEnvironmentLockItem, type EnvironmentLockItem } from '../builds-table/environment-lock-item.js';
+import { toEnvironmentLockItem } from '../builds-table/environment-lock-item.js';
 import { readItem, type BuildsTable } from './builds-table-access.js';
-import { MAX_TRANSACTION_ATTEMPTS, backOff, existingBuild, isTransactionConflict, writeAlone, type BuildWrite, type WriteResult } from './conditional-writes.js';
-import { lockFrom, readEnvironmentLock, type EnvironmentLocks } from './environment-locks.js';
-import { itemFrom } from './item-from.js';
+import { existingBuild, writeAlone, type BuildWrite } from './conditional-writes.js';
+import { writeWithEnvironmentLock, type EnvironmentLocks } from './environment-locks.js';
 import { isMissingIndex, statusIndexMissingError } from './dynamodb-errors.js';
 import { REDRIVE_MARK } from './reason-forms.js';
 
@@ -164,58 +162,25 @@ export class RedriveMarks {
     };
     const lock = options.environmentLock;
     if (lock !== undefined) requireLockingPolicy('environmentLock.policy', lock.policy);
-    const result =
-      lock === undefined
-        ? await writeAlone(this.table, valid, write)
-        : await this.writeWithLock(valid, write, toEnvironmentLockItem({ repo: valid.repo, env: valid.env, holder: valid.sk, policy: lock.policy, takenAt: since, redrive: true }));
+    const lockWrite: BuildWrite | undefined = lock && {
+      Put: {
+        TableName: this.table.tableName,
+        Item: toEnvironmentLockItem({ repo: valid.repo, env: valid.env, holder: valid.sk, policy: lock.policy, takenAt: since, redrive: true }),
+        // Guards: the lock is free, or already this build's (a repeat); another holder keeps it, and so
+        // does a lock kept for a person after a forced cancel (its stack may still change: unlock first).
+        ConditionExpression: 'attribute_not_exists(pk) OR (holder = :sk AND attribute_not_exists(kept_by))',
+        ExpressionAttributeValues: { ':sk': valid.sk },
+      },
+    };
+    const result = lockWrite === undefined ? await writeAlone(this.table, valid, write) : await writeWithEnvironmentLock(this.table, valid, write, lockWrite);
     if ('busy' in result) return { outcome: 'busy', lock: result.busy };
     if (!result.written) {
-      const build = existingBuild(valid, result.existing);
+      // DynamoDB Local returns no item in a cancelled transaction: read it.
+      const build = existingBuild(valid, result.existing ?? (await readItem(this.table, valid)));
       const reason = build.status !== 'FAILED' ? `it is ${build.status}` : build.executionArn === undefined ? 'it records no execution' : `it records execution ${build.executionArn}`;
       return { outcome: 'refused', status: build.status, build, reason };
     }
     return { outcome: 'begun', build: existingBuild(valid, await readItem(this.table, valid)), since };
-  }
-
-  /** The redrive's build write and the lock it takes, in one transaction: both land, or neither. */
-  private async writeWithLock(key: BuildKey, write: BuildWrite, lockItem: EnvironmentLockItem): Promise<WriteResult | { busy: EnvironmentLock }> {
-    for (let attempt = 1; ; ) {
-      try {
-        await this.table.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Update: { ...write.Update!, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
-              {
-                Put: {
-                  TableName: this.table.tableName,
-                  Item: lockItem,
-                  // Guards: the lock is free, or already this build's (a repeat); another holder keeps it, and so
-                  // does a lock kept for a person after a forced cancel (its stack may still change: unlock first).
-                  ConditionExpression: 'attribute_not_exists(pk) OR (holder = :sk AND attribute_not_exists(kept_by))',
-                  ExpressionAttributeValues: { ':sk': key.sk },
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
-            ],
-          }),
-        );
-        return { written: true };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const [buildReason, lockReason] = error.CancellationReasons ?? [];
-        if (buildReason?.Code === 'ConditionalCheckFailed') {
-          const existing = buildReason.Item ? itemFrom(buildReason.Item) : await readItem(this.table, key);
-          return existing === undefined ? { written: false } : { written: false, existing };
-        }
-        if (lockReason?.Code === 'ConditionalCheckFailed') {
-          const held = lockReason.Item ? lockFrom(lockReason.Item) : await readEnvironmentLock(this.table, key);
-          if (held !== undefined) return { busy: held };
-        } else if (!isTransactionConflict(error)) throw error;
-        if (attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
-        await backOff(attempt);
-        attempt += 1;
-      }
-    }
   }
 
   private async removeMark(valid: BuildKey, since: Date, forgetRedrive: boolean): Promise<RedriveMarkClearing> {
