@@ -14,6 +14,7 @@ import {
   createHttpApiHandler,
   createTriggerBuildHandler,
   createUpdateBuildStatusHandler,
+  httpApiServicesOf,
   type AwsContainerOptions,
   type UpdateBuildStatusHandler,
 } from '../../src/lambda.js';
@@ -43,8 +44,10 @@ import {
   substituteDefinition,
 } from './deployment-definition.js';
 import { deploymentTasks } from './deployment-tasks.js';
-import { LOCAL_CALLER, httpApiServicesOf } from './http-api-services.js';
 import { startHttpApiServer } from './http-api-server.js';
+
+/** Who every request to the local HTTP API is recorded as (`requested_by`): nobody signs requests locally. */
+const LOCAL_CALLER = 'local';
 import { lifecycleChangeOf, lockChangeOf, type LifecycleChange, type LockChange } from './lifecycle.js';
 import { startStreamPoller, type PollerEvent, type StreamPoller } from './stream-poller.js';
 import { triggerBuildFilter } from './trigger-build-filter.js';
