@@ -16,4 +16,4 @@ export * from './orchestrator.errors.js';
 export * from './timestamps.js';
 export { parseWith } from './validation.js';
 export * from './state-machine-arn.js';
-export { ksuidOf, newKsuid } from './ksuid.js';
+export { ksuidOf, ksuidSecond, newKsuid, newKsuidAfter } from './ksuid.js';

@@ -42,3 +42,28 @@ export function ksuidOf(at: Date, payload: Uint8Array): string {
   for (; value > 0n; value /= 62n) text = BASE62.charAt(Number(value % 62n)) + text;
   return text.padStart(KSUID_LENGTH, '0');
 }
+
+/** The whole second a KSUID was made in, or `undefined` when `ksuid` is not one (another writer's key). */
+export function ksuidSecond(ksuid: string): number | undefined {
+  if (ksuid.length !== KSUID_LENGTH || ![...ksuid].every((character) => BASE62.includes(character))) return undefined;
+  let value = 0n;
+  for (const character of ksuid) value = value * 62n + BigInt(BASE62.indexOf(character));
+  const timestamp = value >> BigInt(PAYLOAD_BYTES * 8);
+  return timestamp > BigInt(MAX_TIMESTAMP) ? undefined : Number(timestamp) + KSUID_EPOCH_SECONDS;
+}
+
+/**
+ * A new KSUID that sorts after `newest` (an environment's newest build key),
+ * made at `at` when that already does, else in the second after `newest`'s:
+ * a build recorded in the same second as another gets a random payload, and
+ * might sort before it. What a person's redeploy or rollback needs to be the
+ * newest build of its environment (a build older than a deployed one never
+ * deploys).
+ */
+export function newKsuidAfter(newest: string | undefined, at: Date = new Date()): string {
+  const candidate = newKsuid(at);
+  if (newest === undefined || candidate > newest) return candidate;
+  const second = ksuidSecond(newest);
+  // A key that is no KSUID (another writer's, e.g. a UUID) gives no second to go past: the new key is kept.
+  return second === undefined ? candidate : newKsuid(new Date((second + 1) * 1000));
+}

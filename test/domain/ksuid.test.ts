@@ -2,7 +2,7 @@
 // characters of a 4-byte big-endian timestamp (seconds since 1,400,000,000)
 // then a 16-byte payload.
 import { describe, expect, it } from 'vitest';
-import { ksuidOf, newKsuid } from '../../src/index.js';
+import { ksuidOf, ksuidSecond, newKsuid, newKsuidAfter } from '../../src/index.js';
 
 const KSUID_EPOCH_MS = 1_400_000_000_000;
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
@@ -45,5 +45,25 @@ describe('newKsuid', () => {
   it('makes a new random payload each time', () => {
     const at = new Date();
     expect(new Set(Array.from({ length: 100 }, () => newKsuid(at))).size).toBe(100);
+  });
+});
+
+describe('newKsuidAfter', () => {
+  const at = new Date('2026-12-05T12:00:00.000Z');
+
+  it('reads back the second a KSUID was made in, and nothing from a key that is no KSUID', () => {
+    expect(ksuidSecond(ksuidOf(at, new Uint8Array(16)))).toBe(at.getTime() / 1000);
+    expect(ksuidSecond('550e8400-e29b-41d4-a716-446655440000')).toBeUndefined();
+  });
+
+  it('sorts after the newest key even when that one was made in the same second with a greater payload', () => {
+    const newest = ksuidOf(at, new Uint8Array(16).fill(255));
+    for (let round = 0; round < 50; round += 1) expect(newKsuidAfter(newest, at) > newest).toBe(true);
+  });
+
+  it('is made at `at` when that already sorts after, and with nothing before', () => {
+    const older = ksuidOf(new Date(at.getTime() - 60_000), new Uint8Array(16).fill(255));
+    expect(ksuidSecond(newKsuidAfter(older, at))).toBe(at.getTime() / 1000);
+    expect(ksuidSecond(newKsuidAfter(undefined, at))).toBe(at.getTime() / 1000);
   });
 });

@@ -4,7 +4,6 @@ import {
   cancellationReason,
   executionName,
   locksEnvironment,
-  newKsuid,
   type Build,
   type ConcurrencyPolicy,
 } from '../../domain/index.js';
@@ -95,7 +94,6 @@ export class CancelBuildService {
         }
         return refusal(new IllegalTransitionError(build, 'FAILED', `it has already ended ${build.status}`));
       },
-      () => newKsuid(this.clock.now()),
     );
   }
 

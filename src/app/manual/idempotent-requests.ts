@@ -23,8 +23,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** What a request acts on: the plan its key's first request made, and a token for Step Functions. */
 export interface RequestTicket {
-  /** The plan made when the key was taken (the new build's `sk`), the same for every request of the key. */
-  readonly plan: string;
+  /** The plan made when the key was taken (the new build's `sk`), the same for every request of the key; none without `newPlan`. */
+  readonly plan: string | undefined;
   /**
    * A `clientToken` for Step Functions (at most 64 characters): the same for
    * every request of one idempotency key, a new one without a key.
@@ -53,16 +53,17 @@ export class IdempotentRequests {
    * @param operation `redeploy`, `rollback`, `redrive`, `cancel`.
    * @param request What makes two requests the same (the build, the options): hashed.
    * @param act The request itself, given its ticket.
+   * @param newPlan What the request decides before its first write (the new build's key).
    */
   async run(
     operation: string,
     options: ManualRequestOptions,
     request: Readonly<Record<string, unknown>>,
     act: (ticket: RequestTicket) => Promise<ManualDeploymentResult>,
-    newPlan: () => string,
+    newPlan?: () => Promise<string>,
   ): Promise<ManualDeploymentResult> {
     const { idempotencyKey } = options;
-    if (idempotencyKey === undefined) return act({ plan: newPlan(), clientToken: randomUUID() });
+    if (idempotencyKey === undefined) return act({ plan: await newPlan?.(), clientToken: randomUUID() });
     if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       return refused(new ValidationError('idempotencyKey', 'must be 1 to 255 visible ASCII characters'));
     }
@@ -75,7 +76,7 @@ export class IdempotentRequests {
     const now = this.clock.now();
     const expiresAt = fromEpochSeconds(toEpochSeconds(now) + IDEMPOTENCY_KEY_LIFETIME_SECONDS);
     const taken = await this.store.begin(
-      { key, requestHash, status: 'IN_PROGRESS', plan: newPlan(), expiresAt, inProgressUntil: fromEpochSeconds(toEpochSeconds(now) + IDEMPOTENCY_HOLD_SECONDS) },
+      { key, requestHash, status: 'IN_PROGRESS', plan: await newPlan?.(), expiresAt, inProgressUntil: fromEpochSeconds(toEpochSeconds(now) + IDEMPOTENCY_HOLD_SECONDS) },
       now,
     );
     const { record } = taken;
@@ -87,7 +88,7 @@ export class IdempotentRequests {
       return { ...deserializeResult(record.result), replayed: true };
     }
     // Every request of the key acts on its first plan, and asks Step Functions with one token.
-    const result = await act({ plan: record.plan ?? newPlan(), clientToken: digest(key).slice(0, 64) });
+    const result = await act({ plan: record.plan ?? (await newPlan?.()), clientToken: digest(key).slice(0, 64) });
     if (result.ok) await this.store.complete(key, requestHash, serializeResult(result), expiresAt);
     else await this.store.release(key, requestHash);
     return result;

@@ -1,4 +1,4 @@
-import { buildIdOf, newKsuid } from '../../domain/index.js';
+import { buildIdOf, newKsuidAfter } from '../../domain/index.js';
 import type { BuildRepository, Clock, IdempotencyStore, Logger } from '../../ports/index.js';
 import { IdempotentRequests } from './idempotent-requests.js';
 import type { ManualDeploymentResult, RedeployRequest } from './manual-deployment-result.js';
@@ -53,11 +53,21 @@ export class RedeployBuildService {
       async ({ plan }) => {
         const source = await readBuild(this.builds, key);
         if (!source.ok) return refusal(source.error);
-        const build = await recordRedeployment(this.builds, source.value, 'redeploy', plan, requestedBy, this.clock.now());
+        const build = await recordRedeployment(this.builds, source.value, 'redeploy', plan ?? (await this.newBuildKeyOf(key)), requestedBy, this.clock.now());
         this.logger.info('Redeploy recorded: the new build starts in its turn', { buildId: buildIdOf(build), redeployOf: buildIdOf(key), requestedBy });
         return { ok: true, build, created: true, replayed: false };
       },
-      () => newKsuid(this.clock.now()),
+      () => this.newBuildKeyOf(key),
     );
+  }
+
+  /**
+   * The key of the build the request records: a KSUID newer than every build
+   * of the environment, so it deploys (a build older than a deployed one
+   * never does).
+   */
+  private async newBuildKeyOf(environment: { readonly repo: string; readonly env: string }): Promise<string> {
+    const [newest] = (await this.builds.listBuilds(environment.repo, environment.env, { limit: 1 })).builds;
+    return newKsuidAfter(newest?.sk, this.clock.now());
   }
 }

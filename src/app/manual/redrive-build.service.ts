@@ -3,7 +3,6 @@ import {
   NotRedrivableError,
   buildIdOf,
   locksEnvironment,
-  newKsuid,
   type Build,
   type ConcurrencyPolicy,
 } from '../../domain/index.js';
@@ -111,7 +110,6 @@ export class RedriveBuildService {
         this.logger.info('Build execution redriven: it runs again from the state it failed in', { buildId: buildIdOf(build), executionArn, redrivenBy: requestedBy });
         return { ok: true, build: begun.build, created: false, replayed: false };
       },
-      () => newKsuid(this.clock.now()),
     );
   }
 

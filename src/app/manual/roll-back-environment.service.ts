@@ -3,7 +3,7 @@ import {
   ValidationError,
   buildIdOf,
   executionName,
-  newKsuid,
+  newKsuidAfter,
   parseEnvironment,
   parseRecordedBuildKey,
   rollbackTargetIn,
@@ -73,7 +73,7 @@ export class RollBackEnvironmentService {
       async ({ plan }) => {
         const target = await this.targetOf(environment, request.to);
         if (!target.ok) return refusal(target.error);
-        const build = await recordRedeployment(this.builds, target.value, 'rollback', plan, requestedBy, this.clock.now());
+        const build = await recordRedeployment(this.builds, target.value, 'rollback', plan ?? (await this.newBuildKeyOf(environment)), requestedBy, this.clock.now());
         this.logger.info('Rollback recorded: it deploys before the builds that waited', {
           buildId: buildIdOf(build),
           redeployOf: buildIdOf(target.value),
@@ -83,7 +83,7 @@ export class RollBackEnvironmentService {
         await this.supersedeWaiting(build, requestedBy);
         return { ok: true, build, created: true, replayed: false };
       },
-      () => newKsuid(this.clock.now()),
+      () => this.newBuildKeyOf(environment),
     );
   }
 
@@ -130,6 +130,15 @@ export class RollBackEnvironmentService {
       const cancelled = await this.builds.cancelPending(waiting, { reason, at: this.clock.now(), supersededBy: buildIdOf(rollback) });
       if (cancelled.outcome === 'cancelled') this.logger.info('Waiting build superseded by a rollback', { buildId: buildIdOf(waiting), supersededBy: buildIdOf(rollback) });
     }
+  }
+  /**
+   * The key of the build the request records: a KSUID newer than every build
+   * of the environment, so it deploys (a build older than a deployed one
+   * never does).
+   */
+  private async newBuildKeyOf(environment: { readonly repo: string; readonly env: string }): Promise<string> {
+    const [newest] = (await this.builds.listBuilds(environment.repo, environment.env, { limit: 1 })).builds;
+    return newKsuidAfter(newest?.sk, this.clock.now());
   }
 }
 

@@ -142,6 +142,18 @@ describe('rollback', () => {
     expect(created(result)).toMatchObject({ kind: 'rollback', version: '1.0.0', redeployOf: buildIdOf(v1), requestedBy: BOB, status: 'PENDING' });
   });
 
+  it('records a rollback newer than a redeploy made in the same second, so it deploys (npm start found it)', async () => {
+    const world = aWorld();
+    const scope = aUniqueScope();
+    await deployed(world, aNewBuild({ ...scope, sk: aSortKey(), version: '1.0.0' }));
+    const v2 = await deployed(world, aNewBuild({ ...scope, sk: aSortKey(), version: '2.0.0' }));
+    for (let round = 0; round < 20; round += 1) {
+      const redeploy = created(await world.redeploy.redeploy({ build: v2 }));
+      const rollback = created(await world.rollback.rollBack(scope));
+      expect(redeploy.sk > v2.sk && rollback.sk > redeploy.sk).toBe(true);
+    }
+  });
+
   it('refuses, saying why, when nothing deployed before, or every earlier deployment has the version deployed now', async () => {
     const world = aWorld();
     const scope = aUniqueScope();
