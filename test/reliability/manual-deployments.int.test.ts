@@ -25,7 +25,7 @@ import type { ExecutionRecord } from '../../dev/local-sfn/local-sfn-server.js';
 import { CloudFormationStandIn } from '../../dev/local-stack/cloudformation-stand-ins.js';
 import { startLocalStack, type LocalStack } from '../../dev/local-stack/stack.js';
 import { sleep, waitFor } from '../../dev/local-stack/wait.js';
-import { SweepOpenBuildsService, buildIdOf, executionName, type Build, type BuildKey, type NewBuild } from '../../src/index.js';
+import { SweepOpenBuildsService, buildIdOf, executionName, newKsuidAfter, type Build, type BuildKey, type NewBuild } from '../../src/index.js';
 import { createAwsContainer } from '../../src/lambda.js';
 import { RecordingLogger } from '../../src/testing.js';
 
@@ -120,8 +120,12 @@ const envPath = (repo: string, env = 'dev'): string => `/repos/${repo}/envs/${en
 const buildPath = (key: BuildKey): string => `${envPath(key.repo, key.env)}/builds/${key.sk}`;
 const asBuild = (answer: Answer): ApiBuild => answer.body as unknown as ApiBuild;
 
+/** The newest key made so far: each build of the suite sorts after the one before, as uploads seconds apart do. */
+let lastSk: string | undefined;
+
 function aBuild(repo: string, version: string): NewBuild {
-  return { repo, env: 'dev', sk: newKsuid(), branch: 'main', version, commitHash: `c0ffee${version.replaceAll('.', '')}` };
+  lastSk = newKsuidAfter(lastSk);
+  return { repo, env: 'dev', sk: lastSk, branch: 'main', version, commitHash: `c0ffee${version.replaceAll('.', '')}` };
 }
 
 /** Writes the build as the upload function does (PENDING); trigger-build starts it from the stream. */
