@@ -109,7 +109,7 @@ const ADDED_SINCE_0_1_0: Record<string, string[]> = {
     'IDEMPOTENCY_HOLD_SECONDS', 'IDEMPOTENCY_KEY_LIFETIME_SECONDS', 'NothingToRollBackToError', 'NotRedrivableError',
     'IdempotencyKeyReusedError', 'IdempotentRequestInProgressError', 'DEPLOYMENT_KINDS', 'MAX_REQUESTED_BY_LENGTH',
     'requestedBySchema', 'redeploymentOf', 'rollbackTargetIn', 'whyNotRollbackTarget', 'cancellationReason',
-    'rolledBackOverReason', 'parseEnvironment',
+    'rolledBackOverReason', 'parseEnvironment', 'ksuidSecond', 'newKsuidAfter',
   ],
   '@aws-deployer/orchestrator/dynamodb': ['DEFAULT_STATUS_INDEX_NAME', /* 0.3.0 */ 'dynamoDbModule', 'DynamoDbIdempotencyStore'],
   '@aws-deployer/orchestrator/sfn': [/* 0.3.0 */ 'sfnModule', 'SfnExecutionController'],

@@ -291,10 +291,11 @@ async function httpApiPaths(): Promise<void> {
   expect((await send('POST', `${base(running)}/builds/${running.sk}/cancel`, { body: { force: true } })).status).toBe(202);
   expect(await builds.getEnvironmentLock(running.repo, running.env)).toMatchObject({ holder: running.sk });
 
-  // A failed build redriven: DescribeExecution, its mark and the lock (UpdateItem, PutItem), the newer builds (Query), RedriveExecution.
+  // A failed build whose execution timed out, redriven: DescribeExecution, its mark and the lock (UpdateItem, PutItem), the newer
+  // builds (Query), RedriveExecution. (An execution that FAILED is refused: the workflow's failure path would fail again.)
   const failed = aBuildKey();
   const failedArn = anExecutionOf(failed);
-  sfn.completeExecution(failedArn, { status: 'FAILED', error: 'States.TaskFailed', cause: 'the deploy step failed' });
+  sfn.completeExecution(failedArn, { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution timed out' });
   await putRaw({ ...failed, status: 'FAILED', executionArn: failedArn });
   expect((await send('POST', `${base(failed)}/builds/${failed.sk}/redrive`)).status).toBe(202);
 
@@ -302,7 +303,7 @@ async function httpApiPaths(): Promise<void> {
   // given back (DeleteItem).
   const overtaken = aBuildKey();
   const overtakenArn = anExecutionOf(overtaken);
-  sfn.completeExecution(overtakenArn, { status: 'FAILED', error: 'States.TaskFailed', cause: 'the deploy step failed' });
+  sfn.completeExecution(overtakenArn, { status: 'ABORTED', error: 'Cancelled', cause: 'stopped by an operator' });
   await putRaw({ ...overtaken, status: 'FAILED', executionArn: overtakenArn });
   const started = { ...aBuildKey(), repo: overtaken.repo, env: overtaken.env };
   await putRaw({ ...started, status: 'SUCCESS', executionArn: anExecutionOf(started) });
