@@ -15,7 +15,7 @@ const root = path.resolve(import.meta.dirname, '../..');
  * dependencies. A consumer on this version must get one copy of each client.
  */
 export const PINNED_SDK_VERSION = '3.896.0';
-export const PEER_SDK_PACKAGES = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb', '@aws-sdk/client-sfn', '@aws-sdk/client-sts'] as const;
+export const PEER_SDK_PACKAGES = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb', '@aws-sdk/client-sfn'] as const;
 
 /** The inversify majors the peer range serves: each adopting project pins one. */
 export const INVERSIFY_VERSIONS = { latest: '8.2.3', previous: '7.11.0' } as const;

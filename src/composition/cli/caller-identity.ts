@@ -1,4 +1,4 @@
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type * as Sts from '@aws-sdk/client-sts';
 import type { WhoAmI } from '../../adapters/driving/cli/cli-services.js';
 import type { CallerIdentitySource } from '../../adapters/driving/cli/config.js';
 
@@ -21,13 +21,30 @@ export class CallerIdentityUnknownError extends Error {
  * every later one (a CLI run asks once). The call needs no IAM permission
  * (AWS answers it even under an explicit deny).
  */
-export function stsWhoAmI(client: Pick<STSClient, 'send'>): WhoAmI {
+export function stsWhoAmI(client: Pick<Sts.STSClient, 'send'>): WhoAmI {
   let asked: Promise<string> | undefined;
   return () =>
-    (asked ??= client.send(new GetCallerIdentityCommand({})).then(({ Arn }) => {
-      if (Arn === undefined || Arn === '') throw new CallerIdentityUnknownError('sts:GetCallerIdentity answered no Arn');
-      return Arn;
-    }));
+    (asked ??= loadSts()
+      .then(({ GetCallerIdentityCommand }) => client.send(new GetCallerIdentityCommand({})))
+      .then(({ Arn }) => {
+        if (Arn === undefined || Arn === '') throw new CallerIdentityUnknownError('sts:GetCallerIdentity answered no Arn');
+        return Arn;
+      }));
+}
+
+/**
+ * `@aws-sdk/client-sts`, an optional peer dependency: only the CLI asks who
+ * it is, so a project that embeds the library need not install it.
+ */
+async function loadSts(): Promise<typeof Sts> {
+  try {
+    return await import('@aws-sdk/client-sts');
+  } catch (error) {
+    throw new CallerIdentityUnknownError(
+      'the CLI records who asks with sts:GetCallerIdentity, and @aws-sdk/client-sts is not installed: npm install @aws-sdk/client-sts',
+      { cause: error },
+    );
+  }
 }
 
 export interface CallerIdentityOptions {
@@ -48,7 +65,14 @@ export function callerIdentity(options: CallerIdentityOptions): WhoAmI {
   if (options.source === 'local') return async () => LOCAL_CALLER;
   let whoAmI: WhoAmI | undefined;
   return () => {
-    whoAmI ??= stsWhoAmI(new STSClient(options.region === undefined ? {} : { region: options.region }));
+    whoAmI ??= lazyStsWhoAmI(options.region);
     return whoAmI();
   };
+}
+
+/** `stsWhoAmI` on a client made on the first call, once the package is loaded. */
+function lazyStsWhoAmI(region: string | undefined): WhoAmI {
+  let asked: Promise<string> | undefined;
+  return () =>
+    (asked ??= loadSts().then(({ STSClient }) => stsWhoAmI(new STSClient(region === undefined ? {} : { region }))()));
 }

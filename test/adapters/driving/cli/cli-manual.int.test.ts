@@ -2,6 +2,7 @@
 // DynamoDB Local, its idempotency table and the local Step Functions
 // endpoint, which this process steers; a stand-in for STS answers who asks
 // when the CLI is told where it is.
+// (Exit codes of refusals are run in process, test/adapters/driving/cli/run-manual.test.ts.)
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -128,20 +129,6 @@ describe('aws-deployer-orchestrator redeploy', () => {
     expect(jsonOf(result)).toMatchObject({ buildId: buildIdOf(created), outcome: 'created', result: 'SUCCESS', build: { status: 'SUCCESS', kind: 'redeploy' } });
     expect(result.stderr).toContain('"event":"created"');
   });
-
-  it('refusals: a missing build exits 1 (BUILD_NOT_FOUND); a key without an idempotency table, or a bad one, exits 2', async () => {
-    const missing = `${aUniqueScope().repo}/prd:${aSortKey()}`;
-    const [notFound, noTable, badKey] = await Promise.all([
-      cli('redeploy', missing, '--json'),
-      runCli(['redeploy', missing, '--idempotency-key', 'k', ...connection()], { ARTIFACT_BUCKET: 'my-artifacts' }),
-      cli('redeploy', missing, '--idempotency-key', 'has space'),
-    ]);
-
-    expect(notFound.code).toBe(1);
-    expect(errorOf(notFound)).toMatchObject({ code: 'BUILD_NOT_FOUND' });
-    expect(noTable).toMatchObject({ code: 2, stderr: expect.stringContaining('pass --idempotency-table or set IDEMPOTENCY_TABLE_NAME') });
-    expect(badKey).toMatchObject({ code: 2, stderr: expect.stringContaining('Invalid idempotency-key') });
-  });
 });
 
 describe('aws-deployer-orchestrator rollback', () => {
@@ -160,23 +147,6 @@ describe('aws-deployer-orchestrator rollback', () => {
     const following = cliInBackground('wait', buildId, ...poll);
     await deployByTheNormalPath(parseBuildId(buildId));
     expect(await following.result).toMatchObject({ code: 0, stdout: expect.stringContaining(`${buildId} ended SUCCESS`) });
-  });
-
-  it('nothing to roll back to exits 1 saying why; --to of another environment exits 2', async () => {
-    const scope = aUniqueScope();
-    const only = await aDeployedBuild(scope, '1.0.0');
-
-    const [nothing, elsewhere] = await Promise.all([
-      cli('rollback', scope.repo, scope.env, '--json'),
-      cli('rollback', scope.repo, scope.env, '--to', `${scope.repo}/other:${only.sk}`),
-    ]);
-    expect(nothing.code).toBe(1);
-    expect(errorOf(nothing)).toMatchObject({
-      code: 'NOTHING_TO_ROLL_BACK_TO',
-      environment: `${scope.repo}/${scope.env}`,
-      reason: `every build that deployed before ${buildIdOf(only)} has its version 1.0.0`,
-    });
-    expect(elsewhere).toMatchObject({ code: 2, stderr: expect.stringContaining(`is a build of ${scope.repo}/other, not of ${scope.repo}/${scope.env}`) });
   });
 });
 
