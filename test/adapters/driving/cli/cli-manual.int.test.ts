@@ -2,7 +2,9 @@
 // DynamoDB Local, its idempotency table and the local Step Functions
 // endpoint, which this process steers; a stand-in for STS answers who asks
 // when the CLI is told where it is.
-// (Exit codes of refusals are run in process, test/adapters/driving/cli/run-manual.test.ts.)
+// What the commands decide (rollback, redrive, --wait, every refusal and exit code) runs in process, in
+// test/adapters/driving/cli/run-manual.test.ts, and over HTTP on the real adapters in
+// test/reliability/manual-deployments.int.test.ts; here, what only a child process shows.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,7 +15,7 @@ import { createIdempotencyTable } from '../../../../dev/dynamodb-local/idempoten
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../../../dev/local-sfn/local-sfn-server.js';
 import { startLocalSts, type LocalSts } from '../../../support/local-sts.js';
 import { aNewBuild, aSortKey, aUniqueScope } from '../../../support/mothers/build.mother.js';
-import { eventually, jsonOf, runCli, spawnCli, type CliResult, type RunningCli } from './cli-process.js';
+import { jsonOf, runCli, type CliResult } from './cli-process.js';
 
 const dynamodbEndpoint = inject('dynamodbEndpoint');
 const client = dynamoDbClientFor(dynamodbEndpoint);
@@ -24,7 +26,6 @@ const repository = new DynamoDbBuildRepository({ client: DynamoDBDocumentClient.
 let sfn: LocalStepFunctions;
 let sts: LocalSts;
 let stateMachineArn: string;
-const running: RunningCli[] = [];
 
 /** Everything from flags but the bucket and the idempotency table, which come from the environment. */
 function connection(): string[] {
@@ -32,11 +33,6 @@ function connection(): string[] {
 }
 const env = { ARTIFACT_BUCKET: 'my-artifacts', IDEMPOTENCY_TABLE_NAME: idempotencyTableName };
 const cli = (...args: string[]) => runCli([...args, ...connection()], env);
-const cliInBackground = (...args: string[]) => {
-  const child = spawnCli([...args, ...connection()], env);
-  running.push(child);
-  return child;
-};
 const poll = ['--poll-seconds', '0.2', '--reconcile-after-seconds', '0'];
 
 const executionArnOf = (build: { repo: string; env: string; sk: string }) =>
@@ -50,10 +46,6 @@ async function aDeployedBuild(environment: { repo: string; env: string }, versio
   await repository.recordCompletion(build, { status: 'SUCCESS' }, new Date());
   return build;
 }
-
-/** The newest build of the environment whose key is not one of `known`, once there is one. */
-const aNewBuildIn = (environment: { repo: string; env: string }, known: readonly string[]) =>
-  eventually(async () => (await repository.listBuilds(environment.repo, environment.env, { limit: 5 })).builds.find((build) => !known.includes(build.sk)));
 
 /** The item as stored: the attribute names Go reads. */
 const itemOf = async (build: { repo: string; env: string; sk: string }) =>
@@ -73,7 +65,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of running) child.kill();
   await sfn.close();
   await sts.close();
   await deleteTable(client, idempotencyTableName);
@@ -115,39 +106,6 @@ describe('aws-deployer-orchestrator redeploy', () => {
     const waited = await cli('wait', recorded.buildId, ...poll);
     expect(waited).toMatchObject({ code: 0, stdout: expect.stringContaining(`${recorded.buildId} ended SUCCESS`) });
   });
-
-  it('--wait follows the new build from PENDING, through the start trigger-build would make, to SUCCESS', async () => {
-    const scope = aUniqueScope();
-    const source = await aDeployedBuild(scope, '3.1.0');
-
-    const following = cliInBackground('redeploy', buildIdOf(source), '--wait', ...poll, '--json');
-    const created = await aNewBuildIn(scope, [source.sk]);
-    await deployByTheNormalPath(created);
-    const result = await following.result;
-
-    expect(result.code).toBe(0);
-    expect(jsonOf(result)).toMatchObject({ buildId: buildIdOf(created), outcome: 'created', result: 'SUCCESS', build: { status: 'SUCCESS', kind: 'redeploy' } });
-    expect(result.stderr).toContain('"event":"created"');
-  });
-});
-
-describe('aws-deployer-orchestrator rollback', () => {
-  it('rolls back to the previous version past the waiting build, which ends FAILED superseded; the rollback deploys and ends SUCCESS', async () => {
-    const scope = aUniqueScope();
-    const previous = await aDeployedBuild(scope, '1.0.0');
-    await aDeployedBuild(scope, '1.1.0');
-    const waiting = await repository.create(aNewBuild({ ...scope, sk: aSortKey(), version: '1.2.0' }));
-
-    const rolled = await cli('rollback', scope.repo, scope.env, '--json');
-    expect(rolled.code).toBe(0);
-    const { buildId } = jsonOf<{ buildId: string }>(rolled);
-    expect(jsonOf(rolled)).toMatchObject({ redeployOf: buildIdOf(previous), requestedBy: 'local', build: { kind: 'rollback', version: '1.0.0', status: 'PENDING' } });
-    await expect(repository.get(waiting)).resolves.toMatchObject({ status: 'FAILED', supersededBy: buildId });
-
-    const following = cliInBackground('wait', buildId, ...poll);
-    await deployByTheNormalPath(parseBuildId(buildId));
-    expect(await following.result).toMatchObject({ code: 0, stdout: expect.stringContaining(`${buildId} ended SUCCESS`) });
-  });
 });
 
 describe('aws-deployer-orchestrator cancel', () => {
@@ -177,26 +135,6 @@ describe('aws-deployer-orchestrator cancel', () => {
     const unlocked = await cli('unlock', scope.repo, scope.env);
     expect(unlocked).toMatchObject({ code: 0, stdout: expect.stringContaining('Released by local') });
     await expect(repository.getEnvironmentLock(scope.repo, scope.env)).resolves.toBeUndefined();
-  });
-});
-
-describe('aws-deployer-orchestrator redrive', () => {
-  it('runs a timed-out execution again from where it stopped; --wait follows it to SUCCESS', async () => {
-    const build = await repository.create(aNewBuild({ ...aUniqueScope(), sk: aSortKey() }));
-    expect(await cli('start', buildIdOf(build))).toMatchObject({ code: 0 });
-    sfn.completeExecution(executionArnOf(build), { status: 'TIMED_OUT', error: 'States.Timeout' });
-    expect(await cli('wait', buildIdOf(build), ...poll)).toMatchObject({ code: 1 });
-
-    const following = cliInBackground('redrive', buildIdOf(build), '--wait', ...poll);
-    await eventually(async () => {
-      const execution = sfn.executions.find((candidate) => candidate.executionArn === executionArnOf(build));
-      return execution?.status === 'RUNNING' && (execution.redriveCount ?? 0) > 0 ? execution : undefined;
-    });
-    await expect(repository.get(build)).resolves.toMatchObject({ status: 'FAILED', redrivenBy: 'local' });
-    sfn.completeExecution(executionArnOf(build), { status: 'SUCCEEDED', output: '{}' });
-
-    expect(await following.result).toMatchObject({ code: 0, stdout: expect.stringContaining(`${buildIdOf(build)} ended SUCCESS (redriven)`) });
-    await expect(repository.get(build)).resolves.toMatchObject({ status: 'SUCCESS' });
   });
 });
 
