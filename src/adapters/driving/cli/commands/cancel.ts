@@ -1,11 +1,11 @@
 import { buildIdOf, environmentIdOf, locksEnvironment, type Build } from '../../../../domain/index.js';
 import { PROGRAM, flag } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
-import { followBuild, type FollowedEnd } from '../follow-build.js';
+import type { FollowedEnd } from '../follow-build.js';
 import { EXIT } from '../io.js';
 import { isClosed, type WaitEnd, type WaitResult } from '../wait.js';
 import { parseBuildIdArgument } from './build-id-argument.js';
-import { MANUAL_OPTIONS, askFor, manualDocument, manualFlagsFrom, manualSummary, refused, replayedText } from './manual-request.js';
+import { MANUAL_OPTIONS, askFor, manualFlagsFrom, manualSummary, refused, replayedText, reportDone } from './manual-request.js';
 
 export const cancelCommand: Command = {
   spec: {
@@ -44,12 +44,7 @@ export const cancelCommand: Command = {
       const environmentLocked = build.executionArn === undefined ? undefined : await holdsItsLock(context, build);
       const summary = { ...manualSummary('cancelled', result, requestedBy), ...(environmentLocked === undefined ? {} : { environmentLocked }) };
       const text = replayedText(result) + cancelledText(build, environmentLocked === true);
-      if (!flags.wait) {
-        context.output.result(manualDocument(summary, build), text);
-        return EXIT.OK;
-      }
-      context.output.progress({ event: 'cancelled', ...summary }, text);
-      return followBuild(context, build, flags.wait, summary, { ended: executionClosed, end: cancelEnd });
+      return reportDone(context, 'cancelled', summary, build, text, flags.wait, { ended: executionClosed, end: cancelEnd });
     };
   },
 };

@@ -6,7 +6,7 @@ import type { CommandContext } from '../command.js';
 import { CONCURRENCY_OPTIONS, CONFIGURATION_OPTIONS, IDEMPOTENCY_OPTIONS, OUTPUT_OPTIONS } from '../common-options.js';
 import { resolveIdempotencyTable, type StateMachineUse } from '../config.js';
 import { buildView } from '../format.js';
-import { WAIT_OPTIONS, waitOptionsFrom } from '../follow-build.js';
+import { WAIT_OPTIONS, followBuild, waitOptionsFrom, type FollowHow } from '../follow-build.js';
 import { EXIT, type ExitCode } from '../io.js';
 import type { WaitOptions } from '../wait.js';
 import { callerOf } from './caller.js';
@@ -113,3 +113,26 @@ export function manualDocument(summary: Readonly<Record<string, unknown>>, build
 export function replayedText(result: Extract<ManualDeploymentResult, { ok: true }>): string {
   return result.replayed ? 'An earlier request with this --idempotency-key did this; nothing new was done now.\n' : '';
 }
+
+/**
+ * Reports a request that did what was asked: without `--wait`, its document
+ * and text, exit 0; with it, the text as progress (`event`), then the build
+ * followed to its end (`how`: what ends the wait, when not the build's end).
+ */
+export function reportDone(
+  context: CommandContext,
+  event: string,
+  summary: { readonly buildId: string } & Readonly<Record<string, unknown>>,
+  build: Build,
+  text: string,
+  wait: WaitOptions | undefined,
+  how?: FollowHow,
+): ExitCode | Promise<ExitCode> {
+  if (wait === undefined) {
+    context.output.result(manualDocument(summary, build), text);
+    return EXIT.OK;
+  }
+  context.output.progress({ event, ...summary }, text);
+  return followBuild(context, build, wait, summary, how);
+}
+

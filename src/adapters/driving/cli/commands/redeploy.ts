@@ -1,17 +1,15 @@
 import { buildIdOf } from '../../../../domain/index.js';
 import { PROGRAM } from '../args.js';
 import type { Command } from '../command.js';
-import { followBuild } from '../follow-build.js';
-import { EXIT } from '../io.js';
 import { parseBuildIdArgument } from './build-id-argument.js';
 import {
   MANUAL_OPTIONS,
   askFor,
-  manualDocument,
   manualFlagsFrom,
   manualSummary,
   refused,
   replayedText,
+  reportDone,
   stateMachineWithWait,
 } from './manual-request.js';
 
@@ -52,12 +50,7 @@ export const redeployCommand: Command = {
           ? ''
           : "It starts in its turn: the deployed trigger-build starts it from the table's stream (or a sweep does); " +
             `'${PROGRAM} wait ${id}' follows it.\n`);
-      if (!flags.wait) {
-        context.output.result(manualDocument(summary, build), text);
-        return EXIT.OK;
-      }
-      context.output.progress({ event: 'created', ...summary }, text);
-      return followBuild(context, build, flags.wait, summary);
+      return reportDone(context, 'created', summary, build, text, flags.wait);
     };
   },
 };

@@ -1,10 +1,10 @@
 import { buildIdOf } from '../../../../domain/index.js';
 import type { Command } from '../command.js';
-import { followBuild, type FollowedEnd } from '../follow-build.js';
+import type { FollowedEnd } from '../follow-build.js';
 import { EXIT } from '../io.js';
 import { isClosed, type WaitEnd, type WaitResult } from '../wait.js';
 import { parseBuildIdArgument } from './build-id-argument.js';
-import { MANUAL_OPTIONS, askFor, manualDocument, manualFlagsFrom, manualSummary, refused, replayedText } from './manual-request.js';
+import { MANUAL_OPTIONS, askFor, manualFlagsFrom, manualSummary, refused, replayedText, reportDone } from './manual-request.js';
 
 export const redriveCommand: Command = {
   spec: {
@@ -42,12 +42,7 @@ export const redriveCommand: Command = {
         replayedText(result) +
         `Redriven ${id}: Step Functions runs its execution ${build.executionArn ?? ''} again from the state it failed in.\n` +
         `The build stays ${build.status} while it runs; a redriven success records SUCCESS${flags.wait ? '' : ' (follow it with --wait)'}.\n`;
-      if (!flags.wait) {
-        context.output.result(manualDocument(summary, build), text);
-        return EXIT.OK;
-      }
-      context.output.progress({ event: 'redriven', ...summary }, text);
-      return followBuild(context, build, flags.wait, summary, { ended: redriveEnded, end: redriveEnd });
+      return reportDone(context, 'redriven', summary, build, text, flags.wait, { ended: redriveEnded, end: redriveEnd });
     };
   },
 };
