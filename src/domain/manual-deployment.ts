@@ -36,9 +36,11 @@ export function redeploymentOf(source: Build, kind: DeploymentKind, sk: string, 
  * @param successes The environment's `SUCCESS` builds, newest first (more
  *   may follow: the search stops at the first that fits).
  */
-export function rollbackTargetIn(successes: Iterable<Build>): { readonly target: Build; readonly current: Build } | { readonly target?: undefined; readonly reason: string } {
+export async function rollbackTargetIn(
+  successes: Iterable<Build> | AsyncIterable<Build>,
+): Promise<{ readonly target: Build; readonly current: Build } | { readonly target?: undefined; readonly reason: string }> {
   let current: Build | undefined;
-  for (const build of successes) {
+  for await (const build of successes) {
     if (current === undefined) current = build;
     else if (build.version !== current.version) return { target: build, current };
   }

@@ -91,7 +91,7 @@ export class RollBackEnvironmentService {
   private async targetOf(environment: { repo: string; env: string }, to: string | undefined): Promise<Step<Build>> {
     const successes = this.successesOf(environment);
     if (to === undefined) {
-      const found = await firstFit(successes);
+      const found = await rollbackTargetIn(successes);
       if (found.target === undefined) return { ok: false, error: new NothingToRollBackToError(environment, found.reason) };
       return { ok: true, value: found.target };
     }
@@ -140,15 +140,4 @@ export class RollBackEnvironmentService {
     const [newest] = (await this.builds.listBuilds(environment.repo, environment.env, { limit: 1 })).builds;
     return newKsuidAfter(newest?.sk, this.clock.now());
   }
-}
-
-/** The rollback target among `successes` (newest first), read only as far as needed. */
-async function firstFit(successes: AsyncGenerator<Build, undefined>): Promise<ReturnType<typeof rollbackTargetIn>> {
-  const seen: Build[] = [];
-  for await (const build of successes) {
-    seen.push(build);
-    const found = rollbackTargetIn(seen);
-    if (found.target !== undefined) return found;
-  }
-  return rollbackTargetIn(seen);
 }
